@@ -1,0 +1,70 @@
+// swift-tools-version:6.0
+// Vitrine: a multimodal content-based recommender. Modules are pipeline stages and
+// dependencies point one way: Image → Tensor → Models → Core → Store → Server / CLI.
+import PackageDescription
+
+let package = Package(
+    name: "Vitrine",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "vitrine", targets: ["vitrine"]),
+        .library(name: "VitrineImage", targets: ["VitrineImage"]),
+        .library(name: "VitrineTensor", targets: ["VitrineTensor"]),
+        .library(name: "VitrineModels", targets: ["VitrineModels"]),
+        .library(name: "VitrineCore", targets: ["VitrineCore"]),
+        .library(name: "VitrineStore", targets: ["VitrineStore"]),
+        .library(name: "VitrineServer", targets: ["VitrineServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+    ],
+    targets: [
+        // System libraries: only libjpeg, libpng and SQLite, all in Debian's -dev packages.
+        .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // C where C is the right tool: libjpeg's setjmp error path, and SIMD kernels
+        // with AVX-512 / AVX2 / portable variants chosen at run time.
+        .target(name: "CVitrineImageShim", dependencies: ["CJPEG", "CPNG"]),
+        .target(name: "CVitrineKernels"),
+
+        // Pipeline stages.
+        .target(name: "VitrineImage", dependencies: ["CVitrineImageShim"]),
+        .target(name: "VitrineTensor", dependencies: ["CVitrineKernels"]),
+        .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
+        .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
+        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
+        .target(
+            name: "VitrineServer",
+            dependencies: [
+                "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            resources: [.copy("Public")]
+        ),
+        .executableTarget(
+            name: "vitrine",
+            dependencies: [
+                "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage", "VitrineTensor", "VitrineServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Tests: one target per stage.
+        .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore"]),
+        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore"]),
+        .testTarget(
+            name: "VitrineServerTests",
+            dependencies: [
+                "VitrineServer", "VitrineStore", "VitrineCore",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,1 @@
+// VitrineCore: placeholder until the module lands.

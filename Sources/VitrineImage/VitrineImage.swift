@@ -1,0 +1,1 @@
+// VitrineImage: placeholder until the module lands.

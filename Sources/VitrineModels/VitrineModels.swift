@@ -1,0 +1,1 @@
+// VitrineModels: placeholder until the module lands.

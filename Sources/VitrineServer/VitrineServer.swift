@@ -1,0 +1,1 @@
+// VitrineServer: placeholder until the module lands.

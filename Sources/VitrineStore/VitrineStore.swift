@@ -1,0 +1,1 @@
+// VitrineStore: placeholder until the module lands.

@@ -1,0 +1,1 @@
+// VitrineTensor: placeholder until the module lands.

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `vitrine` command-line tool: one subcommand per file, each thin over the library.
+@main
+struct Vitrine: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "vitrine",
+        abstract: "Multimodal content-based recommendations from a folder of pictures and descriptions.",
+        subcommands: []
+    )
+}

@@ -1,0 +1,4 @@
+import Testing
+import VitrineCore
+
+@Test func moduleLinks() { #expect(Bool(true)) }

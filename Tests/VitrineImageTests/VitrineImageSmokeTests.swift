@@ -1,0 +1,4 @@
+import Testing
+import VitrineImage
+
+@Test func moduleLinks() { #expect(Bool(true)) }

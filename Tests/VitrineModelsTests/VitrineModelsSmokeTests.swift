@@ -1,0 +1,4 @@
+import Testing
+import VitrineModels
+
+@Test func moduleLinks() { #expect(Bool(true)) }

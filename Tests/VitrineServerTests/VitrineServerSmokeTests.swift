@@ -1,0 +1,4 @@
+import Testing
+import VitrineServer
+
+@Test func moduleLinks() { #expect(Bool(true)) }

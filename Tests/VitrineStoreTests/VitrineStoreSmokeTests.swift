@@ -1,0 +1,4 @@
+import Testing
+import VitrineStore
+
+@Test func moduleLinks() { #expect(Bool(true)) }

@@ -1,0 +1,4 @@
+import Testing
+import VitrineTensor
+
+@Test func moduleLinks() { #expect(Bool(true)) }
