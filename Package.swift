@@ -52,6 +52,10 @@ let package = Package(
             ]
         ),
 
+        // Benchmarks: programs run in release builds, never timed tests.
+        .executableTarget(name: "bench-gemm", dependencies: ["VitrineTensor"], path: "benchmarks/bench-gemm"),
+        .executableTarget(name: "bench-decode", dependencies: ["VitrineImage"], path: "benchmarks/bench-decode"),
+
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
