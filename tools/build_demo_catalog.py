@@ -101,7 +101,10 @@ def load_english_words(path: Path) -> set[str]:
 
 
 def english_ratio(text: str, words: set[str]) -> float:
-    tokens = [t.lower() for t in re.findall(r"[A-Za-z]{3,}", text)]
+    # Three-letter words match too easily across languages ("col", "con"); use them only when
+    # the text has nothing longer ("Box", "Cup").
+    tokens = [t.lower() for t in re.findall(r"[A-Za-z]{4,}", text)] or [
+        t.lower() for t in re.findall(r"[A-Za-z]{3,}", text)]
     if not tokens:
         return 0.0
     known = sum(1 for t in tokens if t in words or t.rstrip("s") in words)
