@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "VitrineModels", targets: ["VitrineModels"]),
         .library(name: "VitrineCore", targets: ["VitrineCore"]),
         .library(name: "VitrineStore", targets: ["VitrineStore"]),
+        .library(name: "VitrineCatalog", targets: ["VitrineCatalog"]),
         .library(name: "VitrineServer", targets: ["VitrineServer"]),
     ],
     dependencies: [
@@ -36,10 +37,13 @@ let package = Package(
         .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
         .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
         .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
+        // The service the server and the CLI share: folder layouts, the indexing pipeline,
+        // queries and recommendations over the store, with the real encoders.
+        .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage"]),
         .target(
             name: "VitrineServer",
             dependencies: [
-                "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage",
+                "VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Public")]
@@ -47,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vitrine",
             dependencies: [
-                "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage", "VitrineTensor", "VitrineServer",
+                "VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage", "VitrineTensor", "VitrineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -62,10 +66,11 @@ let package = Package(
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore"]),
         .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore"]),
+        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"]),
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [
-                "VitrineServer", "VitrineStore", "VitrineCore",
+                "VitrineServer", "VitrineCatalog", "VitrineStore", "VitrineCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -1,0 +1,1 @@
+// VitrineCatalog: placeholder until the module lands.

@@ -1,0 +1,4 @@
+import Testing
+import VitrineCatalog
+
+@Test func moduleLinks() { #expect(Bool(true)) }
