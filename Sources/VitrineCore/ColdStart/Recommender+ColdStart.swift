@@ -49,10 +49,10 @@ extension Recommender {
 
     /// An immediately personal list from onboarding input.
     ///
-    /// Query = normalize(u_liked + textWeight · [0 ; t]) where u_liked is the unit mean of the liked
-    /// items' fused vectors and t the unit text query: the text part searches the text half of
-    /// the fused index (every item has one, real or imputed from its picture). With neither
-    /// input this is `popular`.
+    /// Two seed queries, merged like a profile's interests (weights 1 and `textWeight`):
+    /// the liked items' mean fused vector, and the text query as `[0 ; t]`, which searches the
+    /// text half of the fused index — every item has one, encoded or imputed from its picture,
+    /// so picture-only items are reachable from words. With neither input this is `popular`.
     /// - Throws: `.unknownItem` for a liked id not in the catalog; vector errors for a bad text query.
     public func recommend(onboarding: OnboardingInput, options: RecommendationOptions = RecommendationOptions()) throws -> [Recommendation] {
         let options = try options.validated()
@@ -65,34 +65,36 @@ extension Recommender {
             likedVectors.append((id, v))
             VectorMath.addScaled(&liked, v, 1)
         }
-        let likedNorm = VectorMath.norm(liked)
-        var text = [Float](repeating: 0, count: fusion.fusedDimension)
-        if let q = onboarding.textQuery {
-            text = try fusion.query(ItemVectors(text: q), space: .text).map { $0 * onboarding.textWeight }
-        }
-        var combined = text
-        if likedNorm > 0 { VectorMath.addScaled(&combined, liked, 1 / likedNorm) }
-        guard options.limit > 0, let fused = VectorMath.normalized(combined),
-              let query = spaceQuery(fused, space: options.space) else {
+        // Source 0: liked items; source 1: text. A missing source has no query.
+        var seeds: [[Float]?] = [VectorMath.normalized(liked), nil]
+        if let q = onboarding.textQuery { seeds[1] = try fusion.query(ItemVectors(text: q), space: .text) }
+        let shares = [likedVectors.isEmpty ? 0 : 1, seeds[1] == nil ? 0 : Double(max(onboarding.textWeight, 0))]
+        let queries = seeds.map { $0.flatMap { spaceQuery($0, space: options.space) } }
+        guard options.limit > 0, queries.indices.contains(where: { queries[$0] != nil && shares[$0] > 0 }) else {
             return try popular(options: options, excluding: excluded)
         }
         let scale = fusion.scoreScale(for: options.space)
-        let hits = try index.search(query: query, options: searchOptions(options, excluding: excluded,
-                                                                          limit: options.limit * options.candidatePoolFactor))
-        let candidates = foldDuplicates(hits.map { Candidate(id: $0.id, relevance: $0.score * scale, source: 0, duplicates: $0.duplicates) },
-                                        options: options)
+        let pool = options.limit * options.candidatePoolFactor
+        let lists = try queries.enumerated().map { source, query -> [Candidate] in
+            guard let query, shares[source] > 0 else { return [] }
+            return try index.search(query: query, options: searchOptions(options, excluding: excluded, limit: pool))
+                .map { Candidate(id: $0.id, relevance: $0.score * scale, source: source, duplicates: $0.duplicates) }
+        }
+        let candidates = foldDuplicates(Self.mergeInterests(lists, shares: shares), options: options)
         return diversify(candidates, limit: options.limit, lambda: options.diversity).map { pick in
-            let itemVector = index.vector(for: pick.candidate.id) ?? query
-            let likedParts = likedVectors.map { (item: $0.id, value: Double(spaceDot($0.vector, itemVector, space: options.space) / max(likedNorm, 1e-12))) }
-            let textPart = Double(spaceDot(text, itemVector, space: options.space))
-            let likedTotal = likedParts.reduce(0) { $0 + max($1.value, 0) }
-            let reason: ReasonKind = pick.explored ? .exploration : (textPart >= likedTotal && textPart > 0 ? .onboardingText : .history)
-            let parts = fusion.modalityContributions(query: query, item: itemVector)
-            let explanation = Explanation(reason: reason, contributors: Explanation.topContributors(likedParts),
+            let candidate = pick.candidate
+            let itemVector = index.vector(for: candidate.id) ?? []
+            let fromText = candidate.source == 1
+            let contributions = fromText ? [] : likedVectors.map {
+                (item: $0.id, value: Double(spaceDot($0.vector, itemVector, space: options.space)))
+            }
+            let parts = queries[candidate.source].map { fusion.modalityContributions(query: $0, item: itemVector) } ?? (image: 0, text: 0)
+            let reason: ReasonKind = pick.explored ? .exploration : (fromText ? .onboardingText : .history)
+            let explanation = Explanation(reason: reason, contributors: Explanation.topContributors(contributions),
                                           imageContribution: parts.image, textContribution: parts.text,
-                                          imputedModalities: imputed[pick.candidate.id] ?? [])
-            return Recommendation(item: pick.candidate.id, score: pick.candidate.relevance,
-                                  explanation: explanation, duplicates: pick.candidate.duplicates)
+                                          imputedModalities: imputed[candidate.id] ?? [])
+            return Recommendation(item: candidate.id, score: candidate.relevance, explanation: explanation,
+                                  duplicates: candidate.duplicates)
         }
     }
 }

@@ -151,15 +151,15 @@ public struct CrossModalImputer: Sendable, Codable, Equatable {
         imageToText = nil
     }
 
-    /// Predicted unit image vector for a text vector, or nil when no map is fitted.
+    /// Predicted unit image vector for a text vector (normalized first, as in fitting), or nil when no map is fitted.
     public func imageVector(fromText text: [Float]) -> [Float]? {
-        guard let map = textToImage, text.count == textDimension else { return nil }
-        return VectorMath.normalized(map.apply(text))
+        guard let map = textToImage, text.count == textDimension, let unit = VectorMath.normalized(text) else { return nil }
+        return VectorMath.normalized(map.apply(unit))
     }
 
-    /// Predicted unit text vector for an image vector, or nil when no map is fitted.
+    /// Predicted unit text vector for an image vector (normalized first, as in fitting), or nil when no map is fitted.
     public func textVector(fromImage image: [Float]) -> [Float]? {
-        guard let map = imageToText, image.count == imageDimension else { return nil }
-        return VectorMath.normalized(map.apply(image))
+        guard let map = imageToText, image.count == imageDimension, let unit = VectorMath.normalized(image) else { return nil }
+        return VectorMath.normalized(map.apply(unit))
     }
 }
