@@ -20,6 +20,7 @@ public enum VitrineCoreError: Error, Equatable, Sendable, CustomStringConvertibl
     /// A linear system was not positive definite (a degenerate ridge problem).
     case notPositiveDefinite(size: Int)
 
+    /// A message naming the field or item and what is wrong with it.
     public var description: String {
         switch self {
         case .dimensionMismatch(let field, let expected, let actual):

@@ -106,5 +106,11 @@ import VitrineCore
         #expect(throws: VitrineCoreError.nonFiniteVector(field: "c vector")) { try index.add(id: "c", vector: [.nan, 0, 1]) }
         #expect(throws: (any Error).self) { try VectorIndex(dimension: 0) }
         #expect(try index.search(query: [1, 0, 0]).isEmpty)
+        try index.add(id: "d", vector: [1, 0, 0])
+        try index.add(id: "e", vector: [0, 1, 0])
+        #expect(try index.search(query: [1, 0, 0], options: SearchOptions(limit: .max)).map(\.id) == ["d", "e"])
+        #expect(throws: VitrineCoreError.invalidOption(name: "limit", reason: "must be ≥ 0, got -1")) {
+            try index.search(query: [1, 0, 0], options: SearchOptions(limit: -1))
+        }
     }
 }

@@ -149,5 +149,9 @@ struct ClusteredCatalog {
         #expect(byImage.allSatisfy { $0.score <= 1.0001 && $0.score > 0.5 })  // rescaled to image cosine
         #expect(throws: VitrineCoreError.unknownItem(id: "nope")) { try catalog.recommender.similarItems(to: "nope") }
         #expect(throws: (any Error).self) { try catalog.recommender.popular(options: RecommendationOptions(diversity: 2)) }
+        // A huge limit returns the whole eligible catalog instead of overflowing.
+        let everything = try catalog.recommender.recommend(user: "u", history: likes(["shoe0"]),
+                                                           options: RecommendationOptions(limit: .max, candidatePoolFactor: .max))
+        #expect(everything.count > 40 && !everything.contains { $0.item == "shoe0" })
     }
 }

@@ -36,7 +36,7 @@ extension Recommender {
             ranked.append((id, popularity?.score(of: id) ?? 0))
         }
         ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-        let pool = ranked.prefix(options.limit * options.candidatePoolFactor)
+        let pool = ranked.prefix(candidatePoolSize(options))
             .map { Candidate(id: $0.id, relevance: Float($0.score), source: 0, duplicates: []) }
         let lambda = options.diversity > 0 ? options.diversity : options.coldStartDiversity
         return diversify(foldDuplicates(pool, options: options), limit: options.limit, lambda: lambda).map { pick in
@@ -74,7 +74,7 @@ extension Recommender {
             return try popular(options: options, excluding: excluded)
         }
         let scale = fusion.scoreScale(for: options.space)
-        let pool = options.limit * options.candidatePoolFactor
+        let pool = candidatePoolSize(options)
         let lists = try queries.enumerated().map { source, query -> [Candidate] in
             guard let query, shares[source] > 0 else { return [] }
             return try index.search(query: query, options: searchOptions(options, excluding: excluded, limit: pool))

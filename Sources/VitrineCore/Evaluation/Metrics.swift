@@ -46,6 +46,7 @@ public enum RankingMetrics {
 
     /// Area under the ROC curve for one user: the probability that a random relevant
     /// candidate outscores a random non-relevant one (ties count ½). Nil when either side is empty.
+    /// Precondition: `scores` and `isRelevant` have equal lengths.
     public static func auc(scores: [Double], isRelevant: [Bool]) -> Double? {
         precondition(scores.count == isRelevant.count, "auc: scores and labels differ in length")
         let positives = isRelevant.filter { $0 }.count

@@ -138,8 +138,9 @@ extension VectorIndex {
     /// Top-k selection plus near-duplicate folding. Widens the candidate pool until `limit`
     /// distinct hits are kept or the eligible rows run out.
     func select(scores: [Float], eligible: [Bool]?, options: SearchOptions) -> [SearchHit] {
-        guard options.limit > 0, count > 0 else { return [] }
-        var poolSize = options.includeNearDuplicates ? options.limit : options.limit * 2 + 8
+        let limit = min(options.limit, count)  // a huge requested limit cannot overflow the pool arithmetic
+        guard limit > 0 else { return [] }
+        var poolSize = options.includeNearDuplicates ? limit : limit * 2 + 8
         while true {
             let rows = topRows(scores: scores, eligible: eligible, k: poolSize)
             if options.includeNearDuplicates {
@@ -152,12 +153,12 @@ extension VectorIndex {
                     hits[host].duplicates.append(ids[row])
                     continue
                 }
-                if hits.count == options.limit { break }
+                if hits.count == limit { break }
                 keptRows.append(row)
                 hits.append(SearchHit(id: ids[row], score: scores[row]))
             }
             let exhausted = rows.count < poolSize
-            if hits.count == options.limit || exhausted { return hits }
+            if hits.count == limit || exhausted { return hits }
             poolSize *= 2
         }
     }

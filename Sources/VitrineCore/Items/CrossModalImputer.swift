@@ -79,6 +79,7 @@ public struct RidgeMap: Sendable, Codable, Equatable {
     }
 
     /// Applies the map to one input vector (no normalization).
+    /// Precondition: `input.count == inputDimension`.
     public func apply(_ input: [Float]) -> [Float] {
         precondition(input.count == inputDimension, "RidgeMap.apply: input length")
         var out = outputMean

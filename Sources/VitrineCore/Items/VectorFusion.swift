@@ -13,7 +13,9 @@
 
 /// One of the two encoder modalities.
 public enum Modality: String, Sendable, Codable, CaseIterable {
+    /// The picture (EfficientNet-Lite0 vector).
     case image
+    /// The description (MiniLM vector).
     case text
 }
 
@@ -134,6 +136,7 @@ public struct VectorFusion: Sendable, Codable, Equatable {
     }
 
     /// Splits the fused score `query · item` into its image-half and text-half parts (they sum to the score).
+    /// Precondition: both vectors have `fusedDimension` values (vectors from this fusion or its index).
     public func modalityContributions(query: [Float], item: [Float]) -> (image: Float, text: Float) {
         precondition(query.count == fusedDimension && item.count == fusedDimension, "modalityContributions: length")
         var image: Float = 0, text: Float = 0

@@ -4,7 +4,18 @@ import Foundation
 
 /// The kind of a user–item event.
 public enum InteractionKind: String, Sendable, Codable, CaseIterable {
-    case view, click, like, purchase, dislike, rating
+    /// Saw the item (weak positive).
+    case view
+    /// Opened the item (mild positive).
+    case click
+    /// Explicitly liked it.
+    case like
+    /// Bought it (strongest positive).
+    case purchase
+    /// Explicitly disliked it (negative).
+    case dislike
+    /// Rated it; the stars are in `Interaction.value`.
+    case rating
 }
 
 /// One user–item event.

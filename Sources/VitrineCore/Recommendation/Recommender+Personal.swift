@@ -12,7 +12,7 @@ extension Recommender {
         if options.excludeSeen { excluded.formUnion(profile.seenItems) }
         guard profile.hasTaste else { return try popular(options: options, excluding: excluded) }
 
-        let pool = options.limit * options.candidatePoolFactor
+        let pool = candidatePoolSize(options)
         let scale = fusion.scoreScale(for: options.space)
         var queries: [[Float]?] = []
         var lists: [[Candidate]] = []
@@ -51,7 +51,7 @@ extension Recommender {
         guard options.limit > 0, let query = spaceQuery(seed, space: options.space) else { return [] }
         let scale = fusion.scoreScale(for: options.space)
         let hits = try index.search(query: query, options: searchOptions(
-            options, excluding: options.excluding.union([id]), limit: options.limit * options.candidatePoolFactor))
+            options, excluding: options.excluding.union([id]), limit: candidatePoolSize(options)))
         let candidates = hits.map { Candidate(id: $0.id, relevance: $0.score * scale, source: 0, duplicates: $0.duplicates) }
         return diversify(candidates, limit: options.limit, lambda: options.diversity).map { pick in
             let parts = fusion.modalityContributions(query: query, item: index.vector(for: pick.candidate.id) ?? query)

@@ -158,6 +158,14 @@ public struct Recommender: Sendable {
         }
     }
 
+    /// Candidates to fetch before merging and re-ranking: limit × factor, capped by the
+    /// catalog size so huge request limits cannot overflow or over-allocate.
+    func candidatePoolSize(_ options: RecommendationOptions) -> Int {
+        let limit = min(options.limit, index.count)
+        let factor = min(options.candidatePoolFactor, 1_000)
+        return min(limit * factor, max(index.count, 1))
+    }
+
     func searchOptions(_ options: RecommendationOptions, excluding: Set<String>, limit: Int) -> SearchOptions {
         SearchOptions(limit: limit, excluding: excluding, filter: options.filter,
                       nearDuplicateThreshold: options.nearDuplicateThreshold,
