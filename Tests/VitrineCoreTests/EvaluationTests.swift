@@ -98,4 +98,20 @@ import VitrineCore
         #expect(try evaluator.evaluate(split: split, scorer: Baselines.random(seed: 5)) == random)
         #expect(throws: (any Error).self) { try evaluator.evaluate(split: split) { _, _, _ in [1] } }
     }
+
+    @Test func contentSimilarityBeatsRandomOnClusteredTastes() throws {
+        let catalog = try ClusteredCatalog()
+        var events: [Interaction] = []
+        for u in 0..<9 {
+            let cluster = ClusteredCatalog.clusters[u % 3]
+            for i in 0..<4 { events.append(CoreTestSupport.event("u\(u)", "\(cluster)\(u + i)", .like, day: Double(i))) }
+        }
+        let split = try DataSplit(interactions: events, protocol: .leaveLastOut, seed: 0)
+        let evaluator = Evaluator(catalog: catalog.recommender.items.keys.sorted(), options: EvaluationOptions(cutoffs: [20]))
+        let content = try evaluator.evaluate(split: split, scorer: Baselines.contentSimilarity(catalog.recommender))
+        let random = try evaluator.evaluate(split: split, scorer: Baselines.random(seed: 1))
+        #expect(content.userCount == 9)
+        #expect(content.auc > 0.8, "content AUC \(content.auc)")
+        #expect(content.recall[20]! > random.recall[20]!)
+    }
 }
