@@ -1,0 +1,61 @@
+// Small vector helpers shared by the module. Plain loops: the hot path (scoring a
+// whole catalog) lives in Index/VectorIndex+Scoring.swift, not here.
+
+enum VectorMath {
+    /// Dot product of two equal-length vectors.
+    @inline(__always)
+    static func dot(_ a: [Float], _ b: [Float]) -> Float {
+        precondition(a.count == b.count, "dot: length mismatch \(a.count) vs \(b.count)")
+        var sum: Float = 0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<pa.count { sum += pa[i] * pb[i] }
+            }
+        }
+        return sum
+    }
+
+    /// Dot product of `a` with the slice `b[offset ..< offset + a.count]`.
+    @inline(__always)
+    static func dot(_ a: [Float], _ b: [Float], offset: Int) -> Float {
+        var sum: Float = 0
+        a.withUnsafeBufferPointer { pa in
+            b.withUnsafeBufferPointer { pb in
+                for i in 0..<pa.count { sum += pa[i] * pb[offset + i] }
+            }
+        }
+        return sum
+    }
+
+    /// Euclidean norm.
+    static func norm(_ a: [Float]) -> Float { dot(a, a).squareRoot() }
+
+    /// Returns `a / ‖a‖`, or nil when `a` has zero (or non-finite) length.
+    static func normalized(_ a: [Float]) -> [Float]? {
+        let n = norm(a)
+        guard n > 0, n.isFinite else { return nil }
+        let inv = 1 / n
+        return a.map { $0 * inv }
+    }
+
+    /// `a += scale · b`.
+    static func addScaled(_ a: inout [Float], _ b: [Float], _ scale: Float) {
+        precondition(a.count == b.count, "addScaled: length mismatch")
+        for i in 0..<a.count { a[i] += scale * b[i] }
+    }
+
+    /// Checks length and finiteness of a caller-supplied vector.
+    static func validate(_ v: [Float], dimension: Int, field: String) throws {
+        guard v.count == dimension else {
+            throw VitrineCoreError.dimensionMismatch(field: field, expected: dimension, actual: v.count)
+        }
+        guard v.allSatisfy({ $0.isFinite }) else { throw VitrineCoreError.nonFiniteVector(field: field) }
+    }
+
+    /// Validates then normalizes a caller-supplied vector.
+    static func checkedUnit(_ v: [Float], dimension: Int, field: String) throws -> [Float] {
+        try validate(v, dimension: dimension, field: field)
+        guard let unit = normalized(v) else { throw VitrineCoreError.zeroVector(field: field) }
+        return unit
+    }
+}

@@ -1,0 +1,207 @@
+// The recommender: a catalog of items, their fused vectors in one exact index, and the
+// policies that turn a history (or none) into a ranked, explained, diverse list.
+// Items can be added, updated and removed at any time; a new item is eligible for every
+// user at once because recommendations are computed from item vectors, not trained ids.
+
+/// Options of one recommendation request (CLI flags and HTTP parameters map onto this).
+public struct RecommendationOptions: Sendable {
+    /// Number of recommendations.
+    public var limit: Int
+    /// Leave out items the user already interacted with (default true).
+    public var excludeSeen: Bool
+    /// Further ids to leave out.
+    public var excluding: Set<String>
+    /// Tag / category filter.
+    public var filter: IndexFilter
+    /// MMR diversity λ in [0, 1]; 0 = pure relevance (default).
+    public var diversity: Float
+    /// MMR λ used for popularity lists when `diversity` is 0 (default 0.3), so cold-start lists are not one cluster.
+    public var coldStartDiversity: Float
+    /// Cosine at or above which two results are near duplicates (default 0.985).
+    public var nearDuplicateThreshold: Float
+    /// Return near duplicates as separate results instead of folding them.
+    public var includeNearDuplicates: Bool
+    /// Which similarity ranks the list: fused (default), image only or text only.
+    public var space: SearchSpace
+    /// Candidates fetched per result before merging and re-ranking (default 5).
+    public var candidatePoolFactor: Int
+
+    /// Creates options with the documented defaults.
+    public init(limit: Int = 10, excludeSeen: Bool = true, excluding: Set<String> = [], filter: IndexFilter = IndexFilter(),
+                diversity: Float = 0, coldStartDiversity: Float = 0.3, nearDuplicateThreshold: Float = 0.985,
+                includeNearDuplicates: Bool = false, space: SearchSpace = .fused, candidatePoolFactor: Int = 5) {
+        self.limit = limit
+        self.excludeSeen = excludeSeen
+        self.excluding = excluding
+        self.filter = filter
+        self.diversity = diversity
+        self.coldStartDiversity = coldStartDiversity
+        self.nearDuplicateThreshold = nearDuplicateThreshold
+        self.includeNearDuplicates = includeNearDuplicates
+        self.space = space
+        self.candidatePoolFactor = candidatePoolFactor
+    }
+
+    func validated() throws -> RecommendationOptions {
+        guard limit >= 0 else { throw VitrineCoreError.invalidOption(name: "limit", reason: "must be ≥ 0, got \(limit)") }
+        guard (0...1).contains(diversity) else {
+            throw VitrineCoreError.invalidOption(name: "diversity", reason: "must be in [0, 1], got \(diversity)")
+        }
+        guard (0...1).contains(coldStartDiversity) else {
+            throw VitrineCoreError.invalidOption(name: "coldStartDiversity", reason: "must be in [0, 1], got \(coldStartDiversity)")
+        }
+        guard candidatePoolFactor >= 1 else {
+            throw VitrineCoreError.invalidOption(name: "candidatePoolFactor", reason: "must be ≥ 1, got \(candidatePoolFactor)")
+        }
+        return self
+    }
+}
+
+/// One recommended item with its score and explanation.
+public struct Recommendation: Sendable, Equatable {
+    /// Item id.
+    public let item: String
+    /// Relevance in the requested space (cosine-like; popularity in [0, 1] for cold start).
+    public let score: Float
+    /// Why it is here.
+    public let explanation: Explanation
+    /// Near-duplicate ids folded into this result.
+    public let duplicates: [String]
+}
+
+/// Recommends catalog items from histories, onboarding input, seed items or popularity.
+public struct Recommender: Sendable {
+    /// Fusion rule (dimensions, weights, imputer) used for every item and query.
+    public let fusion: VectorFusion
+    /// Fused vectors of every catalog item.
+    public private(set) var index: VectorIndex
+    /// Catalog items by id.
+    public private(set) var items: [String: Item] = [:]
+    /// Which halves of each item's vector were imputed.
+    public private(set) var imputed: [String: [Modality]] = [:]
+    /// How histories become profiles.
+    public var profileOptions: ProfileOptions
+    /// Popularity used when a user has no usable history; nil = catalog order by id.
+    public var popularity: PopularityModel?
+
+    /// Creates an empty recommender.
+    public init(fusion: VectorFusion, profileOptions: ProfileOptions = ProfileOptions(), popularity: PopularityModel? = nil) throws {
+        self.fusion = fusion
+        self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false)
+        self.profileOptions = profileOptions
+        self.popularity = popularity
+    }
+
+    /// Adds (or replaces) an item from its raw encoder vectors; it is recommendable immediately.
+    /// - Throws: the `VectorFusion.embed` errors.
+    public mutating func add(_ item: Item, vectors: ItemVectors) throws {
+        try add(item, embedding: fusion.embed(vectors, id: item.id))
+    }
+
+    /// Adds (or replaces) an item from an already fused embedding (e.g. loaded from the store).
+    /// - Throws: `.dimensionMismatch` and the other index vector checks.
+    public mutating func add(_ item: Item, embedding: ItemEmbedding) throws {
+        try index.add(id: item.id, vector: embedding.vector, tags: item.tags, category: item.category)
+        items[item.id] = item
+        var flags: [Modality] = []
+        if embedding.imageImputed { flags.append(.image) }
+        if embedding.textImputed { flags.append(.text) }
+        imputed[item.id] = flags.isEmpty ? nil : flags
+    }
+
+    /// Removes an item; returns false when it was not in the catalog.
+    @discardableResult
+    public mutating func remove(id: String) -> Bool {
+        items[id] = nil
+        imputed[id] = nil
+        return index.remove(id: id)
+    }
+
+    /// Builds a user's profile from their history with `profileOptions`.
+    public func profile(user: String, history: [Interaction]) -> UserProfile {
+        UserProfile(user: user, history: history, options: profileOptions) { index.vector(for: $0) }
+    }
+
+    /// Recommends for a user from their history; falls back to popularity when the history
+    /// has no positive item in the catalog.
+    public func recommend(user: String, history: [Interaction], options: RecommendationOptions = RecommendationOptions()) throws -> [Recommendation] {
+        try recommend(for: profile(user: user, history: history), options: options)
+    }
+
+    /// Per-candidate scores for evaluation: the best cosine of the candidate with any of the
+    /// user's interest vectors (fused space); 0 for unknown items or users without taste.
+    public func scores(user: String, history: [Interaction], candidates: [String]) throws -> [Double] {
+        let profile = profile(user: user, history: history)
+        guard profile.hasTaste else { return candidates.map { _ in 0 } }
+        let perInterest = try profile.interests.map { try index.scores(for: $0.vector) }
+        return candidates.map { id in Double(perInterest.compactMap { $0[id] }.max() ?? 0) }
+    }
+
+    // MARK: Shared helpers
+
+    /// The query restricted to `space` and renormalized (fused queries pass through).
+    func spaceQuery(_ fused: [Float], space: SearchSpace) -> [Float]? {
+        guard space != .fused else { return fused }
+        var masked = fused
+        let imageRange = 0..<fusion.imageDimension
+        for i in masked.indices where (space == .image) != imageRange.contains(i) { masked[i] = 0 }
+        return VectorMath.normalized(masked)
+    }
+
+    /// Dot product of two fused vectors restricted to `space`.
+    func spaceDot(_ a: [Float], _ b: [Float], space: SearchSpace) -> Float {
+        let parts = fusion.modalityContributions(query: a, item: b)
+        switch space {
+        case .fused: return parts.image + parts.text
+        case .image: return parts.image
+        case .text: return parts.text
+        }
+    }
+
+    /// Candidates to fetch before merging and re-ranking: limit × factor, capped by the
+    /// catalog size so huge request limits cannot overflow or over-allocate.
+    func candidatePoolSize(_ options: RecommendationOptions) -> Int {
+        let limit = min(options.limit, index.count)
+        let factor = min(options.candidatePoolFactor, 1_000)
+        return min(limit * factor, max(index.count, 1))
+    }
+
+    func searchOptions(_ options: RecommendationOptions, excluding: Set<String>, limit: Int) -> SearchOptions {
+        SearchOptions(limit: limit, excluding: excluding, filter: options.filter,
+                      nearDuplicateThreshold: options.nearDuplicateThreshold,
+                      includeNearDuplicates: options.includeNearDuplicates)
+    }
+
+    /// Final near-duplicate fold over a merged candidate list (searches fold within one
+    /// query; this catches duplicates that arrived through different interests).
+    func foldDuplicates(_ candidates: [Candidate], options: RecommendationOptions) -> [Candidate] {
+        guard !options.includeNearDuplicates else { return candidates }
+        var kept: [Candidate] = []
+        for candidate in candidates {
+            if let host = kept.firstIndex(where: { (index.cosine($0.id, candidate.id) ?? 0) >= options.nearDuplicateThreshold }) {
+                kept[host].duplicates.append(candidate.id)
+                kept[host].duplicates.append(contentsOf: candidate.duplicates)
+            } else {
+                kept.append(candidate)
+            }
+        }
+        return kept
+    }
+
+    /// Applies MMR to `candidates` and returns the picks with a flag: picked from beyond the relevance top-`limit`.
+    func diversify(_ candidates: [Candidate], limit: Int, lambda: Float) -> [(candidate: Candidate, explored: Bool)] {
+        let picks = MaximalMarginalRelevance.select(relevances: candidates.map(\.relevance), limit: limit, lambda: lambda) { i, j in
+            index.cosine(candidates[i].id, candidates[j].id) ?? 0
+        }
+        return picks.map { (candidates[$0], $0 >= limit) }
+    }
+}
+
+/// A candidate during ranking: where it came from and its relevance there.
+struct Candidate {
+    let id: String
+    let relevance: Float
+    /// Which interest (or seed query) retrieved it.
+    let source: Int
+    var duplicates: [String]
+}

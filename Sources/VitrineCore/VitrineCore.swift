@@ -1,1 +1,0 @@
-// VitrineCore: placeholder until the module lands.

@@ -1,4 +1,0 @@
-import Testing
-import VitrineCore
-
-@Test func moduleLinks() { #expect(Bool(true)) }
