@@ -214,8 +214,23 @@ def resizes():
         array = np.asarray(resized)
         write(name + ".rgb", array.tobytes())
         manifest["resize"].append({"source": "resize-source.png", "expected": name + ".rgb", "width": width,
-                                   "height": height, "filter": filter_name, "tolerance": 1,
+                                   "height": height, "filter": filter_name, "tolerance": 0,
                                    "note": f"Pillow Image.resize(({width}, {height}), {filter_name.upper()})"})
+    # Noise makes bicubic overshoot and clip, which exposes the pass order (Pillow 13 runs the
+    # vertical pass first when the height shrinks by more than twice the width's shrink).
+    noise = np.random.default_rng(10).integers(0, 256, (67, 41, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(noise).save(buffer, "PNG")
+    write("resize-noise.png", buffer.getvalue())
+    for (width, height), filter_name in [((30, 20), "bicubic"), ((50, 30), "bicubic"), ((20, 60), "bicubic"),
+                                         ((30, 20), "bilinear"), ((13, 90), "bilinear"), ((41, 33), "bicubic")]:
+        resample = Image.BILINEAR if filter_name == "bilinear" else Image.BICUBIC
+        array = np.asarray(Image.fromarray(noise).resize((width, height), resample))
+        name = f"resize-noise-{width}x{height}-{filter_name}"
+        write(name + ".rgb", array.tobytes())
+        manifest["resize"].append({"source": "resize-noise.png", "expected": name + ".rgb", "width": width,
+                                   "height": height, "filter": filter_name, "tolerance": 0,
+                                   "note": f"Pillow {Image.__version__} resize of noise, {filter_name}"})
 
 
 def preprocess():
@@ -274,13 +289,20 @@ def broken():
     add("bomb.png", png_bytes(np.zeros((1, 1, 3), np.uint8), 2, 8, declared_size=(30000, 30000)),
         "tooLarge", "30000×30000")
 
-    # Garbage in the middle of the entropy-coded data (after the SOS header).
+    # Garbage in the middle of the entropy-coded data (after the SOS header). Baseline JPEG has
+    # no checksum: libjpeg notices garbage only when it desynchronises the Huffman stream (stray
+    # markers, leftover bytes before EOI). The seeds below were picked to show both outcomes.
     sos = baseline.index(b"\xff\xda")
     start = sos + (len(baseline) - sos) // 2
-    garbage = bytearray(baseline)
-    rng = np.random.default_rng(8)
-    garbage[start : start + 64] = bytes(rng.integers(0, 255, 64, dtype=np.uint8))
-    add("corrupt-entropy.jpg", bytes(garbage), "corrupt", "corrupt")
+
+    def garbled(seed):
+        data = bytearray(baseline)
+        data[start : start + 64] = bytes(np.random.default_rng(seed).integers(0, 256, 64, dtype=np.uint8))
+        return bytes(data)
+
+    add("corrupt-entropy.jpg", garbled(1), "corrupt", "corrupt")             # contains 0xFF: stray marker
+    add("corrupt-entropy-extraneous.jpg", garbled(2), "corrupt", "extraneous bytes")
+    write("corrupt-entropy-undetectable.jpg", garbled(0))  # resynchronises: decodes, see the tests
 
     broken_crc = bytearray(png)
     idat = png.index(b"IDAT")

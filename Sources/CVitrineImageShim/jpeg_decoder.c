@@ -21,7 +21,8 @@ struct vitrine_jpeg_decoder {
     jmp_buf jump;
     int created;
     int header_read;
-    int saw_end_of_file; // libjpeg hit the end of the data and inserted a fake EOI
+    int saw_end_of_file;    // libjpeg hit the end of the data and inserted a fake EOI
+    int end_of_file_first;  // ...before any other warning: the data is cut short, not garbled
     int warning_count;
     char message[JMSG_LENGTH_MAX];
     char warning[JMSG_LENGTH_MAX];
@@ -42,19 +43,22 @@ static void on_emit_message(j_common_ptr cinfo, int level) {
     cinfo->err->num_warnings += 1;
     if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
         decoder->saw_end_of_file = 1;
+        decoder->end_of_file_first = decoder->warning_count == 1;
     }
     if (decoder->warning[0] == '\0') {
         (*cinfo->err->format_message)(cinfo, decoder->warning);
     }
 }
 
-// After a longjmp: a failure that follows a premature end of data is a truncation.
+// A failure whose first symptom was running out of data is a truncation. Garbled entropy data
+// can also make libjpeg scan to the end (looking for a marker), but then other warnings come first.
 static int failure_status(vitrine_jpeg_decoder *decoder) {
-    return decoder->saw_end_of_file ? VITRINE_STATUS_TRUNCATED : VITRINE_STATUS_CORRUPT;
+    return decoder->end_of_file_first ? VITRINE_STATUS_TRUNCATED : VITRINE_STATUS_CORRUPT;
 }
 
 vitrine_jpeg_decoder *vitrine_jpeg_open(const uint8_t *data, size_t size) {
-    vitrine_jpeg_decoder *decoder = calloc(1, sizeof(vitrine_jpeg_decoder));
+    // Volatile: read after the longjmp below (the pointer itself never changes).
+    vitrine_jpeg_decoder *volatile decoder = calloc(1, sizeof(vitrine_jpeg_decoder));
     if (decoder == NULL) {
         return NULL;
     }
@@ -87,7 +91,7 @@ int vitrine_jpeg_read_header(vitrine_jpeg_decoder *decoder, vitrine_jpeg_info *i
     if (decoder->saw_end_of_file) {
         // A header that ran off the end: libjpeg only got this far on a fake EOI.
         snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return VITRINE_STATUS_TRUNCATED;
+        return failure_status(decoder);
     }
     struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
     info->width = (int)cinfo->image_width;
@@ -210,15 +214,16 @@ int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, 
     }
     free(cmyk_row);
     cmyk_row = NULL;
+    // Running out of data is an error even when warnings are tolerated: the rest is padding.
     if (cinfo->output_scanline < cinfo->output_height || decoder->saw_end_of_file) {
         snprintf(decoder->message, sizeof decoder->message, "%s",
                  decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
-        return VITRINE_STATUS_TRUNCATED;
+        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
     }
     jpeg_finish_decompress(cinfo);
     if (decoder->saw_end_of_file) {
         snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return VITRINE_STATUS_TRUNCATED;
+        return failure_status(decoder);
     }
     if (strict && decoder->warning_count > 0) {
         snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);

