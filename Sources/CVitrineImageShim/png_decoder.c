@@ -17,16 +17,26 @@ struct vitrine_png_decoder {
     char message[128];
 };
 
-// Every PNG ends with an IEND chunk (length 0, "IEND", CRC); a failure in a file that lacks
-// one is reported as truncation rather than corruption.
-static int ends_with_iend(const vitrine_png_decoder *decoder) {
-    return decoder->size >= 12 && memcmp(decoder->data + decoder->size - 8, "IEND", 4) == 0;
+// Every PNG ends with an IEND chunk (zero length, "IEND", CRC). libpng's simplified reader stops
+// after the image data, so a file cut inside its last chunks would otherwise pass: a file without
+// a complete IEND chunk is reported as truncated, and so is any failure in such a file.
+static int has_iend(const vitrine_png_decoder *decoder) {
+    static const uint8_t chunk[8] = {0, 0, 0, 0, 'I', 'E', 'N', 'D'};
+    if (decoder->size < 8 + 12) {
+        return 0;
+    }
+    for (size_t at = decoder->size - 12; at >= 8; at--) { // trailing bytes after IEND happen
+        if (memcmp(decoder->data + at, chunk, 8) == 0) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 static int failure(vitrine_png_decoder *decoder) {
     snprintf(decoder->message, sizeof decoder->message, "%s", decoder->image.message);
     png_image_free(&decoder->image);
-    return ends_with_iend(decoder) ? VITRINE_STATUS_CORRUPT : VITRINE_STATUS_TRUNCATED;
+    return has_iend(decoder) ? VITRINE_STATUS_CORRUPT : VITRINE_STATUS_TRUNCATED;
 }
 
 vitrine_png_decoder *vitrine_png_open(const uint8_t *data, size_t size) {
@@ -81,6 +91,11 @@ int vitrine_png_decode_rgb(vitrine_png_decoder *decoder, uint8_t *rgb, size_t ca
     // Without this flag libpng treats 16-bit samples as linear light and gamma-encodes them
     // on the way to 8 bits; Pillow (and every file we expect) stores them sRGB-encoded.
     image->flags |= PNG_IMAGE_FLAG_16BIT_sRGB;
+    if (!has_iend(decoder)) {
+        png_image_free(image);
+        snprintf(decoder->message, sizeof decoder->message, "no IEND chunk at the end of the file");
+        return VITRINE_STATUS_TRUNCATED;
+    }
     int has_alpha = (image->format & PNG_FORMAT_FLAG_ALPHA) != 0;
     if (!has_alpha) {
         image->format = PNG_FORMAT_RGB;

@@ -75,9 +75,13 @@ func brokenFileIsReportedWithItsNameAndProblem(_ fixture: BrokenCase) throws {
     // Cutting a file at every length exercises every point where libjpeg/libpng can run dry.
     for name in ["progressive.jpg", "palette-trns.png"] {
         let bytes = try Fixtures.bytes(name)
-        for length in stride(from: 0, to: bytes.count - 2, by: 7) {
-            #expect(throws: ImageDecodingError.self, "\(name) cut at \(length)") {
+        for length in Array(stride(from: 0, to: bytes.count, by: 7)) + [bytes.count - 1] {
+            // Report only the outcome: a returned image would flood the log.
+            let outcome = Result { () throws(ImageDecodingError) -> RGBImage in
                 try ImageDecoder.decode(Array(bytes.prefix(length)), name: name)
+            }
+            if case .success(let image) = outcome {
+                Issue.record("\(name) cut at \(length) of \(bytes.count) bytes decoded to \(image.width)×\(image.height)")
             }
         }
     }

@@ -45,7 +45,10 @@ func decodedPixelsMatchPillow(_ fixture: PixelCase) throws {
     let full = try RGBImage(width: 200, height: 150, pixels: Fixtures.bytes("large.jpg.full.rgb"))
     let reference = try full.resized(width: scaled.width, height: scaled.height)
     let difference = differences(scaled.pixels, reference.pixels)
-    #expect(difference.mean < 4, "mean diff \(difference.mean)")
+    // The fixture is a noisy pattern: DCT scaling and Pillow's triangle filter low-pass it
+    // differently, so a few levels on average are expected; a wrong scale, shift or channel
+    // order gives tens.
+    #expect(difference.mean < 8, "mean diff \(difference.mean)")
 }
 
 @Test func orientationCanBeIgnored() throws {

@@ -49,6 +49,7 @@ int vitrine_jpeg_scaled_size(vitrine_jpeg_decoder *decoder, int scale_numerator,
 /// A premature end of data is always reported as VITRINE_STATUS_TRUNCATED.
 int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, uint8_t *rgb, size_t capacity, int strict);
 /// The first APP1 marker that starts with "Exif\0\0" (payload after the marker length), or NULL.
+/// Valid between vitrine_jpeg_read_header and vitrine_jpeg_decode_rgb (libjpeg frees markers when done).
 const uint8_t *vitrine_jpeg_exif(const vitrine_jpeg_decoder *decoder, size_t *length);
 /// libjpeg's message for the last failure (empty when none).
 const char *vitrine_jpeg_message(const vitrine_jpeg_decoder *decoder);

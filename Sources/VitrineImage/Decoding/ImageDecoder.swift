@@ -30,32 +30,59 @@ public struct ImageDecodingOptions: Sendable, Equatable {
     }
 }
 
+/// A decoded image with the size its file declares (after EXIF orientation). The two differ
+/// when a JPEG was decoded with DCT scaling; resize targets computed from the declared size
+/// keep the geometry a full decode would have had.
+public struct DecodedImage: Sendable, Equatable {
+    /// The pixels as decoded (possibly reduced by DCT scaling).
+    public let image: RGBImage
+    /// Width declared by the file, after orientation.
+    public let sourceWidth: Int
+    /// Height declared by the file, after orientation.
+    public let sourceHeight: Int
+}
+
 /// Decodes JPEG and PNG files into `RGBImage`s, choosing the decoder by magic bytes.
 public enum ImageDecoder {
     /// Reads and decodes the file at `url`; errors name `url.path`.
     public static func decode(
         contentsOf url: URL, options: ImageDecodingOptions = ImageDecodingOptions()
     ) throws(ImageDecodingError) -> RGBImage {
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try Data(contentsOf: url))
-        } catch {
-            throw .unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        return try decode(bytes, name: url.path, options: options)
+        try decodeKeepingSourceSize(contentsOf: url, options: options).image
     }
 
     /// Decodes in-memory file bytes; `name` is what error messages call the data.
     public static func decode(
         _ bytes: [UInt8], name: String, options: ImageDecodingOptions = ImageDecodingOptions()
     ) throws(ImageDecodingError) -> RGBImage {
+        try decodeKeepingSourceSize(bytes, name: name, options: options).image
+    }
+
+    /// Like `decode(contentsOf:options:)`, also reporting the size the file declares.
+    public static func decodeKeepingSourceSize(
+        contentsOf url: URL, options: ImageDecodingOptions = ImageDecodingOptions()
+    ) throws(ImageDecodingError) -> DecodedImage {
+        let bytes: [UInt8]
+        do {
+            bytes = [UInt8](try Data(contentsOf: url))
+        } catch {
+            throw .unreadable(file: url.path, reason: error.localizedDescription)
+        }
+        return try decodeKeepingSourceSize(bytes, name: url.path, options: options)
+    }
+
+    /// Like `decode(_:name:options:)`, also reporting the size the file declares.
+    public static func decodeKeepingSourceSize(
+        _ bytes: [UInt8], name: String, options: ImageDecodingOptions = ImageDecodingOptions()
+    ) throws(ImageDecodingError) -> DecodedImage {
         guard !bytes.isEmpty else { throw .empty(file: name) }
         let format = ImageFormat.detect(in: bytes)
         switch format {
         case .jpeg:
             return try JPEGDecoding.decode(bytes, name: name, options: options)
         case .png:
-            return try PNGDecoding.decode(bytes, name: name, options: options)
+            let image = try PNGDecoding.decode(bytes, name: name, options: options)
+            return DecodedImage(image: image, sourceWidth: image.width, sourceHeight: image.height)
         default:
             throw .unsupportedFormat(file: name, detected: format)
         }

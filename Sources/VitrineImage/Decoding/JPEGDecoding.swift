@@ -3,13 +3,13 @@ import CVitrineImageShim
 /// JPEG decoding through the C shim: header first (limit check, DCT scale choice), then pixels
 /// straight into a Swift-owned buffer, then the EXIF orientation.
 enum JPEGDecoding {
-    static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> RGBImage {
-        let result: Result<RGBImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
+    static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> DecodedImage {
+        let result: Result<DecodedImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
             guard let decoder = vitrine_jpeg_open(buffer.baseAddress, buffer.count) else {
                 return .failure(.outOfMemory(file: name))
             }
             defer { vitrine_jpeg_close(decoder) }
-            return Result { () throws(ImageDecodingError) -> RGBImage in
+            return Result { () throws(ImageDecodingError) -> DecodedImage in
                 try decode(decoder, name: name, options: options)
             }
         }
@@ -18,7 +18,7 @@ enum JPEGDecoding {
 
     private static func decode(
         _ decoder: OpaquePointer, name: String, options: ImageDecodingOptions
-    ) throws(ImageDecodingError) -> RGBImage {
+    ) throws(ImageDecodingError) -> DecodedImage {
         func failure(_ status: Int32) -> ImageDecodingError {
             ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
         }
@@ -27,6 +27,11 @@ enum JPEGDecoding {
         guard status == 0 else { throw failure(status) }
         try ImageDecoder.checkPixelLimit(
             width: Int(info.width), height: Int(info.height), name: name, limit: options.pixelLimit)
+        // Read now: libjpeg frees saved markers when the decompression finishes.
+        var exifLength = 0
+        let orientation = vitrine_jpeg_exif(decoder, &exifLength).map {
+            EXIFOrientation(exifPayload: UnsafeBufferPointer(start: $0, count: exifLength))
+        } ?? .up
 
         let numerator = try scaleNumerator(decoder, info: info, minimumShortSide: options.minimumShortSide, name: name)
         var width: Int32 = 0
@@ -44,11 +49,14 @@ enum JPEGDecoding {
         guard status == 0 else { throw failure(status) }
         let image = RGBImage(uncheckedWidth: Int(width), height: Int(height), pixels: pixels)
 
-        guard options.appliesEXIFOrientation else { return image }
-        var exifLength = 0
-        guard let exif = vitrine_jpeg_exif(decoder, &exifLength) else { return image }
-        let orientation = EXIFOrientation(exifPayload: UnsafeBufferPointer(start: exif, count: exifLength))
-        return image.oriented(orientation)
+        guard options.appliesEXIFOrientation else {
+            return DecodedImage(image: image, sourceWidth: Int(info.width), sourceHeight: Int(info.height))
+        }
+        let swapsAxes = orientation.rawValue >= 5
+        return DecodedImage(
+            image: image.oriented(orientation),
+            sourceWidth: Int(swapsAxes ? info.height : info.width),
+            sourceHeight: Int(swapsAxes ? info.width : info.height))
     }
 
     /// The smallest N in 1...8 for which decoding at N/8 keeps the short side ≥ the minimum.

@@ -51,21 +51,30 @@ public struct Preprocessing: Sendable, Equatable {
 
     /// Resize, crop and normalize an already decoded image into a `[3, cropSize, cropSize]` tensor.
     public func tensor(from image: RGBImage) throws(ImageProcessingError) -> ImageTensor {
+        try tensor(from: DecodedImage(image: image, sourceWidth: image.width, sourceHeight: image.height))
+    }
+
+    /// Resize, crop and normalize a decoded image. The resize target comes from the declared
+    /// source size, so a DCT-scaled decode (whose size libjpeg rounds up) lands on the same
+    /// `W × H` as a full decode would, and the crop window stays where the reference puts it.
+    public func tensor(from decoded: DecodedImage) throws(ImageProcessingError) -> ImageTensor {
         guard cropSize > 0, resizeShortSide >= cropSize else {
             throw .invalidSize(operation: "preprocessing (short side \(resizeShortSide), crop)", width: cropSize, height: cropSize)
         }
-        let resized = try image.resized(shortSide: resizeShortSide, filter: filter)
+        let target = RGBImage.size(width: decoded.sourceWidth, height: decoded.sourceHeight, forShortSide: resizeShortSide)
+        let resized = try decoded.image.resized(width: target.width, height: target.height, filter: filter)
         let cropped = try resized.centerCropped(width: cropSize, height: cropSize)
         return try cropped.normalizedTensor(mean: mean, std: std)
     }
 
     /// File → decode (DCT-scaled when allowed) → resize → centre crop → normalized CHW tensor.
+    /// Throws `ImageDecodingError` for unreadable files, `ImageProcessingError` for bad options.
     public func tensor(contentsOf url: URL) throws -> ImageTensor {
-        try tensor(from: ImageDecoder.decode(contentsOf: url, options: decodingOptions))
+        try tensor(from: ImageDecoder.decodeKeepingSourceSize(contentsOf: url, options: decodingOptions))
     }
 
     /// In-memory file bytes → normalized CHW tensor; `name` labels the data in errors.
     public func tensor(fromFileBytes bytes: [UInt8], name: String) throws -> ImageTensor {
-        try tensor(from: ImageDecoder.decode(bytes, name: name, options: decodingOptions))
+        try tensor(from: ImageDecoder.decodeKeepingSourceSize(bytes, name: name, options: decodingOptions))
     }
 }

@@ -31,6 +31,11 @@ extension RGBImage {
     /// The size torchvision's `Resize(shortSide)` picks: the short side becomes `shortSide`
     /// and the long side `Int(shortSide * long / short)` (truncated, as Python's `int()` does).
     public func size(forShortSide shortSide: Int) -> (width: Int, height: Int) {
+        RGBImage.size(width: width, height: height, forShortSide: shortSide)
+    }
+
+    /// `size(forShortSide:)` for an image of `width × height` that need not exist yet.
+    public static func size(width: Int, height: Int, forShortSide shortSide: Int) -> (width: Int, height: Int) {
         if width <= height {
             return (shortSide, Int(Double(shortSide * height) / Double(width)))
         }
