@@ -15,7 +15,8 @@ public struct RGBImage: Sendable, Equatable {
         guard width > 0, height > 0 else {
             throw .invalidSize(operation: "RGBImage", width: width, height: height)
         }
-        guard pixels.count == width * height * 3 else {
+        let (area, overflow) = width.multipliedReportingOverflow(by: height)
+        guard !overflow, area <= Int.max / 3, pixels.count == area * 3 else {
             throw .pixelCountMismatch(width: width, height: height, byteCount: pixels.count)
         }
         self.width = width
@@ -57,7 +58,7 @@ public enum ImageProcessingError: Error, Sendable, Equatable, CustomStringConver
         case let .invalidSize(operation, width, height):
             return "\(operation): invalid size \(width)×\(height)"
         case let .pixelCountMismatch(width, height, byteCount):
-            return "RGB image of \(width)×\(height) needs \(width * height * 3) bytes, got \(byteCount)"
+            return "RGB image of \(width)×\(height) needs width × height × 3 bytes, got \(byteCount)"
         case let .invalidNormalization(reason):
             return "invalid normalization: \(reason)"
         case let .batchShapeMismatch(expected, found, index):
