@@ -27,17 +27,14 @@ static float *scratch_reserve(scratch *s, size_t floats) {
 }
 
 // dst holds ceil(mc/MR) panels, each kc × MR (k-major), zero-padded past mc.
-static void pack_a(long mc, long kc, const float *a, long rs, long cs, float *dst) {
+static void pack_a(const vk_ops *ops, long mc, long kc, const float *a, long rs, long cs, float *dst) {
     for (long i0 = 0; i0 < mc; i0 += VK_MR) {
         long rows = mc - i0 < VK_MR ? mc - i0 : VK_MR;
         float *panel = dst + i0 * kc;
-        if (rows < VK_MR) memset(panel, 0, sizeof(float) * (size_t)(kc * VK_MR));
         if (cs == 1) {
-            for (long r = 0; r < rows; r++) {
-                const float *src = a + (i0 + r) * rs;
-                for (long p = 0; p < kc; p++) panel[p * VK_MR + r] = src[p];
-            }
+            ops->pack_kmajor(a + i0 * rs, rs, rows, kc, panel, VK_MR);
         } else {
+            if (rows < VK_MR) memset(panel, 0, sizeof(float) * (size_t)(kc * VK_MR));
             for (long p = 0; p < kc; p++) {
                 const float *src = a + i0 * rs + p * cs;
                 for (long r = 0; r < rows; r++) panel[p * VK_MR + r] = src[r * rs];
@@ -47,10 +44,14 @@ static void pack_a(long mc, long kc, const float *a, long rs, long cs, float *ds
 }
 
 // dst holds ceil(nc/nr) panels, each kc × nr (k-major), zero-padded past nc.
-static void pack_b(long kc, long nc, const float *b, long rs, long cs, long nr, float *dst) {
+static void pack_b(const vk_ops *ops, long kc, long nc, const float *b, long rs, long cs, long nr, float *dst) {
     for (long j0 = 0; j0 < nc; j0 += nr) {
         long cols = nc - j0 < nr ? nc - j0 : nr;
         float *panel = dst + j0 * kc;
+        if (cs != 1 && rs == 1) {
+            ops->pack_kmajor(b + j0 * cs, cs, cols, kc, panel, nr);
+            continue;
+        }
         if (cols < nr) memset(panel, 0, sizeof(float) * (size_t)(kc * nr));
         if (cs == 1) {
             for (long p = 0; p < kc; p++) memcpy(panel + p * nr, b + p * rs + j0, sizeof(float) * (size_t)cols);
@@ -95,8 +96,8 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
         if (has_epilogue(q)) epilogue_tile(ops, q, 0, 0, q->m, q->n);
         return;
     }
-    float *pa = scratch_reserve(&pack_a_scratch, (size_t)(MC * KC));
-    float *pb = scratch_reserve(&pack_b_scratch, (size_t)(KC * (NC + nr)));
+    float *pa = scratch_reserve(&pack_a_scratch, (size_t)(MC * KC + 16)); // + slack for pack_kmajor
+    float *pb = scratch_reserve(&pack_b_scratch, (size_t)(KC * (NC + nr) + 16));
     if (!pa || !pb) abort(); // out of memory for a few MiB of packing space
     float tile[VK_MR * 32];
     for (long jc = 0; jc < q->n; jc += NC) {
@@ -105,10 +106,10 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
             long kc = q->k - pc < KC ? q->k - pc : KC;
             int last = pc + kc >= q->k;
             float beta = pc == 0 ? q->beta : 1.0f;
-            pack_b(kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
+            pack_b(ops, kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
             for (long ic = 0; ic < q->m; ic += MC) {
                 long mc = q->m - ic < MC ? q->m - ic : MC;
-                pack_a(mc, kc, q->a + ic * q->rsa + pc * q->csa, q->rsa, q->csa, pa);
+                pack_a(ops, mc, kc, q->a + ic * q->rsa + pc * q->csa, q->rsa, q->csa, pa);
                 for (long jr = 0; jr < nc; jr += nr) {
                     long cols = nc - jr < nr ? nc - jr : nr;
                     for (long ir = 0; ir < mc; ir += VK_MR) {

@@ -8,6 +8,8 @@
 typedef struct vk_ops {
     int nr; // micro-tile columns (2 vectors)
     // c[MR×nr] = alpha * a·b + beta * c (beta == 0: c not read); a, b packed panels of depth kc.
+    // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
+    void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
     void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta);
     // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
     void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);

@@ -2,7 +2,8 @@
 // measured in the same process. OpenBLAS is loaded with dlopen at run time (never linked), so the
 // package builds without it; install with `apt-get install -y libopenblas-dev`.
 //
-//   swift run -c release bench-gemm [--quick]
+//   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only]
+// --only keeps shapes whose label contains SUBSTRING; --ours-only skips OpenBLAS (for perf record).
 import CVitrineKernels
 import Foundation
 import VitrineTensor
@@ -32,8 +33,11 @@ struct Shape {
     let transposeB: Bool
 }
 
-let quick = CommandLine.arguments.contains("--quick")
-let shapes: [Shape] = [
+let arguments = CommandLine.arguments
+let quick = arguments.contains("--quick")
+let oursOnly = arguments.contains("--ours-only")
+let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
+let allShapes: [Shape] = [
     // EfficientNet-Lite0 1×1 convs at 224²: weight [Cout, Cin] · activations [Cin, H·W].
     Shape(label: "effnet 32→16 @112²", m: 16, n: 12544, k: 32, transposeB: false),
     Shape(label: "effnet 16→96 @112²", m: 96, n: 12544, k: 16, transposeB: false),
@@ -51,6 +55,7 @@ let shapes: [Shape] = [
     Shape(label: "minilm 32×128×1536→384", m: 4096, n: 384, k: 1536, transposeB: true),
     Shape(label: "square 1024³", m: 1024, n: 1024, k: 1024, transposeB: false),
 ]
+let shapes = allShapes.filter { shape in only.map { shape.label.contains($0) } ?? true }
 
 func now() -> Double {
     var t = timespec()
@@ -74,15 +79,23 @@ func bestSeconds(_ body: () -> Void) -> Double {
     return best
 }
 
-let blas = OpenBLAS.load()
+let blas = oursOnly ? nil : OpenBLAS.load()
 print("bench-gemm: VitrineTensor kernels variant \(Kernels.variant.rawValue); OpenBLAS \(blas == nil ? "not found" : "loaded via dlopen")")
 print("GFLOP/s, best of repeated runs; ratio = VitrineTensor / OpenBLAS")
 let header = "shape (M×N×K)".padding(toLength: 42, withPad: " ", startingAt: 0)
 print("\(header)  thr  vitrine  openblas  ratio")
-var random = SystemRandomNumberGenerator()
+/// xorshift: fast and deterministic; the values only need to be ordinary floats.
+struct XorShift {
+    var state: UInt32 = 12345
+    mutating func next() -> Float {
+        state ^= state << 13; state ^= state >> 17; state ^= state << 5
+        return Float(state % 2001) / 1000 - 1
+    }
+}
+var generator = XorShift()
 for shape in shapes {
-    let a = (0 ..< shape.m * shape.k).map { _ in Float.random(in: -1...1, using: &random) }
-    let b = (0 ..< shape.k * shape.n).map { _ in Float.random(in: -1...1, using: &random) }
+    let a = (0 ..< shape.m * shape.k).map { _ in generator.next() }
+    let b = (0 ..< shape.k * shape.n).map { _ in generator.next() }
     var c = [Float](repeating: 0, count: shape.m * shape.n)
     let ldb = shape.transposeB ? shape.k : shape.n
     let flops = 2.0 * Double(shape.m) * Double(shape.n) * Double(shape.k)
