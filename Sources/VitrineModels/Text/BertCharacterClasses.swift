@@ -5,7 +5,7 @@
 // `tokenizers` takes "other" (Cc/Cf/Co/Cs), "nonspacing mark" (Mn) and "punctuation" (P*) from
 // the `unicode_categories` crate, whose tables are Unicode 8.0: a Cf or Mn scalar added later is
 // kept, and a scalar whose category changed since 8.0 follows its 8.0 category. Whitespace and
-// lowercasing come from Rust's std (current Unicode, like Swift's). Unassigned scalars (Cn) are
+// lowercasing come from Rust's std (current Unicode, like Swift's); NFD from tables of Unicode 9.0. Unassigned scalars (Cn) are
 // NOT treated as control characters, whatever the crate's comment says. Every scalar's behaviour
 // is checked against the reference in TokenizerTests (fixture codepoints.json).
 
@@ -13,11 +13,34 @@ enum BertCharacterClasses {
     /// The Unicode version of the category tables in the `unicode_categories` crate.
     static let categoryTablesVersion = (major: 8, minor: 0)
 
+    /// The Unicode version of the NFD data in `unicode-normalization-alignments`, which
+    /// `tokenizers` uses to strip accents: it does not decompose U+11938 (13.0) nor reorder
+    /// U+1DF6/U+1DF7 (10.0), but reorders the Adlam marks of 9.0.
+    static let normalizationTablesVersion = (major: 9, minor: 0)
+
+    /// Whether the NFD tables predate `scalar`, so that it must pass through NFD as a starter
+    /// (combining class 0, no decomposition), as an unknown scalar does there.
+    @inline(__always)
+    static func isNewerThanNormalizationTables(_ scalar: Unicode.Scalar) -> Bool {
+        guard scalar.value >= 0x300, let age = scalar.properties.age else { return false }
+        return age.major > normalizationTablesVersion.major
+            || (age.major == normalizationTablesVersion.major && age.minor > normalizationTablesVersion.minor)
+    }
+
     /// Scalars whose general category changed between Unicode 8.0 and Swift's Unicode version
-    /// in a way that matters here, with their 8.0 category. Found by the exhaustive comparison.
-    private static let unicode8Categories: [UInt32: Unicode.GeneralCategory] = [
-        0x1734: .nonspacingMark,  // HANUNOO SIGN PAMUDPOD: Mn in 8.0, Mc since 14.0
-    ]
+    /// in a way that matters here, with their 8.0 category. Found by the exhaustive comparison
+    /// against the reference (TokenizerTests.everyScalarNormalizesLikeReference and
+    /// everyScalarSplitsLikeReference); the comparison fails if Swift's tables move again.
+    @inline(__always)
+    private static func unicode8Override(_ value: UInt32) -> Unicode.GeneralCategory? {
+        switch value {
+        case 0x1734, 0x1171E: return .nonspacingMark  // Mc now (Hanunoo pamudpod, Ahom medial ra)
+        case 0x1885, 0x1886: return .otherLetter  // Mongolian ali gali baluda: Mn since 9.0
+        case 0xA9BD: return .spacingMark  // Javanese keret: Mn since 12.0
+        case 0x166D, 0x111C9: return .otherPunctuation  // Canadian chi sign (So), Sharada sandhi (Mn)
+        default: return nil
+        }
+    }
 
     /// The general category as `unicode_categories` (Unicode 8.0) sees it; nil when unassigned there.
     @inline(__always)
@@ -28,8 +51,7 @@ enum BertCharacterClasses {
             || (age.major == categoryTablesVersion.major && age.minor > categoryTablesVersion.minor) {
             return nil
         }
-        if let old = unicode8Categories[scalar.value] { return old }
-        return properties.generalCategory
+        return unicode8Override(scalar.value) ?? properties.generalCategory
     }
 
     /// Scalars the normalizer's clean-text step deletes: NUL, U+FFFD and "other" (Cc, Cf, Co, Cs)

@@ -6,7 +6,8 @@ import Foundation
 /// scalars; turn whitespace into a space), put spaces around CJK ideographs, strip accents (NFD,
 /// then drop nonspacing marks), lowercase (each scalar's full lowercase mapping, with no context:
 /// "Σ" always becomes "σ", never the final "ς"). Accent stripping runs before lowercasing, so
-/// "İ" becomes "i" (its NFD is I + U+0307), while "ß" stays "ß".
+/// "İ" becomes "i" (its NFD is I + U+0307), while "ß" stays "ß". NFD and the category tables
+/// follow the reference's old Unicode data (see `BertCharacterClasses`), not Swift's own.
 public struct BertNormalizer: Sendable, Equatable {
     /// Delete control characters and map whitespace to spaces.
     public var cleanText: Bool
@@ -41,6 +42,7 @@ public struct BertNormalizer: Sendable, Equatable {
         // nothing below U+00C0 has a canonical decomposition, so ASCII-ish text skips NFD.
         var staged = String.UnicodeScalarView()
         var mayDecompose = false
+        var hasScalarsNewerThanNFDTables = false
         for scalar in scalars {
             if cleanText {
                 if BertCharacterClasses.isRemovedByCleanText(scalar) { continue }
@@ -49,7 +51,10 @@ public struct BertNormalizer: Sendable, Equatable {
                     continue
                 }
             }
-            if scalar.value >= 0xC0 { mayDecompose = true }
+            if scalar.value >= 0xC0 {
+                mayDecompose = true
+                if BertCharacterClasses.isNewerThanNormalizationTables(scalar) { hasScalarsNewerThanNFDTables = true }
+            }
             if handleChineseCharacters && BertCharacterClasses.isChineseCharacter(scalar) {
                 staged.append(" ")
                 staged.append(scalar)
@@ -59,11 +64,31 @@ public struct BertNormalizer: Sendable, Equatable {
             }
         }
         if stripAccents && mayDecompose {
-            let decomposed = String(staged).decomposedStringWithCanonicalMapping
-            appendStrippedAndLowercased(decomposed.unicodeScalars, to: &output)
+            let decomposed = hasScalarsNewerThanNFDTables
+                ? Self.decomposeWithUnicode9Tables(staged)
+                : String(staged).decomposedStringWithCanonicalMapping.unicodeScalars
+            appendStrippedAndLowercased(decomposed, to: &output)
         } else {
             appendStrippedAndLowercased(staged, to: &output)
         }
+    }
+
+    /// NFD as the reference's Unicode 9.0 tables do it: scalars added later are starters with no
+    /// decomposition, so the text is decomposed in stretches between them.
+    private static func decomposeWithUnicode9Tables(_ scalars: String.UnicodeScalarView) -> String.UnicodeScalarView {
+        var result = String.UnicodeScalarView()
+        var stretch = String.UnicodeScalarView()
+        for scalar in scalars {
+            if BertCharacterClasses.isNewerThanNormalizationTables(scalar) {
+                result.append(contentsOf: String(stretch).decomposedStringWithCanonicalMapping.unicodeScalars)
+                stretch = String.UnicodeScalarView()
+                result.append(scalar)
+            } else {
+                stretch.append(scalar)
+            }
+        }
+        result.append(contentsOf: String(stretch).decomposedStringWithCanonicalMapping.unicodeScalars)
+        return result
     }
 
     /// Pass 2: drop nonspacing marks (if stripping accents) and lowercase.
