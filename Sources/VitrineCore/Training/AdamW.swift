@@ -47,7 +47,3 @@ struct AdamWOptimizer: Sendable {
         }
     }
 }
-
-private func pow(_ base: Float, _ exponent: Float) -> Float {
-    Float(Foundation.pow(Double(base), Double(exponent)))
-}
