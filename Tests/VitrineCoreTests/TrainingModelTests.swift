@@ -13,6 +13,9 @@ import VitrineCore
         var generator = TrainingRandomGenerator(seed: 12)
         try model.setParameter(named: "user.attention_query", to: Check.randomMatrix(1, 3, &generator))
         try model.setParameter(named: "item.hidden.bias", to: Check.randomMatrix(1, 5, &generator, scale: 0.1))
+        // A non-zero output bias keeps every item vector away from the origin even when dropout
+        // silences all five hidden units of an item; at the origin L2 normalisation has no gradient.
+        try model.setParameter(named: "item.output.bias", to: Check.randomMatrix(1, 3, &generator, scale: 0.3))
         return model
     }
 
