@@ -8,7 +8,7 @@ public struct TrainingMatrix: Sendable, Equatable {
     public private(set) var rows: Int
     /// Number of columns.
     public private(set) var columns: Int
-    /// The entries, row after row (`values[row * columns + column]`).
+    /// The entries, row after row (`values[row * columns + column]`); edit in place, keeping `rows * columns` of them.
     public var values: [Float]
 
     /// Wraps `values` (row-major, `rows * columns` entries) as a matrix.
