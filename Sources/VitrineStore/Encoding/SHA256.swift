@@ -28,28 +28,29 @@ public struct SHA256: Sendable {
         for byte in bytes {
             totalBytes &+= 1
             buffer.append(byte)
-            if buffer.count == 64 {
-                compress(buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
+            if buffer.count == 64 { flushBuffer() }
         }
     }
 
     /// Feeds the bytes of `data`.
     public mutating func update(_ data: Data) {
-        var offset = data.startIndex
-        // Fill a partial block first, then compress whole 64-byte blocks straight from `data`.
-        while offset < data.endIndex, !buffer.isEmpty {
-            buffer.append(data[offset])
+        data.withUnsafeBytes { update(bytes: $0) }
+    }
+
+    /// Feeds raw bytes; whole 64-byte blocks are compressed straight from `bytes` without copying.
+    public mutating func update(bytes: UnsafeRawBufferPointer) {
+        totalBytes &+= UInt64(bytes.count)
+        var offset = 0
+        while offset < bytes.count, !buffer.isEmpty {
+            buffer.append(bytes[offset])
             offset += 1
-            if buffer.count == 64 { compress(buffer); buffer.removeAll(keepingCapacity: true) }
+            if buffer.count == 64 { flushBuffer() }
         }
-        while data.endIndex - offset >= 64 {
-            compress(Array(data[offset ..< offset + 64]))
+        while bytes.count - offset >= 64 {
+            compress(UnsafeRawBufferPointer(rebasing: bytes[offset ..< offset + 64]))
             offset += 64
         }
-        buffer.append(contentsOf: data[offset...])
-        totalBytes &+= UInt64(data.count)
+        if offset < bytes.count { buffer.append(contentsOf: bytes[offset...]) }
     }
 
     /// The 32-byte digest of everything fed so far (the hasher itself is left unchanged).
@@ -62,7 +63,7 @@ public struct SHA256: Sendable {
         for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bitLength >> UInt64(shift))) }
         for byte in padding {
             copy.buffer.append(byte)
-            if copy.buffer.count == 64 { copy.compress(copy.buffer); copy.buffer.removeAll(keepingCapacity: true) }
+            if copy.buffer.count == 64 { copy.flushBuffer() }
         }
         var digest: [UInt8] = []
         digest.reserveCapacity(32)
@@ -87,31 +88,40 @@ public struct SHA256: Sendable {
         return hasher.finalizeHex()
     }
 
-    private mutating func compress(_ block: [UInt8]) {
-        var words = [UInt32](repeating: 0, count: 64)
-        for index in 0 ..< 16 {
-            words[index] = UInt32(block[index * 4]) << 24 | UInt32(block[index * 4 + 1]) << 16
-                | UInt32(block[index * 4 + 2]) << 8 | UInt32(block[index * 4 + 3])
+    private mutating func flushBuffer() {
+        let block = buffer
+        block.withUnsafeBytes { compress($0) }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// One SHA-256 compression of the 64-byte `block` into `state`.
+    private mutating func compress(_ block: UnsafeRawBufferPointer) {
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { words in
+            for index in 0 ..< 16 {
+                words[index] = UInt32(bigEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
+            }
+            for index in 16 ..< 64 {
+                let s0 = rotr(words[index - 15], 7) ^ rotr(words[index - 15], 18) ^ (words[index - 15] >> 3)
+                let s1 = rotr(words[index - 2], 17) ^ rotr(words[index - 2], 19) ^ (words[index - 2] >> 10)
+                words[index] = words[index - 16] &+ s0 &+ words[index - 7] &+ s1
+            }
+            var a = state[0], b = state[1], c = state[2], d = state[3]
+            var e = state[4], f = state[5], g = state[6], h = state[7]
+            Self.roundConstants.withUnsafeBufferPointer { constants in
+                for index in 0 ..< 64 {
+                    let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
+                    let choice = (e & f) ^ (~e & g)
+                    let temp1 = h &+ sum1 &+ choice &+ constants[index] &+ words[index]
+                    let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
+                    let majority = (a & b) ^ (a & c) ^ (b & c)
+                    let temp2 = sum0 &+ majority
+                    h = g; g = f; f = e; e = d &+ temp1
+                    d = c; c = b; b = a; a = temp1 &+ temp2
+                }
+            }
+            state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
+            state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
         }
-        for index in 16 ..< 64 {
-            let s0 = rotr(words[index - 15], 7) ^ rotr(words[index - 15], 18) ^ (words[index - 15] >> 3)
-            let s1 = rotr(words[index - 2], 17) ^ rotr(words[index - 2], 19) ^ (words[index - 2] >> 10)
-            words[index] = words[index - 16] &+ s0 &+ words[index - 7] &+ s1
-        }
-        var a = state[0], b = state[1], c = state[2], d = state[3]
-        var e = state[4], f = state[5], g = state[6], h = state[7]
-        for index in 0 ..< 64 {
-            let sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)
-            let choice = (e & f) ^ (~e & g)
-            let temp1 = h &+ sum1 &+ choice &+ Self.roundConstants[index] &+ words[index]
-            let sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
-            let majority = (a & b) ^ (a & c) ^ (b & c)
-            let temp2 = sum0 &+ majority
-            h = g; g = f; f = e; e = d &+ temp1
-            d = c; c = b; b = a; a = temp1 &+ temp2
-        }
-        state[0] &+= a; state[1] &+= b; state[2] &+= c; state[3] &+= d
-        state[4] &+= e; state[5] &+= f; state[6] &+= g; state[7] &+= h
     }
 
     @inline(__always) private func rotr(_ value: UInt32, _ count: UInt32) -> UInt32 {

@@ -42,13 +42,14 @@ extension Connection {
             filter += " AND model_id = ?"
             values.append(.text(modelID))
         }
-        let shape = try queryFirst("SELECT count(*), min(dimension), max(dimension) FROM vectors WHERE \(filter)",
-                                   values, operation: "size \(modality.rawValue) matrix") { ($0.int(0), $0.int(1), $0.int(2)) }
-        guard let (rows, dimension, largest) = shape, rows > 0 else { return VectorMatrix(itemIDs: [], dimension: 0, values: []) }
-        if largest != dimension {
-            let (itemID, found) = try queryFirst("SELECT item_id, dimension FROM vectors WHERE \(filter) AND dimension != ? ORDER BY item_id LIMIT 1",
-                                                 values + [.integer(Int64(dimension))], operation: "find odd dimension") { ($0.text(0), $0.int(1)) }
-                ?? ("?", largest)
+        let rows = try scalarInt("SELECT count(*) FROM vectors WHERE \(filter)", values, operation: "size \(modality.rawValue) matrix")
+        // The first row (in id order) sets the dimension; the first row that differs is reported.
+        guard rows > 0, let dimension = try queryFirst("SELECT dimension FROM vectors WHERE \(filter) ORDER BY item_id LIMIT 1",
+                                                       values, operation: "size \(modality.rawValue) matrix", row: { $0.int(0) })
+        else { return VectorMatrix(itemIDs: [], dimension: 0, values: []) }
+        if let (itemID, found) = try queryFirst(
+            "SELECT item_id, dimension FROM vectors WHERE \(filter) AND dimension != ? ORDER BY item_id LIMIT 1",
+            values + [.integer(Int64(dimension))], operation: "check \(modality.rawValue) dimensions", row: { ($0.text(0), $0.int(1)) }) {
             throw StoreError.dimensionMismatch(modality: modality.rawValue, itemID: itemID, expected: dimension, found: found)
         }
         var itemIDs: [String] = []
