@@ -32,21 +32,24 @@ public struct EfficientNetLite0: Sendable {
         var activation: Activation
     }
 
-    /// One MBConv block.
+    /// One MBConv block in channels-last form.
     struct Block: Sendable {
-        var expand: Convolution?
-        var depthwise: Convolution
-        var project: Convolution
+        var expand: PointwiseLayer?
+        var depthwise: DepthwiseLayer
+        var project: PointwiseLayer
         var skip: Bool
     }
 
     /// The architecture the weights were loaded for.
     public let configuration: EfficientNetConfiguration
-    let stem: Convolution
+    let stem: StemLayer
     let blocks: [Block]
-    let head: Convolution
-    let classifierWeight: Tensor
-    let classifierBias: Tensor
+    let head: PointwiseLayer
+    let classifierWeight: [Float]
+    let classifierBias: [Float]
+    /// Floats of the largest activation (and of the stem's im2col matrix) for one image.
+    let activationCapacity: Int
+    let columnCapacity: Int
 
     /// Loads `config.json` and `model.safetensors` from a model folder.
     /// - Throws: ``EfficientNetError`` naming the file and the tensor or field at fault.
@@ -67,63 +70,120 @@ public struct EfficientNetLite0: Sendable {
         let tensors = try Self.loadCheckedTensors(from: file, configuration: configuration)
         let epsilon = configuration.batchNormEpsilon
         self.configuration = configuration
-        stem = Self.foldedConvolution(
+        stem = StemLayer(Self.foldedConvolution(
             "stem", in: tensors, epsilon: epsilon, stride: configuration.stem.stride,
-            padding: configuration.stem.padding.padding, activation: .relu6)
+            padding: configuration.stem.padding.padding, activation: .relu6))
         blocks = configuration.blocks.map { block in
             let prefix = "blocks.\(block.index)"
             return Block(
-                expand: block.expandRatio == 1 ? nil : Self.foldedConvolution(
-                    "\(prefix).expand", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6),
-                depthwise: Self.foldedConvolution(
+                expand: block.expandRatio == 1 ? nil : PointwiseLayer(Self.foldedConvolution(
+                    "\(prefix).expand", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6)),
+                depthwise: DepthwiseLayer(Self.foldedConvolution(
                     "\(prefix).depthwise", in: tensors, epsilon: epsilon, stride: block.stride,
-                    padding: block.depthwisePadding.padding, activation: .relu6),
-                project: Self.foldedConvolution(
-                    "\(prefix).project", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .none),
+                    padding: block.depthwisePadding.padding, activation: .relu6)),
+                project: PointwiseLayer(Self.foldedConvolution(
+                    "\(prefix).project", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .none)),
                 skip: block.skip)
         }
-        head = Self.foldedConvolution("head", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6)
-        classifierWeight = tensors["classifier.weight"] ?? Tensor(zeros: [0])
-        classifierBias = tensors["classifier.bias"] ?? Tensor(zeros: [0])
+        head = PointwiseLayer(Self.foldedConvolution(
+            "head", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6))
+        classifierWeight = tensors["classifier.weight"]?.scalars ?? []
+        classifierBias = tensors["classifier.bias"]?.scalars ?? []
+
+        // Walk the shapes once to size the per-image scratch buffers.
+        let size = configuration.imageSize
+        var side = (size + stem.padding.top + stem.padding.bottom - stem.kernel) / stem.stride + 1
+        var largest = side * side * stem.pointwise.outputs
+        for block in blocks {
+            largest = max(largest, side * side * (block.expand?.outputs ?? block.depthwise.channels))
+            side = block.depthwise.outputSize(side, before: block.depthwise.padding.top, after: block.depthwise.padding.bottom)
+            largest = max(largest, side * side * max(block.depthwise.channels, block.project.outputs))
+        }
+        activationCapacity = max(largest, side * side * head.outputs)
+        let stemSide = (size + stem.padding.top + stem.padding.bottom - stem.kernel) / stem.stride + 1
+        columnCapacity = stemSide * stemSide * stem.pointwise.inputs
     }
 
     /// The input shape this model runs on: `[3, imageSize, imageSize]`.
     public var inputShape: [Int] { [3, configuration.imageSize, configuration.imageSize] }
 
-    /// Features and logits for one normalized `[3, H, W]` image.
+    /// Features and logits for one normalized `[3, H, W]` image, kernels split over
+    /// `Kernels.threadCount` threads.
     /// - Throws: ``EfficientNetError/inputShape(expected:found:)`` for any other shape.
     public func callAsFunction(_ image: Tensor) throws(EfficientNetError) -> EfficientNetOutput {
-        let activations = try run(image, through: .head)
-        let features = globalAveragePool(activations)
-        let logits = linear(features.reshaped([1, features.count]), weight: classifierWeight, bias: classifierBias)
-        return EfficientNetOutput(features: features.scalars, logits: logits.scalars)
+        guard image.shape == inputShape else { throw .inputShape(expected: inputShape, found: image.shape) }
+        return output(for: image.scalars, threads: Kernels.threadCount)
     }
 
-    /// Runs the network on a normalized `[3, H, W]` image up to and including `stage`; for
-    /// debugging against reference dumps.
+    /// Runs the network on a normalized `[3, H, W]` image up to and including `stage` and returns
+    /// that activation as `[channels, height, width]`; for debugging against reference dumps.
     public func run(_ image: Tensor, through stage: EfficientNetStage) throws(EfficientNetError) -> Tensor {
         guard image.shape == inputShape else { throw .inputShape(expected: inputShape, found: image.shape) }
-        var x = apply(stem, to: image)
-        if stage == .stem { return x }
-        for (index, block) in blocks.enumerated() {
-            x = apply(block, to: x)
-            if stage == .block(index) { return x }
+        return image.scalars.withUnsafeBufferPointer { pixels in
+            forward(pixels.baseAddress!, threads: Kernels.threadCount, through: stage) { values, height, width, channels in
+                let hwc = Array(UnsafeBufferPointer(start: values, count: height * width * channels))
+                return Tensor(shape: [channels, height, width],
+                              scalars: transposed(hwc, rows: height * width, columns: channels))
+            }
         }
-        return apply(head, to: x)
     }
 
-    private func apply(_ block: Block, to input: Tensor) -> Tensor {
-        var hidden = input
-        if let expand = block.expand { hidden = apply(expand, to: hidden) }
-        let depthwise = block.depthwise
-        hidden = depthwiseConv2d(hidden, weight: depthwise.weight, bias: depthwise.bias, stride: depthwise.stride,
-                                 padding: depthwise.padding, activation: depthwise.activation)
-        let output = apply(block.project, to: hidden)
-        return block.skip ? output + input : output
+    /// Features and logits for a CHW image whose shape the caller checked.
+    func output(for image: [Float], threads: Int) -> EfficientNetOutput {
+        image.withUnsafeBufferPointer { pixels in
+            forward(pixels.baseAddress!, threads: threads, through: .head) { values, height, width, channels in
+                let pixelCount = height * width
+                var features = [Float](repeating: 0, count: channels)
+                for p in 0..<pixelCount {
+                    let row = values + p * channels
+                    for c in 0..<channels { features[c] += row[c] }
+                }
+                let scale = 1 / Float(pixelCount)
+                for c in 0..<channels { features[c] *= scale }
+                var logits = classifierBias
+                features.withUnsafeBufferPointer { x in
+                    classifierWeight.withUnsafeBufferPointer { w in
+                        logits.withUnsafeMutableBufferPointer { y in
+                            Kernels.gemv(rows: y.count, columns: channels, a: w.baseAddress!, lda: channels,
+                                         x: x.baseAddress!, beta: 1, y: y.baseAddress!, threads: threads)
+                        }
+                    }
+                }
+                return EfficientNetOutput(features: features, logits: logits)
+            }
+        }
     }
 
-    private func apply(_ convolution: Convolution, to input: Tensor) -> Tensor {
-        conv2d(input, weight: convolution.weight, bias: convolution.bias, stride: convolution.stride,
-               padding: convolution.padding, activation: convolution.activation)
+    /// The forward pass in channels-last layout with four scratch buffers; `body` sees the HWC
+    /// activation after `stage` (`height × width × channels` floats).
+    private func forward<R>(
+        _ image: UnsafePointer<Float>, threads: Int, through stage: EfficientNetStage,
+        _ body: (UnsafePointer<Float>, Int, Int, Int) -> R
+    ) -> R {
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * activationCapacity + columnCapacity)
+        defer { scratch.deallocate() }
+        var x = scratch, y = scratch + activationCapacity
+        let expanded = scratch + 2 * activationCapacity, filtered = scratch + 3 * activationCapacity
+        let columns = scratch + 4 * activationCapacity
+        let size = configuration.imageSize
+        var (height, width) = stem.apply(image, height: size, width: size, columns: columns, into: x, threads: threads)
+        var channels = stem.pointwise.outputs
+        if stage == .stem { return body(x, height, width, channels) }
+        for (index, block) in blocks.enumerated() {
+            var hidden = UnsafePointer(x)
+            if let expand = block.expand {
+                expand.apply(x, pixels: height * width, into: expanded, threads: threads)
+                hidden = UnsafePointer(expanded)
+            }
+            let (outHeight, outWidth) = block.depthwise.apply(hidden, height: height, width: width, into: filtered,
+                                                              threads: threads)
+            if block.skip { y.update(from: x, count: outHeight * outWidth * channels) } // residual via beta = 1
+            block.project.apply(filtered, pixels: outHeight * outWidth, into: y, accumulate: block.skip, threads: threads)
+            swap(&x, &y)
+            (height, width, channels) = (outHeight, outWidth, block.project.outputs)
+            if stage == .block(index) { return body(x, height, width, channels) }
+        }
+        head.apply(x, pixels: height * width, into: y, threads: threads)
+        return body(y, height, width, head.outputs)
     }
 }

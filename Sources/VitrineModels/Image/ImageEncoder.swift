@@ -70,18 +70,16 @@ public struct ImageEncoder: Sendable {
     /// ``encode(_:)`` for many images, spread over the cores as ``batchParallelism`` says.
     /// Accepts `[3, H, W]` tensors; results are in input order.
     public func encode(batch images: [ImageTensor]) throws(EfficientNetError) -> [EfficientNetOutput] {
-        let inputs = try images.map { image throws(EfficientNetError) in
-            Tensor(shape: try checkedShape(image), scalars: image.values)
-        }
-        let workers = batchParallelism == .imagesAcrossThreads ? min(Kernels.threadCount, inputs.count) : 1
+        for image in images { _ = try checkedShape(image) }
+        let workers = batchParallelism == .imagesAcrossThreads ? min(Kernels.threadCount, images.count) : 1
         if workers <= 1 {
-            return inputs.map { runChecked($0) }
+            return images.map { model.output(for: $0.values, threads: Kernels.threadCount) }
         }
-        let results = ResultSlots(count: inputs.count)
+        let results = ResultSlots(count: images.count)
         let next = Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let index = next.take(below: inputs.count) {
-                results.store(runChecked(inputs[index]), at: index)
+            while let index = next.take(below: images.count) {
+                results.store(model.output(for: images[index].values, threads: 1), at: index)
             }
         }
         return results.values()
@@ -149,15 +147,6 @@ public struct ImageEncoder: Sendable {
             throw .inputShape(expected: model.inputShape, found: image.shape)
         }
         return image.shape
-    }
-
-    /// Runs an input whose shape was already checked.
-    private func runChecked(_ input: Tensor) -> EfficientNetOutput {
-        do {
-            return try model(input)
-        } catch {
-            preconditionFailure("input shape was checked before the forward pass: \(error)")
-        }
     }
 
     private func normalized(_ vector: [Float]) -> [Float] {
