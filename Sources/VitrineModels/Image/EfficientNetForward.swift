@@ -90,7 +90,6 @@ struct DepthwiseLayer: Sendable {
         let vectorChannels = channels & ~15
         let top = y * stride - padding.top
         let kyRange = max(0, -top) ..< min(kernel, height - top)
-        let zero = SIMD16<Float>(repeating: 0), six = SIMD16<Float>(repeating: 6)
         for x in 0..<outWidth {
             let left = x * stride - padding.left
             let kxRange = max(0, -left) ..< min(kernel, width - left)
@@ -104,10 +103,9 @@ struct DepthwiseLayer: Sendable {
                     for kx in kxRange {
                         let value = UnsafeRawPointer(inputRow + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
                         let tap = UnsafeRawPointer(tapRow + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
-                        sum.addProduct(value, tap)
+                        sum += value * tap // not addProduct: without -mfma it becomes a libm fmaf call per lane
                     }
                 }
-                sum = sum.replacing(with: zero, where: sum .< zero).replacing(with: six, where: sum .> six)
                 UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
                 c += 16
             }
@@ -118,10 +116,13 @@ struct DepthwiseLayer: Sendable {
                         sum += input[((top + ky) * width + left + kx) * channels + c] * taps[(ky * kernel + kx) * channels + c]
                     }
                 }
-                out[c] = min(max(sum, 0), 6)
+                out[c] = sum
                 c += 1
             }
         }
+        // ReLU6 as a plain loop, which LLVM vectorizes; SIMD16's pointwiseMin/Max run lane by lane.
+        let rowStart = output + y * outWidth * channels
+        for i in 0 ..< outWidth * channels { rowStart[i] = min(max(rowStart[i], 0), 6) }
     }
 }
 
