@@ -23,7 +23,7 @@ import VitrineTensor
         #expect(cosine >= 0.9999, "feature cosine \(cosine)")
         #expect(EfficientNetFixtures.maxAbsDifference(output.features, features) < 1e-2)
         #expect(logitDifference < 1e-2, "max |Δlogit| \(logitDifference)")
-        let top = try encoder.classify(input, topK: 5)
+        let top = encoder.classifications(logits: output.logits, topK: 5)
         #expect(top.map(\.index) == photo.top5.map(\.index))
         #expect(top.first?.label == photo.top5.first?.label)
         print("parity \(photo.name): cosine \(cosine), max |Δlogit| \(logitDifference)")
@@ -63,14 +63,18 @@ import VitrineTensor
         var encoder = try EfficientNetFixtures.encoder()
         encoder.preprocessing.usesDCTScaling = false
         let url = try EfficientNetFixtures.url(photo.photo)
-        let top = try encoder.classify(fileURL: url, topK: 1)
+        let output = try encoder.encode(encoder.preprocessing.tensor(contentsOf: url))
+        let top = encoder.classifications(logits: output.logits, topK: 1)
         #expect(top.first?.index == photo.top5.first?.index, "\(photo.name): \(top) vs \(photo.top5[0].label)")
-        let embedding = try encoder.embed(fileURL: url)
-        let fromData = try encoder.embed(data: Data(contentsOf: url), name: photo.photo)
-        #expect(embedding == fromData)
-        let cosine = EfficientNetFixtures.cosine(embedding, try EfficientNetFixtures.floats(photo.features))
+        let cosine = EfficientNetFixtures.cosine(output.features, try EfficientNetFixtures.floats(photo.features))
         #expect(cosine >= 0.9999, "\(photo.name): full-path cosine \(cosine)")
         print("full path \(photo.name): cosine \(cosine)")
+        if photo.name == "cat" { // the public entry points share this path; one photo proves they agree
+            let embedding = try encoder.embed(fileURL: url)
+            #expect(EfficientNetFixtures.cosine(embedding, output.features) > 0.999999)
+            #expect(try encoder.embed(data: Data(contentsOf: url), name: photo.photo) == embedding)
+            #expect(try encoder.classify(fileURL: url, topK: 1).first?.index == photo.top5.first?.index)
+        }
     }
 
     /// The default recipe lets libjpeg decode at a reduced N/8 scale (320 → 280 before the resize
@@ -90,7 +94,7 @@ import VitrineTensor
 
     @Test func batchEmbeddingsEqualSingleEmbeddingsWithEitherStrategy() throws {
         var encoder = try EfficientNetFixtures.encoder()
-        let inputs = try EfficientNetFixtures.photos.prefix(3).map { try EfficientNetFixtures.referenceInput($0, encoder: encoder) }
+        let inputs = try EfficientNetFixtures.photos.prefix(2).map { try EfficientNetFixtures.referenceInput($0, encoder: encoder) }
         let singles = try inputs.map { try encoder.embed($0) }
         for strategy in [BatchParallelism.imagesAcrossThreads, .kernelsAcrossThreads] {
             encoder.batchParallelism = strategy
