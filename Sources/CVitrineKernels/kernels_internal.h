@@ -11,6 +11,11 @@ typedef struct vk_ops {
     // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
     void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
     void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta);
+    // Edge kernels writing plain products (no alpha/beta): 6 × (nr/2) columns, and a single column.
+    void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
+    void (*kernel_column)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
+    // c = alpha·tile + beta·c over rows × cols (beta == 0: c not read); tile rows are nr apart.
+    void (*merge_tile)(const float *tile, long nr, long rows, long cols, float *c, long ldc, float alpha, float beta);
     // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
     void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);
     float (*dot)(long n, const float *x, const float *y);

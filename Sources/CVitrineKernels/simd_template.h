@@ -131,6 +131,73 @@ static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restr
 #undef VK_STORE_ROW
 }
 
+// 6 × VK_W micro-kernel for narrow panel edges: reads the first VK_W columns of a panel whose
+// rows are `nr` apart, writes c = a·b (ldc apart). Halves the wasted lanes when few columns remain.
+static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *restrict b, long nr,
+                               float *restrict c, long ldc) {
+    V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0};
+    for (long p = 0; p < kc; p++) {
+        V b0 = vload(b);
+        c0 = VK_FMA(vsplat(a[0]), b0, c0);
+        c1 = VK_FMA(vsplat(a[1]), b0, c1);
+        c2 = VK_FMA(vsplat(a[2]), b0, c2);
+        c3 = VK_FMA(vsplat(a[3]), b0, c3);
+        c4 = VK_FMA(vsplat(a[4]), b0, c4);
+        c5 = VK_FMA(vsplat(a[5]), b0, c5);
+        a += VK_MR;
+        b += nr;
+    }
+    vstore(c, c0);
+    vstore(c + ldc, c1);
+    vstore(c + 2 * ldc, c2);
+    vstore(c + 3 * ldc, c3);
+    vstore(c + 4 * ldc, c4);
+    vstore(c + 5 * ldc, c5);
+}
+
+// One column of a micro-tile, vectorized over the 6 rows of the packed A panel (8 lanes, 6 used):
+// for the last 1-3 columns of a matrix (N = 49 = 3·16 + 1 in EfficientNet's 7×7 stages).
+static void VK_NAME(kernel_column)(long kc, const float *restrict a, const float *restrict b, long nr,
+                                   float *restrict c, long ldc) {
+    typedef float V8c __attribute__((vector_size(32)));
+    V8c acc0 = {0}, acc1 = {0};
+    long p = 0;
+    for (; p + 2 <= kc; p += 2) {
+        V8c a0, a1;
+        memcpy(&a0, a + p * VK_MR, sizeof a0);      // rows 0-5 (+2 from the next k, ignored)
+        memcpy(&a1, a + p * VK_MR + VK_MR, sizeof a1);
+        acc0 += a0 * b[p * nr];
+        acc1 += a1 * b[(p + 1) * nr];
+    }
+    for (; p < kc; p++) {
+        V8c a0 = {0};
+        for (int r = 0; r < VK_MR; r++) a0[r] = a[p * VK_MR + r];
+        acc0 += a0 * b[p * nr];
+    }
+    acc0 += acc1;
+    for (int r = 0; r < VK_MR; r++) c[r * ldc] = acc0[r];
+}
+
+// c[r][j] = alpha·tile[r][j] + beta·c[r][j] (beta == 0: c not read) for an edge tile.
+static void VK_NAME(merge_tile)(const float *tile, long nr, long rows, long cols, float *c, long ldc,
+                                float alpha, float beta) {
+    V va = vsplat(alpha), vb = vsplat(beta);
+    for (long r = 0; r < rows; r++) {
+        const float *t = tile + r * nr;
+        float *row = c + r * ldc;
+        long j = 0;
+        for (; j + VK_W <= cols; j += VK_W) {
+            V v = vload(t + j) * va;
+            vstore(row + j, beta == 0 ? v : VK_FMA(vb, vload(row + j), v));
+        }
+        if (j < cols) {
+            V v = vload_partial(t + j, cols - j, 0) * va;
+            if (beta != 0) v = VK_FMA(vb, vload_partial(row + j, cols - j, 0), v);
+            vstore_partial(row + j, v, cols - j);
+        }
+    }
+}
+
 static void VK_NAME(epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act) {
     V rb = vsplat(row_bias);
     long j = 0;
@@ -290,8 +357,6 @@ static void VK_NAME(depthwise_row)(float *out, long n, const float *const *rows,
 
 typedef float V8 __attribute__((vector_size(32)));
 
-static inline V8 vload8(const float *p) { V8 v; memcpy(&v, p, sizeof v); return v; }
-static inline void vstore8(float *p, V8 v) { memcpy(p, &v, sizeof v); }
 
 // Transposes rows of a matrix into k-major panels: dst[p*width + r] = src[r*ld + p] for r < rows,
 // 0 for rows ≤ r < width. This is the packing of A (width 6) and of a transposed B; done 8×8 at a
@@ -302,7 +367,10 @@ static void VK_NAME(pack_kmajor)(const float *src, long ld, long rows, long kc, 
     for (; p + 8 <= kc; p += 8) {
         for (long r0 = 0; r0 < width; r0 += 8) {
             V8 r[8];
-            for (int i = 0; i < 8; i++) r[i] = r0 + i < rows ? vload8(src + (r0 + i) * ld + p) : (V8){0};
+            for (int i = 0; i < 8; i++) { // memcpy, not helper functions: V8 is no register type on portable x86
+                r[i] = (V8){0};
+                if (r0 + i < rows) memcpy(&r[i], src + (r0 + i) * ld + p, sizeof r[i]);
+            }
             V8 t0 = __builtin_shufflevector(r[0], r[1], 0, 8, 1, 9, 4, 12, 5, 13);
             V8 t1 = __builtin_shufflevector(r[0], r[1], 2, 10, 3, 11, 6, 14, 7, 15);
             V8 t2 = __builtin_shufflevector(r[2], r[3], 0, 8, 1, 9, 4, 12, 5, 13);
@@ -329,7 +397,7 @@ static void VK_NAME(pack_kmajor)(const float *src, long ld, long rows, long kc, 
                 __builtin_shufflevector(u2, u6, 4, 5, 6, 7, 12, 13, 14, 15),
                 __builtin_shufflevector(u3, u7, 4, 5, 6, 7, 12, 13, 14, 15),
             };
-            for (int i = 0; i < 8; i++) vstore8(dst + (p + i) * width + r0, c[i]); // column p+i, rows r0..r0+7
+            for (int i = 0; i < 8; i++) memcpy(dst + (p + i) * width + r0, &c[i], sizeof c[i]); // column p+i
         }
     }
     for (; p < kc; p++)
@@ -340,6 +408,9 @@ const vk_ops VK_OPS = {
     .pack_kmajor = VK_NAME(pack_kmajor),
     .nr = 2 * VK_W,
     .kernel = VK_NAME(kernel),
+    .kernel_1v = VK_NAME(kernel_1v),
+    .merge_tile = VK_NAME(merge_tile),
+    .kernel_column = VK_NAME(kernel_column),
     .epilogue_row = VK_NAME(epilogue_row),
     .dot = VK_NAME(dot),
     .axpy = VK_NAME(axpy),

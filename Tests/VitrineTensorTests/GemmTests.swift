@@ -96,21 +96,6 @@ func withOptional<R>(_ array: [Float]?, _ body: (UnsafePointer<Float>?) -> R) ->
         }
     }
 
-    @Test func twoThreadsGiveTheSameResultAsOne() {
-        var random = SeededRandom(seed: 5)
-        for (m, n, k) in [(64, 96, 80), (130, 24, 70), (3, 400, 200), (200, 1, 300), (1, 300, 200)] {
-            let a = random.floats(m * k), b = random.floats(k * n), bias = random.floats(m)
-            var one = [Float](repeating: 0, count: m * n), two = one
-            Kernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &one, ldc: n, rowBias: bias,
-                         activation: .relu6, threads: 1)
-            Kernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &two, ldc: n, rowBias: bias,
-                         activation: .relu6, threads: 2)
-            #expect(one == two, "m \(m) n \(n) k \(k)")
-            let error = checkGemm(&random, m: m, n: n, k: k, transposeA: true, transposeB: false, threads: 2)
-            #expect(error <= 1, "m \(m) n \(n) k \(k) with 2 threads: error \(error)")
-        }
-    }
-
     @Test func matmulAndLinearUseTensorLayouts() {
         var random = SeededRandom(seed: 6)
         let x = random.tensor([2, 3, 5]), weight = random.tensor([4, 5]), bias = random.tensor([4])

@@ -33,6 +33,25 @@ import VitrineTensor
         }
     }
 
+    /// Here rather than in GemmTests: bitwise equality holds only while no other test switches variants.
+    @Test func twoThreadsGiveBitwiseTheSameResultAsOne() {
+        forEachSupportedVariant { variant in
+            var random = SeededRandom(seed: 5)
+            for (m, n, k) in [(64, 96, 80), (130, 24, 70), (3, 400, 200), (200, 1, 300), (1, 300, 200)] {
+                let a = random.floats(m * k), b = random.floats(k * n), bias = random.floats(m)
+                var one = [Float](repeating: 0, count: m * n), two = one
+                Kernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &one, ldc: n, rowBias: bias,
+                             activation: .relu6, threads: 1)
+                Kernels.gemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &two, ldc: n, rowBias: bias,
+                             activation: .relu6, threads: 2)
+                let differing = zip(one, two).filter { $0 != $1 }.count
+                #expect(differing == 0, "\(variant) m \(m) n \(n) k \(k): \(differing) elements differ")
+                let error = checkGemm(&random, m: m, n: n, k: k, transposeA: true, transposeB: false, threads: 2)
+                #expect(error <= 1, "\(variant) m \(m) n \(n) k \(k) with 2 threads: error \(error)")
+            }
+        }
+    }
+
     @Test func variantSelectionReportsSupport() {
         #expect(Kernels.isSupported(.portable))
         #expect(Kernels.isSupported(Kernels.variant))

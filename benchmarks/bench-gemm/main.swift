@@ -53,6 +53,9 @@ let allShapes: [Shape] = [
     Shape(label: "minilm 32×128×384→384", m: 4096, n: 384, k: 384, transposeB: true),
     Shape(label: "minilm 32×128×384→1536", m: 4096, n: 1536, k: 384, transposeB: true),
     Shape(label: "minilm 32×128×1536→384", m: 4096, n: 384, k: 1536, transposeB: true),
+    // MiniLM attention per head (d = 32): scores Q·Kᵀ and probabilities·V.
+    Shape(label: "minilm attention Q·Kᵀ", m: 128, n: 128, k: 32, transposeB: true),
+    Shape(label: "minilm attention P·V", m: 128, n: 32, k: 128, transposeB: false),
     Shape(label: "square 1024³", m: 1024, n: 1024, k: 1024, transposeB: false),
 ]
 let shapes = allShapes.filter { shape in only.map { shape.label.contains($0) } ?? true }
