@@ -105,6 +105,22 @@ import VitrineTensor
         }
     }
 
+    @Test func oneEncoderServesConcurrentTasks() async throws {
+        let encoder = try EfficientNetFixtures.encoder()
+        let photos = Array(EfficientNetFixtures.photos.prefix(2))
+        let inputs = try photos.map { try EfficientNetFixtures.referenceInput($0, encoder: encoder) }
+        let embeddings = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for (index, input) in inputs.enumerated() {
+                group.addTask { (index, try encoder.embed(input)) }
+            }
+            return try await group.reduce(into: [Int: [Float]]()) { $0[$1.0] = $1.1 }
+        }
+        for (index, photo) in photos.enumerated() {
+            let reference = try EfficientNetFixtures.floats(photo.features)
+            #expect(EfficientNetFixtures.cosine(try #require(embeddings[index]), reference) >= 0.9999)
+        }
+    }
+
     @Test func wrongInputShapeIsRejected() throws {
         let encoder = try EfficientNetFixtures.encoder()
         let small = try ImageTensor(shape: [3, 32, 32], values: [Float](repeating: 0, count: 3 * 32 * 32))
