@@ -55,6 +55,7 @@ let package = Package(
         // Benchmarks: programs run in release builds, never timed tests.
         .executableTarget(name: "bench-gemm", dependencies: ["VitrineTensor"], path: "benchmarks/bench-gemm"),
         .executableTarget(name: "bench-decode", dependencies: ["VitrineImage"], path: "benchmarks/bench-decode"),
+        .executableTarget(name: "bench-text-encoder", dependencies: ["VitrineModels", "VitrineTensor"], path: "benchmarks/bench-text-encoder"),
 
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
