@@ -45,6 +45,9 @@ enum MiniLMFixtures {
         try TextEncoder(model: model(), tokenizer: tokenizer.get(), options: TextEncoderOptions(longTextPolicy: policy))
     }
 
+    /// The 65 fixture sentences embedded once in truncation mode, in manifest order (shared by tests).
+    static func fixtureEmbeddings() throws -> [[Float]] { try sharedFixtureEmbeddings.get() }
+
     static func directory() throws -> URL { try ModelAssets.modelDirectory(named: "all-MiniLM-L6-v2") }
 
     static func cosine(_ a: [Float], _ b: [Float]) -> Float {
@@ -56,3 +59,6 @@ enum MiniLMFixtures {
 
 private let sharedModel = Result<MiniLM, any Error> { try MiniLM(directory: MiniLMFixtures.directory()) }
 private let tokenizer = Result<BertTokenizer, any Error> { try BertTokenizer.allMiniLML6v2() }
+private let sharedFixtureEmbeddings = Result<[[Float]], any Error> {
+    try MiniLMFixtures.encoder(.truncate).embed(batch: MiniLMFixtures.manifest().sentences.map(\.text))
+}

@@ -15,7 +15,7 @@ import VitrineTensor
         for sentence in manifest.sentences {
             #expect(encoder.tokenizer.encode(sentence.text) == sentence.input_ids, "tokens of sentence \(sentence.index)")
         }
-        let vectors = encoder.embed(batch: manifest.sentences.map(\.text))
+        let vectors = try MiniLMFixtures.fixtureEmbeddings()
         var worst = (reference: Float(1), fp16: Float(1))
         for (i, vector) in vectors.enumerated() {
             #expect(vector.count == 384)
@@ -37,15 +37,17 @@ import VitrineTensor
         let long = try #require(manifest.sentences.first { $0.truncated }).index
         let indices = picks + [long]
         let batch = encoder.embed(batch: indices.map { manifest.sentences[$0].text })
+        let all = try MiniLMFixtures.fixtureEmbeddings()
         for (slot, index) in indices.enumerated() {
             let alone = encoder.embed(manifest.sentences[index].text)
-            #expect(MiniLMFixtures.cosine(alone, batch[slot]) >= 0.99999, "sentence \(index) alone vs in batch")
+            #expect(MiniLMFixtures.cosine(alone, batch[slot]) >= 0.99999, "sentence \(index) alone vs in a small batch")
+            #expect(MiniLMFixtures.cosine(alone, all[index]) >= 0.99999, "sentence \(index) alone vs in the 65-sentence batch")
         }
     }
 
     @Test func nearestNeighbourOrderMatchesTheReference() throws {
         let manifest = try MiniLMFixtures.manifest()
-        let vectors = try MiniLMFixtures.encoder(.truncate).embed(batch: manifest.sentences.map(\.text))
+        let vectors = try MiniLMFixtures.fixtureEmbeddings()
         var compared = 0
         for sentence in manifest.sentences {
             let ranked = vectors.indices.filter { $0 != sentence.index }
@@ -64,11 +66,11 @@ import VitrineTensor
         let ids = manifest.sentences[0].input_ids
         let states = try MiniLMFixtures.model().hiddenStates(ids)
         #expect(states.count == 7)
-        // The dumps come from the fp32 checkpoint; the asset is fp16, so allow its rounding.
+        // The dumps come from the fp32 checkpoint; the asset is fp16, so allow its rounding (measured max |Δ| 2.6e-3).
         let checks: [(file: String, state: Tensor, tolerance: Float)] = [
-            ("debug_s0_embeddings.f32", states[0], 0.02),
-            ("debug_s0_layer0.f32", states[1], 0.02),
-            ("debug_s0_last_hidden_state.f32", states[6], 0.02),
+            ("debug_s0_embeddings.f32", states[0], 0.01),
+            ("debug_s0_layer0.f32", states[1], 0.01),
+            ("debug_s0_last_hidden_state.f32", states[6], 0.01),
         ]
         for check in checks {
             let expected = try MiniLMFixtures.rows(check.file, width: 384)
