@@ -60,6 +60,9 @@ let package = Package(
         .executableTarget(name: "bench-gemm", dependencies: ["VitrineTensor"], path: "benchmarks/bench-gemm"),
         .executableTarget(name: "bench-decode", dependencies: ["VitrineImage"], path: "benchmarks/bench-decode"),
 
+        // Child process for the store's crash-safety test: writes batches until SIGKILLed.
+        .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore"], path: "Tests/StoreProbe"),
+
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),

@@ -1,1 +1,0 @@
-// VitrineStore: placeholder until the module lands.

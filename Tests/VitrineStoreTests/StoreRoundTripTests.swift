@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+import VitrineStore
+
+@Suite struct StoreRoundTripTests {
+    /// Everything readable about the store, for comparing a live store with a reopened one.
+    private func snapshot(_ store: CatalogStore) throws -> ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String]) {
+        let items = try store.items(offset: 0, limit: 1000)
+        let vectors = try items.map { try store.vectors(for: $0.id) }
+        let matrices = try VectorModality.allCases.map { try store.vectorMatrix(modality: $0) }
+        return (items, vectors, matrices, try store.contentHashes())
+    }
+
+    @Test func freshAndReopenedFileGiveTheSameData() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("catalog.sqlite")
+        let live: ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String])
+        do {
+            let store = try CatalogStore(path: path)
+            try fill(store, count: 12)
+            live = try snapshot(store)
+            #expect(live.0.count == 12)
+            #expect(live.0.first { $0.id == "item-3" } == sampleItem(3, tags: ["sample", "third"]).0)
+        }
+        let reopened = try CatalogStore(path: path)
+        let again = try snapshot(reopened)
+        #expect(again.0 == live.0)
+        #expect(again.1 == live.1)
+        #expect(again.2 == live.2)
+        #expect(again.3 == live.3)
+        #expect(try reopened.integrityCheck() == [])
+        #expect(try reopened.schemaVersion() == CatalogStore.currentSchemaVersion)
+    }
+
+    @Test func vectorsRoundTripAsFloat32AndFloat16() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CatalogStore(path: directory.path("vectors.sqlite"))
+        var generator = SplitMix64(seed: 7)
+        let values = (0 ..< 384).map { _ in Float.random(in: -3 ... 3, using: &generator) }
+        let item = StoredItem(id: "v", title: "vectors")
+        try store.upsert(item, vectors: [
+            StoredVector(modality: .text, values: values, modelID: "m@1", dtype: .float32),
+            StoredVector(modality: .image, values: values, modelID: "m@1", dtype: .float16),
+        ])
+        let text = try #require(try store.vector(for: "v", modality: .text))
+        let image = try #require(try store.vector(for: "v", modality: .image))
+        #expect(text.values == values)
+        #expect(text.dtype == .float32 && image.dtype == .float16)
+        #expect(image.values == values.map(HalfPrecision.rounded))
+        // Half precision keeps ~11 significant bits: relative error at most 2^-11.
+        #expect(zip(image.values, values).allSatisfy { abs($0 - $1) <= abs($1) * 0x1p-11 + 0x1p-24 })
+        #expect(image.values != values)
+        let matrix = try store.vectorMatrix(modality: .image)
+        #expect(matrix.itemIDs == ["v"] && matrix.dimension == 384 && matrix.values == image.values)
+    }
+
+    @Test func matrixStacksRowsInIdOrderAndRejectsMixedDimensions() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CatalogStore(path: directory.path("matrix.sqlite"))
+        try fill(store, count: 5)
+        let matrix = try store.vectorMatrix(modality: .text)
+        #expect(matrix.itemIDs == (0 ..< 5).map { "item-\($0)" })
+        #expect(matrix.dimension == 6 && matrix.values.count == 30)
+        for (row, id) in matrix.itemIDs.enumerated() {
+            #expect(matrix.row(row) == (try store.vector(for: id, modality: .text))?.values)
+        }
+        #expect(try store.vectorMatrix(modality: .text, modelID: "other@2").count == 0)
+        try store.write { tx in
+            try tx.setVectors([StoredVector(modality: .text, values: [1, 2, 3], modelID: "minilm@abc")], for: "item-2")
+        }
+        #expect(throws: StoreError.dimensionMismatch(modality: "text", itemID: "item-2", expected: 6, found: 3)) {
+            try store.vectorMatrix(modality: .text)
+        }
+    }
+
+    @Test func upsertKeepsCreatedAtAndDeleteCascades() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CatalogStore(path: directory.path("upsert.sqlite"))
+        try fill(store, count: 3)
+        try store.append([InteractionEvent(userID: "u", itemID: "item-1", kind: "view", timestamp: date(5))])
+        var (item, vectors) = sampleItem(1)
+        item.title = "Renamed"
+        item.tags = ["new"]
+        item.createdAt = date(1)
+        item.updatedAt = date(2_000_000_000)
+        try store.upsert(item, vectors: Array(vectors.prefix(1)))
+        let stored = try #require(try store.item(id: "item-1"))
+        #expect(stored.title == "Renamed" && stored.tags == ["new"])
+        #expect(stored.createdAt == date(1_700_000_001) && stored.updatedAt == date(2_000_000_000))
+        #expect(try store.vectors(for: "item-1").map(\.modality) == [.text])
+        #expect(try store.items(tag: "new").map(\.id) == ["item-1"])
+
+        #expect(try store.deleteItem(id: "item-1"))
+        #expect(try store.deleteItem(id: "item-1") == false)
+        #expect(try store.item(id: "item-1") == nil)
+        #expect(try store.vectors(for: "item-1").isEmpty)
+        #expect(try store.eventCount() == 0)
+        #expect(try store.items(tag: "new").isEmpty)
+        #expect(try store.integrityCheck() == [])
+    }
+
+    @Test func listingPagesAndFiltersByTag() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CatalogStore(path: directory.path("list.sqlite"))
+        try fill(store, count: 10)
+        let all = try store.items(limit: 100).map(\.id)
+        #expect(all == (0 ..< 10).map { "item-\($0)" }.sorted())
+        #expect(try store.items(offset: 3, limit: 4).map(\.id) == Array(all[3 ..< 7]))
+        #expect(try store.items(tag: "third").map(\.id) == ["item-0", "item-3", "item-6", "item-9"])
+        #expect(try store.itemCount(tag: "third") == 4)
+        #expect(try store.itemCount() == 10)
+        #expect(throws: StoreError.self) { try store.items(offset: -1) }
+        #expect(try store.contentHashes()["item-4"] == SHA256.hex(of: Data("item 4".utf8)))
+    }
+
+    @Test func trainedModelsMetaAndInfo() throws {
+        let directory = try TemporaryDirectory()
+        let store = try CatalogStore(path: directory.path("info.sqlite"))
+        try fill(store, count: 4)
+        #expect(try store.latestTrainedModel(named: "two-tower") == nil)
+        for version in 1 ... 4 {
+            try store.saveTrainedModel(name: "two-tower", data: Data(repeating: UInt8(version), count: 100 * version),
+                                       configJSON: "{\"epochs\":\(version)}", keepingPrevious: 1)
+        }
+        let latest = try #require(try store.latestTrainedModel(named: "two-tower"))
+        #expect(latest.data == Data(repeating: 4, count: 400) && latest.configJSON == "{\"epochs\":4}")
+        try store.setMetaValue("2026-11-29", for: "indexed-at")
+        #expect(try store.metaValue(for: "indexed-at") == "2026-11-29")
+        try store.setMetaValue(nil, for: "indexed-at")
+        #expect(try store.metaValue(for: "indexed-at") == nil)
+
+        let info = try store.info()
+        #expect(info.itemCount == 4 && info.vectorCounts == [.text: 4, .image: 4, .fused: 4])
+        #expect(info.trainedModelCount == 2)   // the latest plus one previous revision
+        #expect(info.fileSizeBytes > 0 && info.schemaVersion == CatalogStore.currentSchemaVersion)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-import VitrineStore
-
-@Test func moduleLinks() { #expect(Bool(true)) }
