@@ -1,0 +1,80 @@
+import CVitrineImageShim
+
+/// JPEG decoding through the C shim: header first (limit check, DCT scale choice), then pixels
+/// straight into a Swift-owned buffer, then the EXIF orientation.
+enum JPEGDecoding {
+    static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> DecodedImage {
+        let result: Result<DecodedImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let decoder = vitrine_jpeg_open(buffer.baseAddress, buffer.count) else {
+                return .failure(.outOfMemory(file: name))
+            }
+            defer { vitrine_jpeg_close(decoder) }
+            return Result { () throws(ImageDecodingError) -> DecodedImage in
+                try decode(decoder, name: name, options: options)
+            }
+        }
+        return try result.get()
+    }
+
+    private static func decode(
+        _ decoder: OpaquePointer, name: String, options: ImageDecodingOptions
+    ) throws(ImageDecodingError) -> DecodedImage {
+        func failure(_ status: Int32) -> ImageDecodingError {
+            ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
+        }
+        var info = vitrine_jpeg_info()
+        var status = vitrine_jpeg_read_header(decoder, &info)
+        guard status == 0 else { throw failure(status) }
+        try ImageDecoder.checkPixelLimit(
+            width: Int(info.width), height: Int(info.height), name: name, limit: options.pixelLimit)
+        // Read now: libjpeg frees saved markers when the decompression finishes.
+        var exifLength = 0
+        let orientation = vitrine_jpeg_exif(decoder, &exifLength).map {
+            EXIFOrientation(exifPayload: UnsafeBufferPointer(start: $0, count: exifLength))
+        } ?? .up
+
+        let numerator = try scaleNumerator(decoder, info: info, minimumShortSide: options.minimumShortSide, name: name)
+        var width: Int32 = 0
+        var height: Int32 = 0
+        status = vitrine_jpeg_scaled_size(decoder, numerator, &width, &height)
+        guard status == 0 else { throw failure(status) }
+
+        let byteCount = Int(width) * Int(height) * 3
+        // Uninitialized: libjpeg writes every byte or the decode fails and the array is dropped.
+        let strict: Int32 = options.rejectsCorruptJPEGData ? 1 : 0
+        let pixels = [UInt8](unsafeUninitializedCapacity: byteCount) { output, initialized in
+            status = vitrine_jpeg_decode_rgb(decoder, numerator, output.baseAddress, output.count, strict)
+            initialized = status == 0 ? byteCount : 0
+        }
+        guard status == 0 else { throw failure(status) }
+        let image = RGBImage(uncheckedWidth: Int(width), height: Int(height), pixels: pixels)
+
+        guard options.appliesEXIFOrientation else {
+            return DecodedImage(image: image, sourceWidth: Int(info.width), sourceHeight: Int(info.height))
+        }
+        let swapsAxes = orientation.rawValue >= 5
+        return DecodedImage(
+            image: image.oriented(orientation),
+            sourceWidth: Int(swapsAxes ? info.height : info.width),
+            sourceHeight: Int(swapsAxes ? info.width : info.height))
+    }
+
+    /// The smallest N in 1...8 for which decoding at N/8 keeps the short side ≥ the minimum.
+    /// Sizes come from libjpeg itself (it rounds up), so the guarantee holds exactly.
+    private static func scaleNumerator(
+        _ decoder: OpaquePointer, info: vitrine_jpeg_info, minimumShortSide: Int?, name: String
+    ) throws(ImageDecodingError) -> Int32 {
+        guard let minimum = minimumShortSide, minimum > 0 else { return 8 }
+        for numerator: Int32 in 1...7 {
+            var width: Int32 = 0
+            var height: Int32 = 0
+            let status = vitrine_jpeg_scaled_size(decoder, numerator, &width, &height)
+            guard status == 0 else {
+                throw ImageDecoder.error(
+                    status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
+            }
+            if Int(min(width, height)) >= minimum { return numerator }
+        }
+        return 8
+    }
+}

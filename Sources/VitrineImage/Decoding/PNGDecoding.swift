@@ -1,0 +1,38 @@
+import CVitrineImageShim
+
+/// PNG decoding through libpng's simplified API in the C shim.
+enum PNGDecoding {
+    static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> RGBImage {
+        let result: Result<RGBImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let decoder = vitrine_png_open(buffer.baseAddress, buffer.count) else {
+                return .failure(.outOfMemory(file: name))
+            }
+            defer { vitrine_png_close(decoder) }
+            return Result { () throws(ImageDecodingError) -> RGBImage in
+                try decode(decoder, name: name, options: options)
+            }
+        }
+        return try result.get()
+    }
+
+    private static func decode(
+        _ decoder: OpaquePointer, name: String, options: ImageDecodingOptions
+    ) throws(ImageDecodingError) -> RGBImage {
+        func failure(_ status: Int32) -> ImageDecodingError {
+            ImageDecoder.error(status: status, message: String(cString: vitrine_png_message(decoder)), name: name)
+        }
+        var width: Int32 = 0
+        var height: Int32 = 0
+        var hasAlpha: Int32 = 0
+        var status = vitrine_png_read_header(decoder, &width, &height, &hasAlpha)
+        guard status == 0 else { throw failure(status) }
+        try ImageDecoder.checkPixelLimit(width: Int(width), height: Int(height), name: name, limit: options.pixelLimit)
+
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * 3)
+        status = pixels.withUnsafeMutableBufferPointer { output in
+            vitrine_png_decode_rgb(decoder, output.baseAddress, output.count)
+        }
+        guard status == 0 else { throw failure(status) }
+        return RGBImage(uncheckedWidth: Int(width), height: Int(height), pixels: pixels)
+    }
+}

@@ -1,1 +1,0 @@
-// VitrineImage: placeholder until the module lands.

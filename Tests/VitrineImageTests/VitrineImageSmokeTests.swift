@@ -1,4 +1,0 @@
-import Testing
-import VitrineImage
-
-@Test func moduleLinks() { #expect(Bool(true)) }
