@@ -1,5 +1,105 @@
 #ifndef VITRINE_KERNELS_H
 #define VITRINE_KERNELS_H
-// Vectorized CPU kernels (AVX-512 / AVX2+FMA / portable), chosen at run time.
+// Vectorized CPU kernels for VitrineTensor.
+//
+// Every hot loop exists in three variants compiled from one template (simd_template.h):
+// AVX-512 (16 lanes), AVX2+FMA (8 lanes) and a portable vector-extension build (4 lanes).
+// The variant is chosen once, on first use, from the CPU (cpuid + xgetbv) and can be
+// forced with the environment variable VITRINE_KERNELS=avx512|avx2|portable or with
+// vk_set_variant(). All matrices are row-major with explicit leading dimensions.
+//
+// Threading lives in the caller (VitrineTensor splits work with concurrentPerform):
+// functions named *_part compute one of `parts` disjoint slices of the output.
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Kernel variants, best first.
+enum {
+    VK_VARIANT_PORTABLE = 0,
+    VK_VARIANT_AVX2 = 1,
+    VK_VARIANT_AVX512 = 2,
+};
+
+/// Activations fused into GEMM / conv epilogues.
+enum {
+    VK_ACT_NONE = 0,
+    VK_ACT_RELU = 1,
+    VK_ACT_RELU6 = 2,
+    VK_ACT_GELU = 3, // exact (erf) GELU
+};
+
+/// Variant in use (chooses on first call).
+int vk_variant(void);
+/// Whether this CPU and OS can run `variant`.
+int vk_variant_supported(int variant);
+/// Forces a variant; returns 0 (and changes nothing) when unsupported.
+int vk_set_variant(int variant);
+/// Name of a variant ("avx512", "avx2", "portable").
+const char *vk_variant_name(int variant);
+
+/// Thread count the Swift layer should use: vk_set_threads value, else VITRINE_THREADS, else 0 (= all cores).
+int vk_threads(void);
+/// Sets the thread count (0 = automatic).
+void vk_set_threads(int threads);
+
+/// C = alpha * op(A) * op(B) + beta * C, then + bias_row[i] + bias_col[j], then activation.
+/// op(A) is m×k, op(B) is k×n. With trans_a, A is stored k×m; with trans_b, B is stored n×k.
+/// beta == 0 means C is not read (it may hold garbage or NaN).
+typedef struct vk_gemm_params {
+    int trans_a, trans_b;
+    long m, n, k;
+    float alpha;
+    const float *a; long lda;
+    const float *b; long ldb;
+    float beta;
+    float *c; long ldc;
+    const float *bias_row; // length m or NULL
+    const float *bias_col; // length n or NULL
+    int activation;        // VK_ACT_*
+} vk_gemm_params;
+
+/// How many parts are worth running in parallel for this problem, at most max_parts.
+int vk_sgemm_parts(const vk_gemm_params *p, int max_parts);
+/// Computes slice `part` of `parts` of C (parts from vk_sgemm_parts or any positive count).
+void vk_sgemm_part(const vk_gemm_params *p, int part, int parts);
+
+/// y[i] = alpha * dot(A[i, 0..<cols], x) + beta * y[i] for rows [row_begin, row_end).
+void vk_sgemv_rows(long row_begin, long row_end, long cols, const float *a, long lda,
+                   const float *x, float alpha, float beta, float *y);
+/// Dot product of two contiguous vectors.
+float vk_dot(long n, const float *x, const float *y);
+
+/// x[i] = act(x[i] + bias) for n elements (bias may be 0).
+void vk_activate(float *x, long n, float bias, int activation);
+/// out[i] = x[i] + y[i].
+void vk_add(const float *x, const float *y, float *out, long n);
+/// x[i] *= s.
+void vk_scale(float *x, long n, float s);
+/// Sum of n elements.
+float vk_sum(const float *x, long n);
+/// Row softmax in place of x*scale + mask (mask may be NULL), numerically stable.
+void vk_softmax_row(float *x, long n, float scale, const float *mask);
+/// y = (x - mean) / sqrt(var + eps) * gamma + beta (gamma/beta may be NULL); x and y may alias.
+void vk_layer_norm_row(const float *x, float *y, long n, const float *gamma, const float *beta, float eps);
+
+/// Depthwise convolution on channels [c_begin, c_end) of a CHW image, one k×k filter per channel
+/// (weights C×k×k), zero padding (pad_top, pad_left, pad_bottom, pad_right), fused bias and activation.
+/// out is C×out_h×out_w with out_h = (h + pt + pb - k) / stride + 1 (likewise out_w).
+void vk_depthwise_conv(const float *input, long h, long w, const float *weights, const float *bias,
+                       long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
+                       int activation, float *out, long c_begin, long c_end);
+
+/// im2col for a CHW image: col[(c*kh + ky)*kw + kx][oy*out_w + ox], zero padding.
+void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
+               long pad_top, long pad_left, long out_h, long out_w, float *col);
+
 int vitrine_kernels_version(void);
+
+#ifdef __cplusplus
+}
+#endif
 #endif

@@ -1,0 +1,69 @@
+// Convolution helpers: direct depthwise conv and im2col (the GEMM does the rest).
+#include <stdlib.h>
+#include <string.h>
+#include "kernels_internal.h"
+
+enum { MAX_KERNEL = 7 };
+
+// Depthwise conv by stride phases: for stride s the padded plane is split into s column
+// phases, phase q holding padded columns q, q+s, q+2s, ... Every tap then reads a contiguous
+// run of its phase, so stride 1 and 2 share one vectorized row kernel.
+void vk_depthwise_conv(const float *input, long h, long w, const float *weights, const float *bias,
+                       long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
+                       int activation, float *out, long c_begin, long c_end) {
+    if (k < 1 || k > MAX_KERNEL || stride < 1) abort(); // the Swift layer validates these
+    const vk_ops *ops = vk_ops_current();
+    long hp = h + pad_top + pad_bottom, wp = w + pad_left + pad_right;
+    if (hp < k || wp < k) return;
+    long oh = (hp - k) / stride + 1, ow = (wp - k) / stride + 1;
+    long wq = (wp + stride - 1) / stride; // phase width
+    float *phases = malloc(sizeof(float) * (size_t)(stride * hp * wq + 16));
+    if (!phases) abort();
+    const float *rows[MAX_KERNEL * MAX_KERNEL];
+    for (long c = c_begin; c < c_end; c++) {
+        const float *src = input + c * h * w;
+        memset(phases, 0, sizeof(float) * (size_t)(stride * hp * wq));
+        for (long y = 0; y < h; y++) {
+            long py = y + pad_top;
+            if (stride == 1) {
+                memcpy(phases + py * wq + pad_left, src + y * w, sizeof(float) * (size_t)w);
+            } else {
+                for (long x = 0; x < w; x++) {
+                    long px = x + pad_left;
+                    phases[(px % stride) * hp * wq + py * wq + px / stride] = src[y * w + x];
+                }
+            }
+        }
+        const float *wc = weights + c * k * k;
+        float b = bias ? bias[c] : 0;
+        for (long oy = 0; oy < oh; oy++) {
+            for (long ky = 0; ky < k; ky++)
+                for (long kx = 0; kx < k; kx++)
+                    rows[ky * k + kx] = phases + (kx % stride) * hp * wq + (oy * stride + ky) * wq + kx / stride;
+            ops->depthwise_row(out + c * oh * ow + oy * ow, ow, rows, wc, k * k, b, activation);
+        }
+    }
+    free(phases);
+}
+
+void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
+               long pad_top, long pad_left, long out_h, long out_w, float *col) {
+    for (long c = 0; c < channels; c++)
+        for (long ky = 0; ky < kh; ky++)
+            for (long kx = 0; kx < kw; kx++) {
+                float *dst = col + ((c * kh + ky) * kw + kx) * out_h * out_w;
+                for (long oy = 0; oy < out_h; oy++) {
+                    long y = oy * stride + ky - pad_top;
+                    float *drow = dst + oy * out_w;
+                    if (y < 0 || y >= h) {
+                        memset(drow, 0, sizeof(float) * (size_t)out_w);
+                        continue;
+                    }
+                    const float *srow = input + (c * h + y) * w;
+                    for (long ox = 0; ox < out_w; ox++) {
+                        long x = ox * stride + kx - pad_left;
+                        drow[ox] = (x >= 0 && x < w) ? srow[x] : 0;
+                    }
+                }
+            }
+}

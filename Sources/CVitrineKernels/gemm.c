@@ -1,0 +1,269 @@
+// Packed, cache-blocked SGEMM (Goto/BLIS loop order) over the active variant's micro-kernel.
+//
+// Loops: jc (NC columns) → pc (KC depth; B panel packed to L3/L2) → ic (MC rows; A block packed
+// to L2) → jr (NR) → ir (MR) → micro-kernel. The epilogue (bias, activation) runs on each
+// micro-tile right after its last depth block, while the tile is still in L1.
+#include <stdlib.h>
+#include <string.h>
+#include "kernels_internal.h"
+
+enum { KC = 256, MC = 144, NC = 3072 }; // MC % 6 == 0, NC % 32 == 0
+
+typedef struct {
+    float *data;
+    size_t capacity;
+} scratch;
+
+static _Thread_local scratch pack_a_scratch, pack_b_scratch, vector_scratch;
+
+static float *scratch_reserve(scratch *s, size_t floats) {
+    if (s->capacity < floats) {
+        free(s->data);
+        size_t bytes = (floats * sizeof(float) + 63) & ~(size_t)63;
+        s->data = aligned_alloc(64, bytes);
+        s->capacity = s->data ? floats : 0;
+    }
+    return s->data;
+}
+
+// dst holds ceil(mc/MR) panels, each kc × MR (k-major), zero-padded past mc.
+static void pack_a(const vk_ops *ops, long mc, long kc, const float *a, long rs, long cs, float *dst) {
+    for (long i0 = 0; i0 < mc; i0 += VK_MR) {
+        long rows = mc - i0 < VK_MR ? mc - i0 : VK_MR;
+        float *panel = dst + i0 * kc;
+        if (cs == 1) {
+            ops->pack_kmajor(a + i0 * rs, rs, rows, kc, panel, VK_MR);
+        } else {
+            if (rows < VK_MR) memset(panel, 0, sizeof(float) * (size_t)(kc * VK_MR));
+            for (long p = 0; p < kc; p++) {
+                const float *src = a + i0 * rs + p * cs;
+                for (long r = 0; r < rows; r++) panel[p * VK_MR + r] = src[r * rs];
+            }
+        }
+    }
+}
+
+// dst holds ceil(nc/nr) panels, each kc × nr (k-major), zero-padded past nc.
+static void pack_b(const vk_ops *ops, long kc, long nc, const float *b, long rs, long cs, long nr, float *dst) {
+    for (long j0 = 0; j0 < nc; j0 += nr) {
+        long cols = nc - j0 < nr ? nc - j0 : nr;
+        float *panel = dst + j0 * kc;
+        if (cs != 1 && rs == 1) {
+            ops->pack_kmajor(b + j0 * cs, cs, cols, kc, panel, nr);
+            continue;
+        }
+        if (cols < nr) memset(panel, 0, sizeof(float) * (size_t)(kc * nr));
+        if (cs == 1 && cols == nr) { // fixed-length copies; memcpy calls cost 25% of the time at K = 32
+            for (long p = 0; p < kc; p++) {
+                const float *src = b + p * rs + j0;
+                float *d = panel + p * nr;
+                if (nr == 32) memcpy(d, src, 32 * sizeof(float)); // constant size: inlined vector moves
+                else if (nr == 16) memcpy(d, src, 16 * sizeof(float));
+                else memcpy(d, src, sizeof(float) * (size_t)nr);
+            }
+        } else if (cs == 1) {
+            for (long p = 0; p < kc; p++) memcpy(panel + p * nr, b + p * rs + j0, sizeof(float) * (size_t)cols);
+        } else {
+            for (long j = 0; j < cols; j++) {
+                const float *src = b + (j0 + j) * cs;
+                for (long p = 0; p < kc; p++) panel[p * nr + j] = src[p * rs];
+            }
+        }
+    }
+}
+
+typedef struct {
+    long m, n, k;
+    float alpha, beta;
+    const float *a; long rsa, csa;
+    const float *b; long rsb, csb;
+    float *c; long ldc;
+    const float *bias_row, *bias_col;
+    int act;
+} problem;
+
+static int has_epilogue(const problem *q) { return q->bias_row || q->bias_col || q->act != VK_ACT_NONE; }
+
+static void epilogue_tile(const vk_ops *ops, const problem *q, long i, long j, long rows, long cols) {
+    for (long r = 0; r < rows; r++)
+        ops->epilogue_row(q->c + (i + r) * q->ldc + j, cols, q->bias_row ? q->bias_row[i + r] : 0,
+                          q->bias_col ? q->bias_col + j : NULL, q->act);
+}
+
+static void scale_c(const problem *q) {
+    for (long i = 0; i < q->m; i++) {
+        float *row = q->c + i * q->ldc;
+        for (long j = 0; j < q->n; j++) row[j] = q->beta == 0 ? 0 : q->beta * row[j];
+    }
+}
+
+// Product of one packed A panel and the first `cols` columns of a B panel into tile (ldc nr),
+// choosing the narrowest kernels that cover `cols` so edge columns waste few vector lanes.
+static void edge_tile(const vk_ops *ops, long kc, const float *a, const float *b, long cols, float *tile) {
+    const long nr = ops->nr, half = nr / 2;
+    if (cols > half + 3) {
+        ops->kernel(kc, a, b, tile, nr, 1.0f, 0.0f);
+        return;
+    }
+    long j = 0;
+    if (cols >= 4) {
+        ops->kernel_1v(kc, a, b, nr, tile, nr);
+        j = half;
+    }
+    for (; j < cols; j++) ops->kernel_column(kc, a, b + j, nr, tile + j, nr);
+}
+
+static void gemm_blocked(const vk_ops *ops, const problem *q) {
+    const long nr = ops->nr;
+    if (q->k == 0) {
+        scale_c(q);
+        if (has_epilogue(q)) epilogue_tile(ops, q, 0, 0, q->m, q->n);
+        return;
+    }
+    float *pa = scratch_reserve(&pack_a_scratch, (size_t)(MC * KC + 16)); // + slack for pack_kmajor
+    float *pb = scratch_reserve(&pack_b_scratch, (size_t)(KC * (NC + nr) + 16));
+    if (!pa || !pb) abort(); // out of memory for a few MiB of packing space
+    float tile[VK_MR * 32];
+    for (long jc = 0; jc < q->n; jc += NC) {
+        long nc = q->n - jc < NC ? q->n - jc : NC;
+        for (long pc = 0; pc < q->k; pc += KC) {
+            long kc = q->k - pc < KC ? q->k - pc : KC;
+            int last = pc + kc >= q->k;
+            float beta = pc == 0 ? q->beta : 1.0f;
+            // With a single row block each B panel is used once: pack it right before use, so it
+            // stays in L1 instead of streaming the whole packed block out to L2/L3 and back.
+            int panel_at_a_time = q->m <= MC;
+            if (!panel_at_a_time) pack_b(ops, kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
+            for (long ic = 0; ic < q->m; ic += MC) {
+                long mc = q->m - ic < MC ? q->m - ic : MC;
+                pack_a(ops, mc, kc, q->a + ic * q->rsa + pc * q->csa, q->rsa, q->csa, pa);
+                for (long jr = 0; jr < nc; jr += nr) {
+                    long cols = nc - jr < nr ? nc - jr : nr;
+                    const float *bp = pb + jr * kc;
+                    if (panel_at_a_time) {
+                        pack_b(ops, kc, cols, q->b + pc * q->rsb + (jc + jr) * q->csb, q->rsb, q->csb, nr, pb);
+                        bp = pb;
+                    }
+                    for (long ir = 0; ir < mc; ir += VK_MR) {
+                        long rows = mc - ir < VK_MR ? mc - ir : VK_MR;
+                        float *cp = q->c + (ic + ir) * q->ldc + jc + jr;
+                        if (rows == VK_MR && cols == nr) {
+                            ops->kernel(kc, pa + ir * kc, bp, cp, q->ldc, q->alpha, beta);
+                        } else {
+                            edge_tile(ops, kc, pa + ir * kc, bp, cols, tile);
+                            ops->merge_tile(tile, nr, rows, cols, cp, q->ldc, q->alpha, beta);
+                        }
+                        if (last && has_epilogue(q)) epilogue_tile(ops, q, ic + ir, jc + jr, rows, cols);
+                    }
+                }
+            }
+        }
+    }
+}
+
+// A contiguous copy of a strided vector (or the vector itself when already contiguous).
+static const float *contiguous(const float *x, long n, long stride) {
+    if (stride == 1 || n <= 1) return x;
+    float *dst = scratch_reserve(&vector_scratch, (size_t)n);
+    if (!dst) abort();
+    for (long i = 0; i < n; i++) dst[i] = x[i * stride];
+    return dst;
+}
+
+// Row vector times op(B): m == 1.
+static void gemm_row(const vk_ops *ops, const problem *q) {
+    const float *a = contiguous(q->a, q->k, q->csa);
+    float *c = q->c;
+    if (q->csb != 1) { // B stored n × k: one dot per output column
+        for (long j = 0; j < q->n; j++) {
+            float v = q->alpha * ops->dot(q->k, a, q->b + j * q->csb);
+            c[j] = q->beta == 0 ? v : v + q->beta * c[j];
+        }
+    } else { // B stored k × n: accumulate rows of B
+        for (long j = 0; j < q->n; j++) c[j] = q->beta == 0 ? 0 : q->beta * c[j];
+        for (long p = 0; p < q->k; p++) ops->axpy(q->n, q->alpha * a[p], q->b + p * q->rsb, c);
+    }
+    if (has_epilogue(q)) epilogue_tile(ops, q, 0, 0, 1, q->n);
+}
+
+// op(A) times a column vector: n == 1, A rows contiguous.
+static void gemm_column(const vk_ops *ops, const problem *q) {
+    const float *b = contiguous(q->b, q->k, q->rsb);
+    for (long i = 0; i < q->m; i++) {
+        float *c = q->c + i * q->ldc;
+        float v = q->alpha * ops->dot(q->k, q->a + i * q->rsa, b);
+        *c = q->beta == 0 ? v : v + q->beta * *c;
+        if (has_epilogue(q))
+            ops->epilogue_row(c, 1, q->bias_row ? q->bias_row[i] : 0, q->bias_col, q->act);
+    }
+}
+
+static void gemm_any(const vk_ops *ops, const problem *q) {
+    if (q->m <= 0 || q->n <= 0) return;
+    if (q->m == 1 && q->k > 0) gemm_row(ops, q);
+    else if (q->n == 1 && q->k > 0 && q->csa == 1) gemm_column(ops, q);
+    else gemm_blocked(ops, q);
+}
+
+static problem make_problem(const vk_gemm_params *p) {
+    problem q = {
+        .m = p->m, .n = p->n, .k = p->k, .alpha = p->alpha, .beta = p->beta,
+        .a = p->a, .rsa = p->trans_a ? 1 : p->lda, .csa = p->trans_a ? p->lda : 1,
+        .b = p->b, .rsb = p->trans_b ? 1 : p->ldb, .csb = p->trans_b ? p->ldb : 1,
+        .c = p->c, .ldc = p->ldc, .bias_row = p->bias_row, .bias_col = p->bias_col, .act = p->activation,
+    };
+    return q;
+}
+
+// Split along N when it has at least as many micro-tiles as M, else along M.
+static int split_columns(const problem *q, long nr) {
+    return (q->n + nr - 1) / nr >= (q->m + VK_MR - 1) / VK_MR;
+}
+
+int vk_sgemm_parts(const vk_gemm_params *p, int max_parts) {
+    if (max_parts <= 1 || p->m <= 0 || p->n <= 0) return 1;
+    double flops = 2.0 * (double)p->m * (double)p->n * (double)(p->k > 0 ? p->k : 1);
+    if (flops < 4.0e5) return 1; // below ~0.2 ms of one core, waking a thread costs more than it saves
+    problem q = make_problem(p);
+    long nr = vk_ops_current()->nr;
+    long blocks = split_columns(&q, nr) ? (q.n + nr - 1) / nr : (q.m + VK_MR - 1) / VK_MR;
+    return blocks < max_parts ? (int)blocks : max_parts;
+}
+
+void vk_sgemm_part(const vk_gemm_params *p, int part, int parts) {
+    const vk_ops *ops = vk_ops_current();
+    problem q = make_problem(p);
+    if (parts > 1) {
+        long nr = ops->nr;
+        int by_columns = split_columns(&q, nr);
+        long unit = by_columns ? nr : VK_MR;
+        long extent = by_columns ? q.n : q.m;
+        long blocks = (extent + unit - 1) / unit;
+        long begin = blocks * part / parts * unit, end = blocks * (part + 1) / parts * unit;
+        if (end > extent) end = extent;
+        if (begin >= end) return;
+        if (by_columns) {
+            q.n = end - begin;
+            q.b += begin * q.csb;
+            q.c += begin;
+            if (q.bias_col) q.bias_col += begin;
+        } else {
+            q.m = end - begin;
+            q.a += begin * q.rsa;
+            q.c += begin * q.ldc;
+            if (q.bias_row) q.bias_row += begin;
+        }
+    }
+    gemm_any(ops, &q);
+}
+
+void vk_sgemv_rows(long row_begin, long row_end, long cols, const float *a, long lda, const float *x,
+                   float alpha, float beta, float *y) {
+    const vk_ops *ops = vk_ops_current();
+    for (long i = row_begin; i < row_end; i++) {
+        float v = alpha * ops->dot(cols, a + i * lda, x);
+        y[i] = beta == 0 ? v : v + beta * y[i];
+    }
+}
+
+float vk_dot(long n, const float *x, const float *y) { return vk_ops_current()->dot(n, x, y); }

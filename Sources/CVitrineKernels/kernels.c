@@ -1,2 +1,0 @@
-#include "vitrine_kernels.h"
-int vitrine_kernels_version(void) { return 1; }

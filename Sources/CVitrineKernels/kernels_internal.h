@@ -1,0 +1,44 @@
+#ifndef VITRINE_KERNELS_INTERNAL_H
+#define VITRINE_KERNELS_INTERNAL_H
+// Table of one variant's kernels; the drivers (gemm.c, conv.c, ops.c) call through it.
+#include "vitrine_kernels.h"
+
+#define VK_MR 6 // micro-tile rows, all variants
+
+typedef struct vk_ops {
+    int nr; // micro-tile columns (2 vectors)
+    // c[MR×nr] = alpha * a·b + beta * c (beta == 0: c not read); a, b packed panels of depth kc.
+    // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
+    void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
+    void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta);
+    // Edge kernels writing plain products (no alpha/beta): 6 × (nr/2) columns, and a single column.
+    void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
+    void (*kernel_column)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
+    // c = alpha·tile + beta·c over rows × cols (beta == 0: c not read); tile rows are nr apart.
+    void (*merge_tile)(const float *tile, long nr, long rows, long cols, float *c, long ldc, float alpha, float beta);
+    // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
+    void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);
+    float (*dot)(long n, const float *x, const float *y);
+    // y[n] += a * x[n]
+    void (*axpy)(long n, float a, const float *x, float *y);
+    void (*add)(const float *x, const float *y, float *out, long n);
+    void (*scale)(float *x, long n, float s);
+    float (*sum)(const float *x, long n);
+    void (*softmax_row)(float *x, long n, float scale, const float *mask);
+    void (*layer_norm_row)(const float *x, float *y, long n, const float *gamma, const float *beta, float eps);
+    // One output row of a depthwise conv: out[ox] = act(bias + sum_t w[t] * rows[t][ox]), ox < n.
+    void (*depthwise_row)(float *out, long n, const float *const *rows, const float *w, long taps,
+                          float bias, int act);
+} vk_ops;
+
+extern const vk_ops vk_ops_avx512;
+extern const vk_ops vk_ops_avx2;
+extern const vk_ops vk_ops_portable;
+
+/// The ops table of the active variant.
+const vk_ops *vk_ops_current(void);
+
+/// Scalar activation shared by tails and tests of the drivers.
+float vk_activate_scalar(float x, int act);
+
+#endif

@@ -1,1 +1,0 @@
-// VitrineTensor: placeholder until the module lands.

@@ -1,4 +1,0 @@
-import Testing
-import VitrineTensor
-
-@Test func moduleLinks() { #expect(Bool(true)) }
