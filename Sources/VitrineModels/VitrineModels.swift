@@ -1,1 +1,0 @@
-// VitrineModels: placeholder until the module lands.
