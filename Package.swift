@@ -63,10 +63,14 @@ let package = Package(
             name: "bench-image-encoder", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"],
             path: "benchmarks/bench-image-encoder"
         ),
+        .executableTarget(name: "bench-text-encoder", dependencies: ["VitrineModels", "VitrineTensor"], path: "benchmarks/bench-text-encoder"),
+        .executableTarget(
+            name: "bench-index", dependencies: ["VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineTensor"],
+            path: "benchmarks/bench-index", exclude: ["python_pipeline.py"]
+        ),
 
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
         .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore"], path: "Tests/StoreProbe"),
-        .executableTarget(name: "bench-text-encoder", dependencies: ["VitrineModels", "VitrineTensor"], path: "benchmarks/bench-text-encoder"),
 
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),

@@ -1,49 +1,44 @@
+import VitrineTensor
+
 // THE scoring seam. Every similarity computation over the whole index goes through
 // `scoreAll` (one query: GEMV, storage · q) or `scoreBatch` (many queries: GEMM,
-// Q · storageᵀ). They are written as plain loops on purpose: VitrineTensor's vectorized
-// GEMV/GEMM kernels are being written in parallel and will replace these two bodies
-// without any caller changing. Keep all index scoring funnelled through here.
-// The one concession to speed is `rowDot`: a plain `sum +=` loop cannot be vectorized
-// (IEEE order), so it accumulates in SIMD8 lanes — measured ~8× faster in release.
+// Q · storageᵀ). Both now call VitrineTensor's vectorized, multi-threaded kernels
+// (they replaced the SIMD8 `rowDot` loops; timings in benchmarks/bench-index).
+// `rowDot` stays as the single-pair dot product for callers that score one row.
 
 extension VectorIndex {
-    /// Dot product of `query` with every stored row, in row order.
-    /// Seam: swap the loop body for VitrineTensor's GEMV.
+    /// Dot product of `query` with every stored row, in row order (VitrineTensor GEMV).
     func scoreAll(query: [Float]) -> [Float] {
         let rows = count, d = dimension
         var scores = [Float](repeating: 0, count: rows)
         storage.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { q in
                 scores.withUnsafeMutableBufferPointer { out in
-                    guard let m = matrix.baseAddress, let qp = q.baseAddress else { return }
-                    for r in 0..<rows { out[r] = Self.rowDot(m + r * d, qp, count: d) }
+                    guard let m = matrix.baseAddress, let qp = q.baseAddress, let y = out.baseAddress else { return }
+                    Kernels.gemv(rows: rows, columns: d, a: m, lda: d, x: qp, y: y)
                 }
             }
         }
         return scores
     }
-
     /// Scores of `queryCount` row-major queries (`queries.count == queryCount · dimension`)
     /// against every stored row: a row-major `queryCount × count` matrix.
-    /// Seam: swap the loop body for VitrineTensor's GEMM.
+    /// One VitrineTensor GEMM per call.
     func scoreBatch(queries: [Float], queryCount: Int) -> [Float] {
         let rows = count, d = dimension
         var scores = [Float](repeating: 0, count: queryCount * rows)
+        guard rows > 0, queryCount > 0 else { return scores }
         storage.withUnsafeBufferPointer { matrix in
             queries.withUnsafeBufferPointer { q in
                 scores.withUnsafeMutableBufferPointer { out in
-                    // Row-outer so each stored row is read once from memory for all queries.
-                    guard let m = matrix.baseAddress, let qp = q.baseAddress else { return }
-                    for r in 0..<rows {
-                        let row = m + r * d
-                        for j in 0..<queryCount { out[j * rows + r] = Self.rowDot(row, qp + j * d, count: d) }
-                    }
+                    guard let m = matrix.baseAddress, let qp = q.baseAddress, let c = out.baseAddress else { return }
+                    // scores (queryCount × rows) = Q (queryCount × d) · storageᵀ (d × rows).
+                    Kernels.gemm(transposeB: true, m: queryCount, n: rows, k: d, a: qp, lda: d, b: m, ldb: d, c: c, ldc: rows)
                 }
             }
         }
         return scores
     }
-
     /// Dot product of two contiguous Float runs, accumulated in two SIMD8 registers.
     @inline(__always)
     static func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {

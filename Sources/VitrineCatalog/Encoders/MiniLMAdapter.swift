@@ -1,0 +1,19 @@
+import Foundation
+import VitrineModels
+
+/// all-MiniLM-L6-v2 behind the catalog's text-encoder protocol.
+struct MiniLMCatalogEncoder: CatalogTextEncoder {
+    let encoder: TextEncoder
+
+    func embed(batch texts: [String]) throws -> [[Float]] {
+        encoder.embed(batch: texts)
+    }
+}
+
+/// Builds the MiniLM text encoder for the catalog.
+/// - Throws: `CatalogError.encoderUnavailable` naming the loader's problem.
+func makeMiniLMEncoder(directory: URL) throws -> any CatalogTextEncoder {
+    do { return MiniLMCatalogEncoder(encoder: try TextEncoder(directory: directory)) } catch {
+        throw CatalogError.encoderUnavailable(modality: "text", reason: "\(error)")
+    }
+}

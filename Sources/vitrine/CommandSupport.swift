@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineCore
+
+/// `--store PATH` and `--json`, shared by the catalog subcommands.
+struct CatalogCommandOptions: ParsableArguments {
+    @Option(name: .long, help: "Store file (default: \(CatalogOptions.defaultStorePath), relative to the working directory).")
+    var store: String = CatalogOptions.defaultStorePath
+
+    @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
+    var json = false
+
+    /// Opens the catalog at `--store`.
+    func openCatalog(options: CatalogOptions = CatalogOptions()) throws -> Catalog {
+        try Catalog(storeURL: URL(fileURLWithPath: store), options: options)
+    }
+}
+
+extension SearchSpace: ExpressibleByArgument {}
+
+/// Output helpers: aligned tables for people, JSON for scripts.
+enum Output {
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// Columns padded to their widest cell; the last column is not padded.
+    static func table(_ header: [String], _ rows: [[String]]) -> String {
+        let all = [header] + rows
+        let widths = header.indices.map { column in all.map { $0[column].count }.max() ?? 0 }
+        return all.map { row in
+            row.enumerated().map { column, cell in
+                column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    static func truncated(_ text: String, _ length: Int) -> String {
+        text.count <= length ? text : String(text.prefix(length - 1)) + "…"
+    }
+
+    /// Prints query hits as a table or JSON.
+    static func printHits(_ hits: [CatalogHit], json: Bool) throws {
+        if json {
+            try printJSON(hits.map(HitJSON.init))
+            return
+        }
+        if hits.isEmpty {
+            print("(no matching items)")
+            return
+        }
+        let rows = hits.enumerated().map { rank, hit in
+            [String(rank + 1), String(format: "%.3f", hit.score), hit.item.id, truncated(hit.item.title, 40),
+             truncated(hit.item.tags.joined(separator: ","), 30) + (hit.duplicates.isEmpty ? "" : "  (+\(hit.duplicates.count) near-duplicate)")]
+        }
+        print(table(["#", "score", "id", "title", "tags"], rows))
+    }
+
+    static func standardError(_ line: String) {
+        FileHandle.standardError.write(Data((line + "\n").utf8))
+    }
+}
+
+/// A hit as `--json` prints it.
+struct HitJSON: Encodable {
+    let id: String
+    let title: String
+    let score: Float
+    let tags: [String]
+    let category: String?
+    let duplicates: [String]
+
+    init(_ hit: CatalogHit) {
+        id = hit.item.id
+        title = hit.item.title
+        score = hit.score
+        tags = hit.item.tags
+        category = hit.item.category
+        duplicates = hit.duplicates
+    }
+}
+
+/// Turns library errors into a message and exit code 1 instead of a stack of Swift types.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+}
+
+func failing<T>(_ body: () throws -> T) throws -> T {
+    do { return try body() } catch let error as CatalogError {
+        Output.standardError("error: \(error.description)")
+        throw ExitCode.failure
+    }
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineCore
+
+/// `vitrine similar ID`: the items most like one item.
+struct SimilarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "similar", abstract: "Items most similar to an item, by image, text or fused vectors.")
+
+    @Argument(help: "The item id.")
+    var id: String
+
+    @Option(name: .long, help: "image, text or fused.")
+    var modality: SearchSpace = .fused
+
+    @Option(name: .long, help: "Number of results.")
+    var limit = 10
+
+    @Option(name: .long, help: "Only items with this tag.")
+    var tag: String?
+
+    @Option(name: .long, help: "Only items in this category.")
+    var category: String?
+
+    @Flag(name: .long, help: "Show near duplicates as separate results.")
+    var includeDuplicates = false
+
+    @OptionGroup var common: CatalogCommandOptions
+
+    func run() throws {
+        let hits = try failing {
+            try common.openCatalog().similarItems(to: id, modality: modality, limit: limit, tag: tag, category: category,
+                                                  includeNearDuplicates: includeDuplicates)
+        }
+        try Output.printHits(hits, json: common.json)
+    }
+}

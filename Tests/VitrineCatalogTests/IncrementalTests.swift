@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import VitrineCatalog
+import VitrineCore
+import VitrineStore
+
+/// Re-indexing embeds only what changed, removes what is gone, and re-embeds on a model change.
+@Suite struct IncrementalTests {
+    static func makeFolder() throws -> TemporaryDirectory {
+        let folder = try TemporaryDirectory()
+        for name in ["cat", "espresso", "rocket", "helmet"] {
+            try folder.write("catalog/\(name).jpg", try Fixtures.photo(name))
+            try folder.write("catalog/\(name).txt", "A photo of a \(name).")
+        }
+        return folder
+    }
+
+    @Test func touchingOneFileReembedsExactlyThatItem() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder)
+        let first = try catalog.index(folder: folder.path("catalog"))
+        #expect(first.indexed == 4 && first.reused == 0)
+        let unchanged = try catalog.index(folder: folder.path("catalog"))
+        #expect(unchanged.indexed == 0 && unchanged.reused == 4 && unchanged.removed == 0)
+        let before = try #require(catalog.item("espresso")).contentHash
+        try folder.write("catalog/espresso.txt", "A photo of a strong espresso.")
+        let second = try catalog.index(folder: folder.path("catalog"))
+        #expect(second.indexed == 1 && second.reused == 3)
+        #expect(catalog.item("espresso")?.description == "A photo of a strong espresso." && catalog.item("espresso")?.contentHash != before)
+        // Changing image bytes counts too.
+        try folder.write("catalog/cat.jpg", try Fixtures.photo("tripod"))
+        let third = try catalog.index(folder: folder.path("catalog"))
+        #expect(third.indexed == 1 && third.reused == 3)
+    }
+
+    @Test func deletedItemsAreRemovedFromStoreAndIndex() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder)
+        _ = try catalog.index(folder: folder.path("catalog"))
+        try FileManager.default.removeItem(at: folder.path("catalog/rocket.jpg"))
+        try FileManager.default.removeItem(at: folder.path("catalog/rocket.txt"))
+        let summary = try catalog.index(folder: folder.path("catalog"))
+        #expect(summary.removed == 1 && summary.reused == 3 && summary.indexed == 0)
+        #expect(catalog.item("rocket") == nil)
+        #expect(try catalog.similarItems(to: "cat", limit: 10).allSatisfy { $0.item.id != "rocket" })
+        let reopened = try Catalog(storeURL: catalog.storeURL, options: catalog.options)
+        #expect(reopened.count == 3 && reopened.item("rocket") == nil)
+    }
+
+    @Test func itemsAddedThroughTheAPISurviveAFolderRun() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder)
+        _ = try catalog.index(folder: folder.path("catalog"))
+        try catalog.addItem(NewItem(id: "posted", title: "Posted", description: "Added by the server", images: [try Fixtures.photo("retina")]))
+        let summary = try catalog.index(folder: folder.path("catalog"))
+        #expect(summary.removed == 0 && catalog.item("posted") != nil)
+    }
+
+    @Test func changingTheModelInvalidatesAndReembeds() throws {
+        let folder = try Self.makeFolder()
+        let storeURL = folder.path("store/catalog.sqlite")
+        let first = try Catalog(storeURL: storeURL, options: CatalogOptions(encoders: .testing()))
+        _ = try first.index(folder: folder.path("catalog"))
+        let changed = try Catalog(storeURL: storeURL, options: CatalogOptions(encoders: .testing(textModel: "words@2")))
+        // Old text vectors are not loaded under the new model identity.
+        let textVectors = try changed.info().textVectorCount
+        #expect(changed.count == 4 && textVectors == 0)
+        let summary = try changed.index(folder: folder.path("catalog"))
+        #expect(summary.indexed == 4 && summary.reused == 0)
+        let store = try CatalogStore(path: storeURL.path)
+        #expect(try store.currentModel(for: .text) == "words@2")
+        #expect(try store.staleVectors(modality: .text).itemIDs.isEmpty)
+        #expect(try store.vector(for: "cat", modality: .text)?.modelID == "words@2")
+    }
+
+    @Test func reopenedCatalogAnswersLikeTheOneThatIndexed() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder, precision: .float16)
+        _ = try catalog.index(folder: folder.path("catalog"))
+        let reopened = try Catalog(storeURL: catalog.storeURL, options: catalog.options)
+        for modality in SearchSpace.allCases {
+            let before = try catalog.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
+            let after = try reopened.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
+            #expect(before.map(\.item.id) == after.map(\.item.id) && before.map(\.score) == after.map(\.score))
+        }
+    }
+}

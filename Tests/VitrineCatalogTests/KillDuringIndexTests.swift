@@ -1,0 +1,107 @@
+import Foundation
+import Testing
+import VitrineCatalog
+import VitrineStore
+
+/// Kills a real `vitrine index` process at random moments: every batch it reported committed is still
+/// there after reopening, the store is sound, and the next run resumes (reuses them) and completes.
+@Suite(.serialized) struct KillDuringIndexTests {
+    /// The `vitrine` executable sits next to the test bundle in the build products directory.
+    static func executableURL() -> URL? {
+        if let override = ProcessInfo.processInfo.environment["VITRINE_EXECUTABLE"] { return URL(fileURLWithPath: override) }
+        var starts = [Bundle.main.bundleURL, URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()]
+        starts += Bundle.allBundles.map(\.bundleURL).filter { $0.pathExtension == "xctest" }
+        if let executable = Bundle.main.executableURL { starts.append(executable.resolvingSymlinksInPath().deletingLastPathComponent()) }
+        for start in starts {
+            var directory = start.standardizedFileURL
+            for _ in 0 ..< 4 {
+                let candidate = directory.appendingPathComponent("vitrine")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                directory = directory.deletingLastPathComponent()
+            }
+        }
+        return nil
+    }
+
+    /// 30 items (pairs layout): the fixture photos in turn, each with its own description.
+    static func makeCatalog(in directory: TemporaryDirectory) throws -> URL {
+        for index in 0..<30 {
+            let photo = Fixtures.photoNames[index % Fixtures.photoNames.count]
+            let id = String(format: "item-%02d", index)
+            try directory.write("catalog/\(id).jpg", try Fixtures.photo(photo))
+            try directory.write("catalog/\(id).txt", "Item \(index): a picture of \(photo.replacingOccurrences(of: "_", with: " ")), number \(index).")
+        }
+        return directory.path("catalog")
+    }
+
+    /// Runs `vitrine index`; with `killAfter`, SIGKILLs it that many microseconds after it starts scanning.
+    /// Returns the highest committed count it reported and whether it was killed.
+    static func runIndexer(_ executable: URL, folder: URL, store: URL, killAfter: UInt32?) throws -> (acknowledged: Int, killed: Bool, stdout: String) {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["index", folder.path, "--store", store.path, "--batch-size", "3", "--json"]
+        let output = Pipe(), errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        var text = ""
+        if let killAfter {
+            while !text.contains("scanning") {
+                let chunk = errors.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                text += String(decoding: chunk, as: UTF8.self)
+            }
+            usleep(killAfter)
+            kill(process.processIdentifier, SIGKILL)
+        }
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        text += String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        var acknowledged = 0
+        for line in text.split(separator: "\n") where line.hasPrefix("embedded ") {
+            let count = line.dropFirst("embedded ".count).split(separator: "/").first.flatMap { Int($0) } ?? 0
+            acknowledged = max(acknowledged, count)
+        }
+        return (acknowledged, process.terminationReason == .uncaughtSignal, stdout)
+    }
+
+    @Test func killedIndexerLosesNoCommittedItemAndResumes() throws {
+        guard let executable = Self.executableURL() else {
+            Issue.record("the vitrine executable was not found next to the test bundle; set VITRINE_EXECUTABLE")
+            return
+        }
+        let directory = try TemporaryDirectory()
+        let folder = try Self.makeCatalog(in: directory)
+        let storeURL = directory.path("store/catalog.sqlite")
+        var generator = SystemRandomNumberGenerator()
+        var stored: Set<String> = []
+        var kills = 0
+        for trial in 0..<12 {
+            if stored.count == 30 {
+                // Completed before the kill landed: start over so every trial kills mid-run.
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storeURL.path + suffix) }
+                stored = []
+            }
+            let run = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: UInt32.random(in: 0...2_500_000, using: &generator))
+            if run.killed { kills += 1 }
+            let store = try CatalogStore(path: storeURL.path)
+            #expect(try store.integrityCheck() == [], "trial \(trial)")
+            let now = try Set(store.items(offset: 0, limit: 1000).map(\.id))
+            #expect(stored.isSubset(of: now), "trial \(trial): committed items were lost: \(stored.subtracting(now).sorted())")
+            #expect(now.count >= stored.count + run.acknowledged, "trial \(trial): \(run.acknowledged) acknowledged, \(now.count - stored.count) new")
+            // Items and their vectors commit together: no item without its fused vector.
+            #expect(try store.itemsMissingVectors(modality: .fused).isEmpty, "trial \(trial)")
+            stored = now
+        }
+        #expect(kills >= 10, "only \(kills) of 12 runs were killed mid-way")
+        // The last run completes, reusing everything committed before.
+        let before = stored.count
+        let final = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: nil)
+        #expect(!final.killed)
+        let summary = try JSONDecoder().decode(IndexingSummary.self, from: Data(final.stdout.utf8))
+        #expect(summary.reused == before && summary.indexed == 30 - before && summary.found == 30)
+        let catalog = try Catalog(storeURL: storeURL)
+        let fusedCount = try catalog.info().fusedVectorCount
+        #expect(catalog.count == 30 && fusedCount == 30)
+    }
+}

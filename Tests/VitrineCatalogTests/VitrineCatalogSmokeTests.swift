@@ -1,4 +1,0 @@
-import Testing
-import VitrineCatalog
-
-@Test func moduleLinks() { #expect(Bool(true)) }
