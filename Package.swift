@@ -59,6 +59,10 @@ let package = Package(
         // Benchmarks: programs run in release builds, never timed tests.
         .executableTarget(name: "bench-gemm", dependencies: ["VitrineTensor"], path: "benchmarks/bench-gemm"),
         .executableTarget(name: "bench-decode", dependencies: ["VitrineImage"], path: "benchmarks/bench-decode"),
+        .executableTarget(
+            name: "bench-image-encoder", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"],
+            path: "benchmarks/bench-image-encoder"
+        ),
 
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
         .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore"], path: "Tests/StoreProbe"),

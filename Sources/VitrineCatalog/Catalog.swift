@@ -1,0 +1,137 @@
+import Foundation
+import VitrineCore
+import VitrineStore
+
+/// The catalog service the CLI and the server share: a store of items and their vectors, the encoders
+/// (loaded lazily, once), and exact in-memory indexes built from the store on open.
+///
+/// Thread-safe: queries run concurrently (a read-write lock guards the in-memory indexes), writes
+/// (`index`, `addItem`, `removeItem`) are serialized, and queries keep being answered during an
+/// indexing run from the state committed so far.
+public final class Catalog: Sendable {
+    /// The store file.
+    public let storeURL: URL
+    /// The options the catalog was opened with.
+    public let options: CatalogOptions
+    /// The underlying store (for events and trained models, used by the recommendation layer).
+    public let store: CatalogStore
+    /// Encoder identities and factories.
+    public let encoderProvider: EncoderProvider
+    /// Identity stored with fused vectors: both encoder identities and the fusion weights.
+    public let fusedModelID: String
+    let state: ReadWriteLocked<CatalogState>
+    let encoders: EncoderCache
+    let writeLock = NSLock()
+
+    /// Name of the trained-model blob holding the fitted cross-modal imputer.
+    static let imputerBlobName = "catalog-imputer"
+
+    /// Opens (creating if needed) the store at `storeURL` and loads every item's vectors into memory.
+    /// - Throws: `CatalogError.store` when the store cannot be opened, `.encoderUnavailable` when the
+    ///   default encoders' files are missing.
+    public init(storeURL: URL, options: CatalogOptions = CatalogOptions()) throws {
+        self.storeURL = storeURL
+        self.options = options
+        let provider = try options.encoders ?? EncoderProvider.pretrained()
+        encoderProvider = provider
+        fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
+        encoders = EncoderCache(provider: provider)
+        let directory = storeURL.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw CatalogError.store(.openFailed(file: storeURL.path, code: 0, message: "cannot create folder \(directory.path): \(error)"))
+        }
+        store = try CatalogError.wrapping { try CatalogStore(path: storeURL.path, options: options.store) }
+        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, weights: options.fusionWeights))
+    }
+
+    /// Reads items and vectors of the current models from the store.
+    static func loadState(store: CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights) throws -> CatalogState {
+        try CatalogError.wrapping {
+            var imputer: CrossModalImputer?
+            if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
+                imputer = try? JSONDecoder().decode(CrossModalImputer.self, from: blob.data)
+            }
+            let fusion = VectorFusion(imageDimension: provider.imageDimension, textDimension: provider.textDimension,
+                                      weights: weights, imputer: imputer)
+            var state = try CatalogState(fusion: fusion)
+            let images = try store.vectorMatrix(modality: .image, modelID: provider.imageModelID)
+            let texts = try store.vectorMatrix(modality: .text, modelID: provider.textModelID)
+            let fused = try store.vectorMatrix(modality: .fused, modelID: fusedModelID)
+            let imageRows = Dictionary(uniqueKeysWithValues: images.itemIDs.enumerated().map { ($1, $0) })
+            let textRows = Dictionary(uniqueKeysWithValues: texts.itemIDs.enumerated().map { ($1, $0) })
+            let fusedRows = Dictionary(uniqueKeysWithValues: fused.itemIDs.enumerated().map { ($1, $0) })
+            for stored in try store.items(offset: 0, limit: Int(Int32.max)) {
+                let imageRow = imageRows[stored.id], textRow = textRows[stored.id]
+                let item = CatalogItem(stored, hasImage: imageRow != nil, hasText: textRow != nil)
+                let embedding = fusedRows[stored.id].map {
+                    ItemEmbedding(vector: fused.row($0), imageImputed: imageRow == nil, textImputed: textRow == nil)
+                }
+                try state.put(item, image: imageRow.map { images.row($0) }, text: textRow.map { texts.row($0) }, fused: embedding)
+            }
+            return state
+        }
+    }
+
+    // MARK: Reading
+
+    /// The item with `id`, or nil.
+    public func item(_ id: String) -> CatalogItem? {
+        state.read { $0.items[id] }
+    }
+
+    /// A page of items in ascending id order, optionally only those tagged `tag`.
+    public func items(offset: Int = 0, limit: Int = 100, tag: String? = nil) -> [CatalogItem] {
+        state.read { state in
+            let all = state.items.values.filter { tag == nil || $0.tags.contains(tag ?? "") }.sorted { $0.id < $1.id }
+            guard offset < all.count, limit > 0 else { return [] }
+            return Array(all[max(0, offset) ..< min(all.count, max(0, offset) + limit)])
+        }
+    }
+
+    /// Number of items in the catalog.
+    public var count: Int { state.read { $0.items.count } }
+
+    /// A snapshot of the fused-space recommender (a value: later writes do not change it).
+    public func recommender() -> Recommender { state.read { $0.recommender } }
+
+    /// The raw (unit) image and text vectors of an item, or nil when the item is unknown.
+    public func vectors(for id: String) -> ItemVectors? {
+        state.read { state in
+            guard state.items[id] != nil else { return nil }
+            return ItemVectors(image: state.imageIndex.vector(for: id), text: state.textIndex.vector(for: id))
+        }
+    }
+
+    /// Counts, model identities and store size.
+    /// - Throws: `CatalogError.store`.
+    public func info() throws -> CatalogInfo {
+        let storeInfo = try CatalogError.wrapping { try store.info() }
+        return state.read { state in
+            CatalogInfo(storePath: storeURL.path, itemCount: state.items.count, imageVectorCount: state.imageIndex.count,
+                        textVectorCount: state.textIndex.count, fusedVectorCount: state.recommender.index.count,
+                        models: ["image": encoderProvider.imageModelID, "text": encoderProvider.textModelID, "fused": fusedModelID],
+                        vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,
+                        schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount)
+        }
+    }
+
+    // MARK: Writing
+
+    /// Runs `body` with writes serialized.
+    func serializedWrite<T>(_ body: () throws -> T) rethrows -> T {
+        writeLock.lock()
+        defer { writeLock.unlock() }
+        return try body()
+    }
+
+    /// Removes an item from the store and the indexes; false when there was no such item.
+    /// - Throws: `CatalogError.store`.
+    @discardableResult
+    public func removeItem(_ id: String) throws -> Bool {
+        try serializedWrite {
+            let removed = try CatalogError.wrapping { try store.deleteItem(id: id) }
+            state.write { $0.remove(id) }
+            return removed
+        }
+    }
+}

@@ -1,0 +1,126 @@
+import Foundation
+import VitrineCore
+import VitrineStore
+
+/// A catalog item as the service returns it: its fields plus which vectors it has.
+public struct CatalogItem: Sendable, Equatable, Codable {
+    /// Unique id.
+    public var id: String
+    /// Display title.
+    public var title: String
+    /// Description text.
+    public var description: String
+    /// Tags in the order given.
+    public var tags: [String]
+    /// Optional category.
+    public var category: String?
+    /// Any further attributes, as strings.
+    public var metadata: [String: String]
+    /// Source files relative to the indexed folder (images first); empty for items added through `addItem`.
+    public var sourcePaths: [String]
+    /// True when the item has an image vector.
+    public var hasImage: Bool
+    /// True when the item has a text vector.
+    public var hasText: Bool
+    /// Content hash of the item's sources, metadata and model identities.
+    public var contentHash: String
+    /// When the item was last written.
+    public var updatedAt: Date
+
+    /// Creates an item value.
+    public init(id: String, title: String, description: String = "", tags: [String] = [], category: String? = nil,
+                metadata: [String: String] = [:], sourcePaths: [String] = [], hasImage: Bool = false, hasText: Bool = false,
+                contentHash: String = "", updatedAt: Date = Date()) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.category = category
+        self.metadata = metadata
+        self.sourcePaths = sourcePaths
+        self.hasImage = hasImage
+        self.hasText = hasText
+        self.contentHash = contentHash
+        self.updatedAt = updatedAt
+    }
+
+    init(_ stored: StoredItem, hasImage: Bool, hasText: Bool) {
+        self.init(id: stored.id, title: stored.title, description: stored.description, tags: stored.tags, category: stored.category,
+                  metadata: stored.metadata, sourcePaths: stored.sourcePaths, hasImage: hasImage, hasText: hasText,
+                  contentHash: stored.contentHash, updatedAt: stored.updatedAt)
+    }
+
+    /// The VitrineCore item the recommender keeps.
+    public var coreItem: Item {
+        Item(id: id, title: title, description: description, tags: tags, category: category, metadata: metadata)
+    }
+}
+
+/// One query result.
+public struct CatalogHit: Sendable, Equatable {
+    /// The item.
+    public var item: CatalogItem
+    /// Cosine similarity in the queried space.
+    public var score: Float
+    /// Near-duplicate ids folded into this hit (empty when `includeNearDuplicates`).
+    public var duplicates: [String]
+
+    /// Creates a hit.
+    public init(item: CatalogItem, score: Float, duplicates: [String] = []) {
+        self.item = item
+        self.score = score
+        self.duplicates = duplicates
+    }
+}
+
+/// An item handed to `Catalog.addItem`: fields plus image bytes (JPEG/PNG), embedded immediately.
+public struct NewItem: Sendable {
+    /// Unique id (non-empty).
+    public var id: String
+    /// Display title.
+    public var title: String
+    /// Description text.
+    public var description: String
+    /// Tags.
+    public var tags: [String]
+    /// Optional category.
+    public var category: String?
+    /// Further attributes.
+    public var metadata: [String: String]
+    /// Image file bytes; several are pooled like a folder item's images.
+    public var images: [Data]
+
+    /// Creates an item to add.
+    public init(id: String, title: String = "", description: String = "", tags: [String] = [], category: String? = nil,
+                metadata: [String: String] = [:], images: [Data] = []) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.tags = tags
+        self.category = category
+        self.metadata = metadata
+        self.images = images
+    }
+}
+
+/// Counts and identities for `vitrine info` and the server's status page.
+public struct CatalogInfo: Sendable, Equatable, Codable {
+    /// The store file.
+    public var storePath: String
+    /// Items in the store.
+    public var itemCount: Int
+    /// Items with an image vector / a text vector / both.
+    public var imageVectorCount: Int
+    public var textVectorCount: Int
+    public var fusedVectorCount: Int
+    /// Current model identity per modality (`image`, `text`, `fused`).
+    public var models: [String: String]
+    /// Stored vector precision of new vectors (`f16` or `f32`).
+    public var vectorPrecision: String
+    /// Bytes of the store file plus its write-ahead log.
+    public var storeSizeBytes: Int64
+    /// Schema version of the store file.
+    public var schemaVersion: Int
+    /// Interaction events logged.
+    public var eventCount: Int
+}

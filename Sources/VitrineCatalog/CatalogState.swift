@@ -1,0 +1,100 @@
+import Foundation
+import VitrineCore
+
+/// The in-memory side of a catalog: every item, and the exact indexes over its vectors.
+/// Rebuilt from the store on open; updated after every committed write.
+struct CatalogState: Sendable {
+    /// Fused vectors (and the fusion rule with its imputer), as the recommender uses them.
+    var recommender: Recommender
+    /// Unit image vectors of items that have a picture.
+    var imageIndex: VectorIndex
+    /// Unit text vectors of items that have text.
+    var textIndex: VectorIndex
+    /// Every stored item, including any whose vectors are missing (e.g. after a model change).
+    var items: [String: CatalogItem]
+
+    init(fusion: VectorFusion) throws {
+        recommender = try Recommender(fusion: fusion)
+        imageIndex = try VectorIndex(dimension: fusion.imageDimension)
+        textIndex = try VectorIndex(dimension: fusion.textDimension)
+        items = [:]
+    }
+
+    /// Inserts or replaces an item with its vectors in every index.
+    mutating func put(_ item: CatalogItem, image: [Float]?, text: [Float]?, fused: ItemEmbedding?) throws {
+        remove(item.id)
+        items[item.id] = item
+        if let image { try imageIndex.add(id: item.id, vector: image, tags: item.tags, category: item.category) }
+        if let text { try textIndex.add(id: item.id, vector: text, tags: item.tags, category: item.category) }
+        if let fused { try recommender.add(item.coreItem, embedding: fused) }
+    }
+
+    mutating func remove(_ id: String) {
+        items[id] = nil
+        imageIndex.remove(id: id)
+        textIndex.remove(id: id)
+        recommender.remove(id: id)
+    }
+
+    /// The index for a space.
+    func index(for space: SearchSpace) -> VectorIndex {
+        switch space {
+        case .image: return imageIndex
+        case .text: return textIndex
+        case .fused: return recommender.index
+        }
+    }
+}
+
+/// Many readers or one writer over a value (pthread read-write lock).
+final class ReadWriteLocked<Value>: @unchecked Sendable {
+    private var value: Value
+    private var lock = pthread_rwlock_t()
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_rwlock_init(&lock, nil)
+    }
+
+    deinit { pthread_rwlock_destroy(&lock) }
+
+    func read<T>(_ body: (Value) throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        return try body(value)
+    }
+
+    func write<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(&lock)
+        defer { pthread_rwlock_unlock(&lock) }
+        return try body(&value)
+    }
+}
+
+/// Builds each encoder once, on first use, and keeps the failure if building failed.
+final class EncoderCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private let provider: EncoderProvider
+    private var image: (any CatalogImageEncoder)?
+    private var text: (any CatalogTextEncoder)?
+
+    init(provider: EncoderProvider) { self.provider = provider }
+
+    func imageEncoder() throws -> any CatalogImageEncoder {
+        lock.lock()
+        defer { lock.unlock() }
+        if let image { return image }
+        let made = try provider.makeImageEncoder()
+        image = made
+        return made
+    }
+
+    func textEncoder() throws -> any CatalogTextEncoder {
+        lock.lock()
+        defer { lock.unlock() }
+        if let text { return text }
+        let made = try provider.makeTextEncoder()
+        text = made
+        return made
+    }
+}

@@ -1,0 +1,189 @@
+import Dispatch
+import Foundation
+import VitrineCore
+import VitrineStore
+
+extension Catalog {
+    /// Indexes a folder (any of the three layouts): embeds new and changed items, reuses unchanged ones,
+    /// removes items no longer there, and commits every `commitBatchSize` items in one transaction, so a
+    /// killed run keeps all committed items and the next run resumes where it stopped.
+    ///
+    /// Bad files never stop the run: each is reported in `IndexingSummary.problems`.
+    /// - Parameter progress: called after scanning and after every committed batch (on the calling thread).
+    /// - Throws: `.folderUnreadable` when the folder cannot be listed; `.store` when the store cannot be
+    ///   written; `.encoderUnavailable` when a needed encoder cannot be loaded.
+    public func index(folder: URL, options: IndexingOptions = IndexingOptions(),
+                      progress: ((IndexingProgress) -> Void)? = nil) throws -> IndexingSummary {
+        try serializedWrite { try runIndexing(folder: folder, options: options, progress: progress) }
+    }
+
+    private func runIndexing(folder: URL, options: IndexingOptions, progress: ((IndexingProgress) -> Void)?) throws -> IndexingSummary {
+        let start = Date()
+        let access = try FolderAccess(root: folder)
+        let scan = try FolderScanner.scan(access, options: options)
+        var problems = scan.problems
+        progress?(IndexingProgress(phase: .scanning, completed: 0, total: scan.items.count, elapsedSeconds: 0))
+        try registerModels()
+
+        let modelKey = fusedModelID
+        let stored = try CatalogError.wrapping { try store.contentHashes() }
+        let present = state.read { state in Set(state.recommender.index.ids) }
+        var toEmbed: [(SourceItem, String)] = []
+        var reused = 0
+        for item in scan.items {
+            let hash = ItemPreparation.contentHash(of: item, access: access, modelKey: modelKey)
+            if !options.reembedAll, stored[item.id] == hash, present.contains(item.id) { reused += 1 } else { toEmbed.append((item, hash)) }
+        }
+        var removed = 0
+        if options.removesMissingItems {
+            let wanted = Set(scan.items.map(\.id))
+            let gone = stored.filter { !wanted.contains($0.key) && !$0.value.hasPrefix(Self.apiHashPrefix) }.map(\.key).sorted()
+            if !gone.isEmpty {
+                try CatalogError.wrapping { try store.write { tx in for id in gone { try tx.deleteItem(id: id) } } }
+                state.write { state in for id in gone { state.remove(id) } }
+                removed = gone.count
+            }
+        }
+
+        // Embedding: batch i+1 is read and decoded on another thread while batch i is encoded.
+        let embedStart = Date()
+        let batches = stride(from: 0, to: toEmbed.count, by: max(1, options.commitBatchSize)).map {
+            Array(toEmbed[$0 ..< min($0 + max(1, options.commitBatchSize), toEmbed.count)])
+        }
+        let imageEncoder: (any CatalogImageEncoder)? = toEmbed.contains { !$0.0.imagePaths.isEmpty } ? try encoders.imageEncoder() : nil
+        let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
+            batch.map { item, hash in
+                guard let imageEncoder else {
+                    return PreparedItem(source: item, contentHash: hash, tensors: [], imagePaths: [], text: item.encoderText, problems: [])
+                }
+                return ItemPreparation.prepare(item, hash: hash, access: access, encoder: imageEncoder)
+            }
+        }
+        var indexed = 0, skipped = scan.problems.filter { $0.outcome == .itemSkipped }.count, imagesEncoded = 0, done = 0
+        var pending: PendingBatch? = batches.first.map { PendingBatch(batches: $0, prepare: prepare, async: options.overlapsDecoding) }
+        for position in batches.indices {
+            guard let current = pending?.wait() else { break }
+            pending = position + 1 < batches.count
+                ? PendingBatch(batches: batches[position + 1], prepare: prepare, async: options.overlapsDecoding) : nil
+            var usable: [PreparedItem] = []
+            var emptied: [String] = []
+            for item in current {
+                problems += item.problems
+                if item.tensors.isEmpty && item.text == nil {
+                    problems.append(IndexingProblem(file: item.source.imagePaths.first ?? item.source.id, itemID: item.source.id,
+                                                    reason: "no usable image or text", outcome: .itemSkipped))
+                    skipped += 1
+                    emptied.append(item.source.id)
+                } else {
+                    usable.append(item)
+                }
+            }
+            let embedded = try CatalogError.wrapping { try ItemPreparation.embed(usable, encoders: encoders) }
+            try commit(embedded, removing: emptied)
+            indexed += embedded.count
+            imagesEncoded += usable.reduce(0) { $0 + $1.tensors.count }
+            done += current.count
+            progress?(IndexingProgress(phase: .embedding, completed: done, total: toEmbed.count,
+                                       elapsedSeconds: Date().timeIntervalSince(embedStart)))
+        }
+        let embeddingSeconds = Date().timeIntervalSince(embedStart)
+        if indexed > 0 || removed > 0 {
+            progress?(IndexingProgress(phase: .finishing, completed: 0, total: 1, elapsedSeconds: 0))
+            try refitImputer()
+        }
+        let summary = IndexingSummary(layout: scan.layout, found: scan.items.count, indexed: indexed, reused: reused, removed: removed,
+                                      skipped: skipped, problems: problems, elapsedSeconds: Date().timeIntervalSince(start),
+                                      embeddingSeconds: embeddingSeconds, imagesEncoded: imagesEncoded)
+        progress?(IndexingProgress(phase: .done, completed: toEmbed.count, total: toEmbed.count, elapsedSeconds: summary.elapsedSeconds))
+        return summary
+    }
+
+    /// Content hashes of items added through `addItem` start with this, so folder runs never remove them.
+    static let apiHashPrefix = "api:"
+
+    /// Makes the provider's models current; vectors of other models are deleted (their items re-embed,
+    /// since the model identities are part of every content hash).
+    func registerModels() throws {
+        let wanted: [(VectorModality, String)] = [(.image, encoderProvider.imageModelID), (.text, encoderProvider.textModelID), (.fused, fusedModelID)]
+        try CatalogError.wrapping {
+            try store.write { tx in
+                for (modality, model) in wanted where try tx.currentModel(for: modality) != model {
+                    try tx.setCurrentModel(model, for: modality)
+                    try tx.deleteStaleVectors(modality: modality)
+                }
+            }
+        }
+    }
+
+    /// Writes a batch of embedded items in one transaction, then makes them searchable.
+    func commit(_ embedded: [EmbeddedItem], removing emptied: [String] = []) throws {
+        let fusion = state.read { $0.recommender.fusion }
+        let fused = try embedded.map { item in
+            try CatalogError.wrapping { try fusion.embed(ItemVectors(image: item.image, text: item.text), id: item.item.id) }
+        }
+        let precision = options.vectorPrecision
+        try CatalogError.wrapping {
+            try store.write { tx in
+                for id in emptied { try tx.deleteItem(id: id) }
+                for (item, embedding) in zip(embedded, fused) {
+                    var vectors: [StoredVector] = [StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)]
+                    if let image = item.image {
+                        vectors.append(StoredVector(modality: .image, values: image, modelID: encoderProvider.imageModelID, dtype: precision))
+                    }
+                    if let text = item.text {
+                        vectors.append(StoredVector(modality: .text, values: text, modelID: encoderProvider.textModelID, dtype: precision))
+                    }
+                    try tx.upsert(storedItem(item.item), vectors: vectors)
+                }
+            }
+        }
+        try CatalogError.wrapping {
+            try state.write { state in
+                for id in emptied { state.remove(id) }
+                for (item, embedding) in zip(embedded, fused) {
+                    // What queries see is what a reopened catalog will load: the stored precision.
+                    try state.put(item.item, image: item.image.map { rounded($0, precision) }, text: item.text.map { rounded($0, precision) },
+                                  fused: ItemEmbedding(vector: rounded(embedding.vector, precision),
+                                                       imageImputed: embedding.imageImputed, textImputed: embedding.textImputed))
+                }
+            }
+        }
+    }
+
+    func storedItem(_ item: CatalogItem) -> StoredItem {
+        StoredItem(id: item.id, title: item.title, description: item.description, tags: item.tags, category: item.category,
+                   metadata: item.metadata, sourcePaths: item.sourcePaths, contentHash: item.contentHash, updatedAt: item.updatedAt)
+    }
+
+    private func rounded(_ values: [Float], _ precision: VectorDType) -> [Float] {
+        precision == .float16 ? values.map(VitrineStore.HalfPrecision.rounded) : values
+    }
+}
+
+/// One batch being read and decoded, on a background thread or inline.
+private final class PendingBatch: @unchecked Sendable {
+    private var result: [PreparedItem] = []
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(batches batch: [(SourceItem, String)], prepare: @escaping @Sendable ([(SourceItem, String)]) -> [PreparedItem], async: Bool) {
+        if async {
+            let box = UncheckedBatch(items: batch)
+            DispatchQueue.global(qos: .userInitiated).async {
+                self.result = prepare(box.items)
+                self.finished.signal()
+            }
+        } else {
+            result = prepare(batch)
+            finished.signal()
+        }
+    }
+
+    func wait() -> [PreparedItem] {
+        finished.wait()
+        return result
+    }
+}
+
+private struct UncheckedBatch: @unchecked Sendable {
+    let items: [(SourceItem, String)]
+}

@@ -1,0 +1,91 @@
+import Foundation
+import VitrineCore
+import VitrineImage
+import VitrineStore
+
+extension Catalog {
+    /// Embeds one item and stores it; it is searchable when this returns (the server's `POST /items`).
+    /// Items added this way are never removed by a later folder `index` run.
+    /// - Parameter replacing: when false, an existing id is an error.
+    /// - Throws: `.invalidInput` (empty id, an undecodable image, nothing to embed), `.duplicateItem`, `.store`.
+    @discardableResult
+    public func addItem(_ input: NewItem, replacing: Bool = true) throws -> CatalogItem {
+        let id = input.id.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !id.isEmpty else { throw CatalogError.invalidInput(field: "id", reason: "it is empty") }
+        let source = SourceItem(id: id, title: input.title.isEmpty ? nil : input.title, description: input.description,
+                                tags: input.tags, category: input.category, metadata: input.metadata)
+        var hasher = SHA256()
+        hasher.update(Array("\(fusedModelID)\u{0}\(id)\u{0}\(input.title)\u{0}\(input.description)\u{0}\(input.tags)\u{0}\(input.category ?? "")".utf8))
+        for key in input.metadata.keys.sorted() { hasher.update(Array("\(key)=\(input.metadata[key] ?? "")\u{0}".utf8)) }
+        var tensors: [ImageTensor] = []
+        if !input.images.isEmpty {
+            let encoder = try encoders.imageEncoder()
+            for (position, data) in input.images.enumerated() {
+                hasher.update(data)
+                do { tensors.append(try encoder.tensor(fromFileBytes: [UInt8](data), name: "image \(position + 1) of '\(id)'")) } catch {
+                    throw CatalogError.invalidInput(field: "image \(position + 1) of '\(id)'", reason: "\(error)")
+                }
+            }
+        }
+        let prepared = PreparedItem(source: source, contentHash: Self.apiHashPrefix + hasher.finalizeHex(), tensors: tensors,
+                                    imagePaths: [], text: source.encoderText, problems: [])
+        guard !tensors.isEmpty || prepared.text != nil else {
+            throw CatalogError.invalidInput(field: "item '\(id)'", reason: "it has neither an image nor any text to embed")
+        }
+        return try serializedWrite {
+            if !replacing, item(id) != nil { throw CatalogError.duplicateItem(id: id) }
+            try registerModels()
+            let embedded = try CatalogError.wrapping { try ItemPreparation.embed([prepared], encoders: encoders) }
+            try commit(embedded)
+            guard let stored = item(id) else { throw CatalogError.unknownItem(id: id) }
+            return stored
+        }
+    }
+
+    /// Refits the cross-modal imputer on the catalog's complete items, saves it, and re-fuses the items
+    /// that lack a modality (their fused vector's missing half is predicted by the imputer).
+    func refitImputer() throws {
+        let snapshot = state.read { state in
+            state.items.values.sorted { $0.id < $1.id }.map { item in
+                (item, ItemVectors(image: state.imageIndex.vector(for: item.id), text: state.textIndex.vector(for: item.id)))
+            }
+        }
+        let incomplete = snapshot.filter { !$0.1.isComplete && ($0.1.image != nil || $0.1.text != nil) }
+        let old = state.read { $0.recommender.fusion }
+        guard !incomplete.isEmpty || old.imputer.fittedPairCount > 0 else { return }
+        let fusion = try CatalogError.wrapping {
+            try VectorFusion(fittingCatalog: snapshot.map(\.1), imageDimension: old.imageDimension, textDimension: old.textDimension,
+                             weights: old.weights)
+        }
+        let refused = try CatalogError.wrapping { try incomplete.map { ($0.0, try fusion.embed($0.1, id: $0.0.id)) } }
+        let precision = options.vectorPrecision
+        let data = try CatalogError.wrapping { try JSONEncoder().encode(fusion.imputer) }
+        try CatalogError.wrapping {
+            try store.write { tx in
+                try tx.saveTrainedModel(name: Self.imputerBlobName, data: data, configJSON: fusedModelID, keepingPrevious: 0)
+                for (item, embedding) in refused {
+                    try tx.setVectors([StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)], for: item.id)
+                }
+            }
+        }
+        // Rebuild the fused index around the new fusion (its imputer is part of the recommender).
+        try CatalogError.wrapping {
+            try state.write { state in
+                var recommender = try Recommender(fusion: fusion)
+                let refusedByID = Dictionary(uniqueKeysWithValues: refused.map { ($0.0.id, $0.1) })
+                for id in state.recommender.index.ids {
+                    guard let item = state.items[id] else { continue }
+                    if let embedding = refusedByID[id] {
+                        let vector = precision == .float16 ? embedding.vector.map(VitrineStore.HalfPrecision.rounded) : embedding.vector
+                        try recommender.add(item.coreItem, embedding: ItemEmbedding(vector: vector, imageImputed: embedding.imageImputed,
+                                                                                    textImputed: embedding.textImputed))
+                    } else if let vector = state.recommender.index.vector(for: id) {
+                        try recommender.add(item.coreItem, embedding: ItemEmbedding(vector: vector, imageImputed: !item.hasImage,
+                                                                                    textImputed: !item.hasText))
+                    }
+                }
+                state.recommender = recommender
+            }
+        }
+    }
+}

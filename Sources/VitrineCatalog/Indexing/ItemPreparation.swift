@@ -1,0 +1,127 @@
+import Foundation
+import VitrineCore
+import VitrineImage
+import VitrineStore
+
+/// An item read and decoded, ready for the encoders.
+struct PreparedItem: Sendable {
+    var source: SourceItem
+    var contentHash: String
+    /// Preprocessed images that decoded, with their paths.
+    var tensors: [ImageTensor]
+    var imagePaths: [String]
+    /// Encoder text, or nil.
+    var text: String?
+    var problems: [IndexingProblem]
+}
+
+/// The item's vectors after encoding and pooling.
+struct EmbeddedItem: Sendable {
+    var item: CatalogItem
+    var image: [Float]?
+    var text: [Float]?
+}
+
+enum ItemPreparation {
+    /// SHA-256 over everything that determines an item's vectors and fields: the model identities, the
+    /// item's fields (metadata in key order), and each image path with its bytes. Unreadable files hash as such.
+    static func contentHash(of item: SourceItem, access: FolderAccess, modelKey: String) -> String {
+        var hasher = SHA256()
+        func field(_ text: String) {
+            hasher.update(Array(text.utf8))
+            hasher.update([0])
+        }
+        field("vitrine-item-v1")
+        field(modelKey)
+        field(item.id)
+        field(item.title)
+        field(item.titleIsGiven ? "given" : "derived")
+        field(item.description)
+        field(item.tags.joined(separator: "\u{1F}"))
+        field(item.category ?? "\u{0}none")
+        for key in item.metadata.keys.sorted() {
+            field(key)
+            field(item.metadata[key] ?? "")
+        }
+        for path in item.imagePaths {
+            field(path)
+            if let bytes = try? access.read(path) {
+                field("\(bytes.count)")
+                hasher.update(bytes)
+            } else {
+                field("unreadable")
+            }
+        }
+        return hasher.finalizeHex()
+    }
+
+    /// Reads and decodes an item's images (failures become problems), and forms its text.
+    static func prepare(_ item: SourceItem, hash: String, access: FolderAccess, encoder: any CatalogImageEncoder) -> PreparedItem {
+        var prepared = PreparedItem(source: item, contentHash: hash, tensors: [], imagePaths: [], text: item.encoderText, problems: [])
+        for path in item.imagePaths {
+            do {
+                let bytes = try access.read(path)
+                prepared.tensors.append(try encoder.tensor(fromFileBytes: bytes, name: path))
+                prepared.imagePaths.append(path)
+            } catch let error as FileReadError {
+                prepared.problems.append(IndexingProblem(file: path, itemID: item.id, reason: error.reason, outcome: .partIgnored))
+            } catch let error as ImageDecodingError {
+                prepared.problems.append(IndexingProblem(file: path, itemID: item.id, reason: reason(error), outcome: .partIgnored))
+            } catch {
+                prepared.problems.append(IndexingProblem(file: path, itemID: item.id, reason: "\(error)", outcome: .partIgnored))
+            }
+        }
+        return prepared
+    }
+
+    /// The decoder's message without the file name it starts with (the problem names the file).
+    static func reason(_ error: ImageDecodingError) -> String {
+        let text = error.description
+        let prefix = error.file + ": "
+        return text.hasPrefix(prefix) ? String(text.dropFirst(prefix.count)) : text
+    }
+
+    /// Encodes a batch of prepared items: all images in one encoder batch, all texts in another; several
+    /// images of an item are pooled (mean of the unit vectors, renormalized).
+    static func embed(_ batch: [PreparedItem], encoders: EncoderCache) throws -> [EmbeddedItem] {
+        let tensors = batch.flatMap(\.tensors)
+        let imageVectors = tensors.isEmpty ? [] : try encoders.imageEncoder().embed(batch: tensors)
+        let texts = batch.compactMap(\.text)
+        let textVectors = texts.isEmpty ? [] : try encoders.textEncoder().embed(batch: texts)
+        var imageCursor = 0, textCursor = 0
+        return batch.map { prepared in
+            var image: [Float]?
+            if !prepared.tensors.isEmpty {
+                image = pooled(Array(imageVectors[imageCursor ..< imageCursor + prepared.tensors.count]))
+                imageCursor += prepared.tensors.count
+            }
+            var text: [Float]?
+            if prepared.text != nil {
+                text = textVectors[textCursor]
+                textCursor += 1
+            }
+            let source = prepared.source
+            let item = CatalogItem(id: source.id, title: source.title, description: source.description, tags: source.tags,
+                                   category: source.category, metadata: source.metadata,
+                                   sourcePaths: prepared.imagePaths + source.textPaths,
+                                   hasImage: image != nil, hasText: text != nil, contentHash: prepared.contentHash, updatedAt: Date())
+            return EmbeddedItem(item: item, image: image, text: text)
+        }
+    }
+
+    /// Mean of unit vectors, renormalized (a single vector passes through).
+    static func pooled(_ vectors: [[Float]]) -> [Float]? {
+        guard let first = vectors.first else { return nil }
+        if vectors.count == 1 { return first }
+        var sum = [Float](repeating: 0, count: first.count)
+        for vector in vectors { for i in 0..<min(sum.count, vector.count) { sum[i] += vector[i] } }
+        return normalized(sum)
+    }
+
+    /// `v / ‖v‖`, or nil for a zero or non-finite vector.
+    static func normalized(_ vector: [Float]) -> [Float]? {
+        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+        guard norm > 0, norm.isFinite else { return nil }
+        return vector.map { $0 / norm }
+    }
+}

@@ -1,0 +1,77 @@
+import Foundation
+
+/// The three folder layouts the indexer recognizes (see docs/catalog-layouts.md).
+public enum FolderLayout: String, Sendable, Codable, CaseIterable {
+    /// `lamp.jpg` + `lamp.txt` / `.md` / `.json`, paired by base name.
+    case pairs
+    /// One subfolder per item with images plus `description.txt` / `item.json`.
+    case subfolders
+    /// `items.jsonl` or `items.csv` at the root.
+    case manifest
+}
+
+/// One item as found in the folder, before embedding. Paths are relative to the folder and already vetted
+/// (inside the folder, existing regular files).
+public struct SourceItem: Sendable, Equatable {
+    /// Unique id.
+    public var id: String
+    /// Title (defaults to the id with separators turned into spaces).
+    public var title: String
+    /// Description text.
+    public var description: String
+    /// Tags.
+    public var tags: [String]
+    /// Optional category.
+    public var category: String?
+    /// Further attributes as strings.
+    public var metadata: [String: String]
+    /// Image files, relative to the folder.
+    public var imagePaths: [String]
+    /// Text / metadata files the fields came from, relative to the folder.
+    public var textPaths: [String]
+    /// False when the title was derived from the id (then it is not encoder text on its own).
+    public var titleIsGiven: Bool
+
+    /// Creates a source item.
+    public init(id: String, title: String? = nil, description: String = "", tags: [String] = [], category: String? = nil,
+                metadata: [String: String] = [:], imagePaths: [String] = [], textPaths: [String] = []) {
+        self.id = id
+        self.title = title ?? SourceItem.title(fromID: id)
+        self.titleIsGiven = title != nil
+        self.description = description
+        self.tags = tags
+        self.category = category
+        self.metadata = metadata
+        self.imagePaths = imagePaths
+        self.textPaths = textPaths
+    }
+
+    /// The text the text encoder reads — "title. description. Tags: a, b" — or nil when the item has
+    /// no description, no tags and no given title (a derived title alone is not text).
+    public var encoderText: String? {
+        let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedDescription = description.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleanTags = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        guard !trimmedDescription.isEmpty || !cleanTags.isEmpty || (titleIsGiven && !trimmedTitle.isEmpty) else { return nil }
+        var parts: [String] = []
+        if !trimmedTitle.isEmpty { parts.append(trimmedTitle) }
+        if !trimmedDescription.isEmpty { parts.append(trimmedDescription) }
+        if !cleanTags.isEmpty { parts.append("Tags: " + cleanTags.joined(separator: ", ")) }
+        return parts.joined(separator: ". ")
+    }
+
+    /// "red-lamp_02" → "red lamp 02".
+    static func title(fromID id: String) -> String {
+        String(id.map { $0 == "-" || $0 == "_" ? " " : $0 })
+    }
+}
+
+/// What scanning a folder produced.
+public struct FolderScan: Sendable {
+    /// The detected layout.
+    public var layout: FolderLayout
+    /// Items, ids unique, in a stable order.
+    public var items: [SourceItem]
+    /// Everything that could not be used.
+    public var problems: [IndexingProblem]
+}

@@ -1,1 +1,0 @@
-// VitrineCatalog: placeholder until the module lands.

@@ -1,0 +1,189 @@
+import Foundation
+import VitrineTensor
+
+/// A point in the network to stop at, for inspecting intermediate activations.
+public enum EfficientNetStage: Sendable, Equatable {
+    /// After the stem conv + BN + ReLU6.
+    case stem
+    /// After MBConv block `index` (residual added).
+    case block(Int)
+    /// After the head conv + BN + ReLU6, before pooling.
+    case head
+}
+
+/// The two outputs of one forward pass.
+public struct EfficientNetOutput: Sendable, Equatable {
+    /// Global-average-pooled head activations (not normalized), `featureDimension` values.
+    public var features: [Float]
+    /// Classifier logits, `numClasses` values.
+    public var logits: [Float]
+}
+
+/// EfficientNet-Lite0 in inference form: BatchNorm folded into every conv, ReLU6 fused into the
+/// conv epilogues, no squeeze-excite, dropout omitted (identity in eval). Immutable once loaded,
+/// so one instance can serve any number of threads.
+public struct EfficientNetLite0: Sendable {
+    /// A conv with its folded bias, stride, TF-"SAME" pads and fused activation.
+    struct Convolution: Sendable {
+        var weight: Tensor
+        var bias: Tensor
+        var stride: Int
+        var padding: Padding
+        var activation: Activation
+    }
+
+    /// One MBConv block in channels-last form.
+    struct Block: Sendable {
+        var expand: PointwiseLayer?
+        var depthwise: DepthwiseLayer
+        var project: PointwiseLayer
+        var skip: Bool
+    }
+
+    /// The architecture the weights were loaded for.
+    public let configuration: EfficientNetConfiguration
+    let stem: StemLayer
+    let blocks: [Block]
+    let head: PointwiseLayer
+    let classifierWeight: [Float]
+    let classifierBias: [Float]
+    /// Floats of the largest activation (and of the stem's im2col matrix) for one image.
+    let activationCapacity: Int
+    let columnCapacity: Int
+
+    /// Loads `config.json` and `model.safetensors` from a model folder.
+    /// - Throws: ``EfficientNetError`` naming the file and the tensor or field at fault.
+    public init(directory: URL) throws(EfficientNetError) {
+        let configuration = try EfficientNetConfiguration.load(contentsOf: directory.appendingPathComponent("config.json"))
+        try self.init(configuration: configuration, weights: directory.appendingPathComponent("model.safetensors"))
+    }
+
+    /// Loads weights for `configuration` from a safetensors file, verifying every tensor and
+    /// folding BatchNorm (epsilon from the configuration).
+    public init(configuration: EfficientNetConfiguration, weights url: URL) throws(EfficientNetError) {
+        let file: SafetensorsFile
+        do {
+            file = try SafetensorsFile(contentsOf: url)
+        } catch {
+            throw .weights(error)
+        }
+        let tensors = try Self.loadCheckedTensors(from: file, configuration: configuration)
+        let epsilon = configuration.batchNormEpsilon
+        self.configuration = configuration
+        stem = StemLayer(Self.foldedConvolution(
+            "stem", in: tensors, epsilon: epsilon, stride: configuration.stem.stride,
+            padding: configuration.stem.padding.padding, activation: .relu6))
+        blocks = configuration.blocks.map { block in
+            let prefix = "blocks.\(block.index)"
+            return Block(
+                expand: block.expandRatio == 1 ? nil : PointwiseLayer(Self.foldedConvolution(
+                    "\(prefix).expand", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6)),
+                depthwise: DepthwiseLayer(Self.foldedConvolution(
+                    "\(prefix).depthwise", in: tensors, epsilon: epsilon, stride: block.stride,
+                    padding: block.depthwisePadding.padding, activation: .relu6)),
+                project: PointwiseLayer(Self.foldedConvolution(
+                    "\(prefix).project", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .none)),
+                skip: block.skip)
+        }
+        head = PointwiseLayer(Self.foldedConvolution(
+            "head", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6))
+        classifierWeight = tensors["classifier.weight"]?.scalars ?? []
+        classifierBias = tensors["classifier.bias"]?.scalars ?? []
+
+        // Walk the shapes once to size the per-image scratch buffers.
+        let size = configuration.imageSize
+        var side = (size + stem.padding.top + stem.padding.bottom - stem.kernel) / stem.stride + 1
+        var largest = side * side * stem.pointwise.outputs
+        for block in blocks {
+            largest = max(largest, side * side * (block.expand?.outputs ?? block.depthwise.channels))
+            side = block.depthwise.outputSize(side, before: block.depthwise.padding.top, after: block.depthwise.padding.bottom)
+            largest = max(largest, side * side * max(block.depthwise.channels, block.project.outputs))
+        }
+        activationCapacity = max(largest, side * side * head.outputs)
+        let stemSide = (size + stem.padding.top + stem.padding.bottom - stem.kernel) / stem.stride + 1
+        columnCapacity = stemSide * stemSide * stem.pointwise.inputs
+    }
+
+    /// The input shape this model runs on: `[3, imageSize, imageSize]`.
+    public var inputShape: [Int] { [3, configuration.imageSize, configuration.imageSize] }
+
+    /// Features and logits for one normalized `[3, H, W]` image, kernels split over
+    /// `Kernels.threadCount` threads.
+    /// - Throws: ``EfficientNetError/inputShape(expected:found:)`` for any other shape.
+    public func callAsFunction(_ image: Tensor) throws(EfficientNetError) -> EfficientNetOutput {
+        guard image.shape == inputShape else { throw .inputShape(expected: inputShape, found: image.shape) }
+        return output(for: image.scalars, threads: Kernels.threadCount)
+    }
+
+    /// Runs the network on a normalized `[3, H, W]` image up to and including `stage` and returns
+    /// that activation as `[channels, height, width]`; for debugging against reference dumps.
+    public func run(_ image: Tensor, through stage: EfficientNetStage) throws(EfficientNetError) -> Tensor {
+        guard image.shape == inputShape else { throw .inputShape(expected: inputShape, found: image.shape) }
+        return image.scalars.withUnsafeBufferPointer { pixels in
+            forward(pixels.baseAddress!, threads: Kernels.threadCount, through: stage) { values, height, width, channels in
+                let hwc = Array(UnsafeBufferPointer(start: values, count: height * width * channels))
+                return Tensor(shape: [channels, height, width],
+                              scalars: transposed(hwc, rows: height * width, columns: channels))
+            }
+        }
+    }
+
+    /// Features and logits for a CHW image whose shape the caller checked.
+    func output(for image: [Float], threads: Int) -> EfficientNetOutput {
+        image.withUnsafeBufferPointer { pixels in
+            forward(pixels.baseAddress!, threads: threads, through: .head) { values, height, width, channels in
+                let pixelCount = height * width
+                var features = [Float](repeating: 0, count: channels)
+                for p in 0..<pixelCount {
+                    let row = values + p * channels
+                    for c in 0..<channels { features[c] += row[c] }
+                }
+                let scale = 1 / Float(pixelCount)
+                for c in 0..<channels { features[c] *= scale }
+                var logits = classifierBias
+                features.withUnsafeBufferPointer { x in
+                    classifierWeight.withUnsafeBufferPointer { w in
+                        logits.withUnsafeMutableBufferPointer { y in
+                            Kernels.gemv(rows: y.count, columns: channels, a: w.baseAddress!, lda: channels,
+                                         x: x.baseAddress!, beta: 1, y: y.baseAddress!, threads: threads)
+                        }
+                    }
+                }
+                return EfficientNetOutput(features: features, logits: logits)
+            }
+        }
+    }
+
+    /// The forward pass in channels-last layout with four scratch buffers; `body` sees the HWC
+    /// activation after `stage` (`height × width × channels` floats).
+    private func forward<R>(
+        _ image: UnsafePointer<Float>, threads: Int, through stage: EfficientNetStage,
+        _ body: (UnsafePointer<Float>, Int, Int, Int) -> R
+    ) -> R {
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 4 * activationCapacity + columnCapacity)
+        defer { scratch.deallocate() }
+        var x = scratch, y = scratch + activationCapacity
+        let expanded = scratch + 2 * activationCapacity, filtered = scratch + 3 * activationCapacity
+        let columns = scratch + 4 * activationCapacity
+        let size = configuration.imageSize
+        var (height, width) = stem.apply(image, height: size, width: size, columns: columns, into: x, threads: threads)
+        var channels = stem.pointwise.outputs
+        if stage == .stem { return body(x, height, width, channels) }
+        for (index, block) in blocks.enumerated() {
+            var hidden = UnsafePointer(x)
+            if let expand = block.expand {
+                expand.apply(x, pixels: height * width, into: expanded, threads: threads)
+                hidden = UnsafePointer(expanded)
+            }
+            let (outHeight, outWidth) = block.depthwise.apply(hidden, height: height, width: width, into: filtered,
+                                                              threads: threads)
+            if block.skip { y.update(from: x, count: outHeight * outWidth * channels) } // residual via beta = 1
+            block.project.apply(filtered, pixels: outHeight * outWidth, into: y, accumulate: block.skip, threads: threads)
+            swap(&x, &y)
+            (height, width, channels) = (outHeight, outWidth, block.project.outputs)
+            if stage == .block(index) { return body(x, height, width, channels) }
+        }
+        head.apply(x, pixels: height * width, into: y, threads: threads)
+        return body(y, height, width, head.outputs)
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-import VitrineModels
-
-@Test func moduleLinks() { #expect(Bool(true)) }
