@@ -66,6 +66,7 @@ let package = Package(
 
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
         .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore"], path: "Tests/StoreProbe"),
+        .executableTarget(name: "bench-text-encoder", dependencies: ["VitrineModels", "VitrineTensor"], path: "benchmarks/bench-text-encoder"),
 
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
