@@ -90,8 +90,7 @@ struct DepthwiseLayer: Sendable {
         let vectorChannels = channels & ~15
         let top = y * stride - padding.top
         let kyRange = max(0, -top) ..< min(kernel, height - top)
-        let zero = SIMD16<Float>(repeating: 0), six = SIMD16<Float>(repeating: 6)
-        for x in 0..<outWidth {
+        func single(_ x: Int) {
             let left = x * stride - padding.left
             let kxRange = max(0, -left) ..< min(kernel, width - left)
             let out = output + (y * outWidth + x) * channels
@@ -104,10 +103,9 @@ struct DepthwiseLayer: Sendable {
                     for kx in kxRange {
                         let value = UnsafeRawPointer(inputRow + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
                         let tap = UnsafeRawPointer(tapRow + kx * channels).loadUnaligned(as: SIMD16<Float>.self)
-                        sum.addProduct(value, tap)
+                        sum += value * tap // not addProduct: without -mfma it becomes a libm fmaf call per lane
                     }
                 }
-                sum = sum.replacing(with: zero, where: sum .< zero).replacing(with: six, where: sum .> six)
                 UnsafeMutableRawPointer(out + c).storeBytes(of: sum, as: SIMD16<Float>.self)
                 c += 16
             }
@@ -118,10 +116,62 @@ struct DepthwiseLayer: Sendable {
                         sum += input[((top + ky) * width + left + kx) * channels + c] * taps[(ky * kernel + kx) * channels + c]
                     }
                 }
-                out[c] = min(max(sum, 0), 6)
+                out[c] = sum
                 c += 1
             }
         }
+        // Interior runs of 4 output pixels share each tap load (1.25 loads per multiply-add
+        // instead of 2); 8-channel vectors keep 4 accumulators + operands in the 16 SSE registers.
+        let step = stride * channels
+        var x = 0
+        while x < outWidth {
+            let left = x * stride - padding.left
+            guard x + 4 <= outWidth, left >= 0, left + 3 * stride + kernel <= width else {
+                single(x)
+                x += 1
+                continue
+            }
+            let out = output + (y * outWidth + x) * channels
+            var c = 0
+            while c + 8 <= channels {
+                var a0 = UnsafeRawPointer(bias + c).loadUnaligned(as: SIMD8<Float>.self)
+                var (a1, a2, a3) = (a0, a0, a0)
+                for ky in kyRange {
+                    let inputRow = input + ((top + ky) * width + left) * channels + c
+                    let tapRow = taps + ky * kernel * channels + c
+                    for kx in 0..<kernel {
+                        let tap = UnsafeRawPointer(tapRow + kx * channels).loadUnaligned(as: SIMD8<Float>.self)
+                        let p = UnsafeRawPointer(inputRow + kx * channels)
+                        a0 += p.loadUnaligned(as: SIMD8<Float>.self) * tap
+                        a1 += p.loadUnaligned(fromByteOffset: 4 * step, as: SIMD8<Float>.self) * tap
+                        a2 += p.loadUnaligned(fromByteOffset: 8 * step, as: SIMD8<Float>.self) * tap
+                        a3 += p.loadUnaligned(fromByteOffset: 12 * step, as: SIMD8<Float>.self) * tap
+                    }
+                }
+                let target = UnsafeMutableRawPointer(out + c)
+                target.storeBytes(of: a0, as: SIMD8<Float>.self)
+                target.storeBytes(of: a1, toByteOffset: 4 * channels, as: SIMD8<Float>.self)
+                target.storeBytes(of: a2, toByteOffset: 8 * channels, as: SIMD8<Float>.self)
+                target.storeBytes(of: a3, toByteOffset: 12 * channels, as: SIMD8<Float>.self)
+                c += 8
+            }
+            for pixel in 0..<4 where c < channels { // channel counts not divisible by 8 (none in Lite0)
+                for channel in c..<channels {
+                    var sum = bias[channel]
+                    for ky in kyRange {
+                        for kx in 0..<kernel {
+                            sum += input[((top + ky) * width + left + pixel * stride + kx) * channels + channel]
+                                * taps[(ky * kernel + kx) * channels + channel]
+                        }
+                    }
+                    out[pixel * channels + channel] = sum
+                }
+            }
+            x += 4
+        }
+        // ReLU6 as a plain loop, which LLVM vectorizes; SIMD16's pointwiseMin/Max run lane by lane.
+        let rowStart = output + y * outWidth * channels
+        for i in 0 ..< outWidth * channels { rowStart[i] = min(max(rowStart[i], 0), 6) }
     }
 }
 

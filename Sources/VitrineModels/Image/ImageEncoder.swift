@@ -43,8 +43,8 @@ public struct ImageEncoder: Sendable {
     /// Length of ``embed(_:)-(ImageTensor)``'s vectors.
     public var embeddingDimension: Int { model.configuration.featureDimension }
 
-    /// Loads the model from the default assets location (`VITRINE_ASSETS`, else an `assets/models`
-    /// folder above the current directory or above this source file).
+    /// Loads the model from the default assets location (``ModelAssets``: `VITRINE_ASSETS`, else an
+    /// `assets/models` folder above the current directory or above the package sources).
     public init() throws(EfficientNetError) {
         try self.init(directory: try Self.defaultModelDirectory())
     }
@@ -154,29 +154,13 @@ public struct ImageEncoder: Sendable {
         return norm > 0 ? vector.map { $0 / norm } : vector
     }
 
-    /// `VITRINE_ASSETS/models/efficientnet-lite0`, else the first `assets/models/efficientnet-lite0`
-    /// above the current directory or above this source file.
+    /// `assets/models/efficientnet-lite0` as ``ModelAssets`` finds it.
     static func defaultModelDirectory() throws(EfficientNetError) -> URL {
-        let fileManager = FileManager.default
-        let suffix = "models/\(modelName)"
-        if let configured = ProcessInfo.processInfo.environment["VITRINE_ASSETS"], !configured.isEmpty {
-            let directory = URL(fileURLWithPath: configured).appendingPathComponent(suffix)
-            guard fileManager.fileExists(atPath: directory.path) else {
-                throw .assets(reason: "VITRINE_ASSETS=\(configured) has no \(suffix) folder")
-            }
-            return directory
+        do {
+            return try ModelAssets.modelDirectory(named: modelName)
+        } catch {
+            throw .assets(reason: error.description)
         }
-        var searched: [String] = []
-        for start in [fileManager.currentDirectoryPath, #filePath] {
-            var directory = URL(fileURLWithPath: start).standardizedFileURL
-            while directory.path != "/" {
-                let candidate = directory.appendingPathComponent("assets").appendingPathComponent(suffix)
-                if fileManager.fileExists(atPath: candidate.path) { return candidate }
-                searched.append(candidate.path)
-                directory.deleteLastPathComponent()
-            }
-        }
-        throw .assets(reason: "no assets/\(suffix) found (set VITRINE_ASSETS); looked in \(searched.joined(separator: ", "))")
     }
 }
 
