@@ -12,7 +12,12 @@
 // and will catch a wrong transpose or leading dimension after the swap.
 // ─────────────────────────────────────────────────────────────────────────────
 
+import Foundation
 import VitrineTensor
+
+/// `VITRINE_NAIVE_TRAINING_GEMM=1` routes the seam back to the plain loops, so the speedup of
+/// the packed GEMM can be measured end to end (`vitrine evaluate --methods two-tower`).
+let usesNaiveTrainingGEMM = ProcessInfo.processInfo.environment["VITRINE_NAIVE_TRAINING_GEMM"] == "1"
 
 /// Returns `op(a) · op(b)`, where `op(x)` is `x` or `xᵀ`. Row-major in, row-major out.
 func trainingGEMM(_ a: TrainingMatrix, transposeA: Bool = false,
@@ -22,6 +27,7 @@ func trainingGEMM(_ a: TrainingMatrix, transposeA: Bool = false,
     let kB = transposeB ? b.columns : b.rows
     let n = transposeB ? b.rows : b.columns
     precondition(k == kB, "trainingGEMM: inner dimensions \(k) and \(kB) differ")
+    if usesNaiveTrainingGEMM { return naiveTrainingGEMM(a, transposeA: transposeA, b, transposeB: transposeB) }
     var c = TrainingMatrix(rows: m, columns: n)
     if m == 0 || n == 0 || k == 0 { return c }
     a.values.withUnsafeBufferPointer { pa in
