@@ -36,7 +36,7 @@ struct EvaluateCommand: ParsableCommand {
         let provider = try EncoderProvider.pretrained()
         let text = try EvaluationTextCache.vectors(for: catalog, modelID: provider.textModelID, dimension: provider.textDimension,
                                                    cacheDirectory: URL(fileURLWithPath: cacheDirectory), encoder: provider.makeTextEncoder)
-        log("text vectors: \(catalog.count) items \(text.cached ? "from cache" : "embedded") (\(elapsed(started)))")
+        report("text vectors: \(catalog.count) items \(text.cached ? "from cache" : "embedded") (\(elapsed(started)))")
         let names = protocolName == "all" ? EvaluationData.protocols : [protocolName]
         let wanted = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var training = TrainingConfiguration()
@@ -65,8 +65,8 @@ struct EvaluateCommand: ParsableCommand {
                         split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
                         hiddenDimension: hidden, embeddingDimension: dimension) { epoch in
                         let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
-                        log(String(format: "  [%@] epoch %d loss %.4f val recall@10 %@%@ (%@)", name, epoch.epoch, epoch.trainLoss, recall,
-                                   epoch.isBest ? " *" : "", elapsed(started)))
+                        report("  [\(name)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
+                               + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
                     }
                     scorer = trained.scorer
                 default: throw ValidationError("unknown method '\(method)' (random, popularity, content, two-tower)")
@@ -75,18 +75,24 @@ struct EvaluateCommand: ParsableCommand {
                 for view in views {
                     let row = try evaluator.evaluate(view, method: method, fitSeconds: fit, scorer: scorer)
                     rows.append(row)
-                    log("\(view.name) \(method): " + ["recall@20", "ndcg@10", "auc"].map { "\($0) \(String(format: "%.4f", row.metrics[$0] ?? 0))" }.joined(separator: " ") + " (\(elapsed(started)))")
+                    report("\(view.name) \(method): " + ["recall@20", "ndcg@10", "auc"].map { "\($0) \(String(format: "%.4f", row.metrics[$0] ?? 0))" }.joined(separator: " ") + " (\(elapsed(started)))")
                 }
             }
         }
         let peerRows = validation ? [:] : loadPeers()
+        // The popularity rule is shared with peers.py: its rows must agree to rounding.
+        for row in rows where row.method == "popularity" {
+            guard let peer = peerRows[row.view]?["popularity"] else { continue }
+            let difference = EvaluationTable.columns.map { abs((row.metrics[$0] ?? 0) - (peer[$0] ?? .infinity)) }.max() ?? 0
+            report("popularity vs peers.json on \(row.view): max |difference| \(difference)")
+        }
         print(EvaluationTable.markdown(rows: rows, peers: peerRows))
         if let jsonOut {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonOut))
         }
-        log("total \(elapsed(started))")
+        report("total \(elapsed(started))")
     }
 
     func loadPeers() -> [String: [String: [String: Double]]] {
@@ -100,7 +106,7 @@ struct EvaluateCommand: ParsableCommand {
 }
 
 private func elapsed(_ start: Date) -> String { String(format: "%.1f s", Date().timeIntervalSince(start)) }
-private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+private func report(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
 
 /// Markdown tables: one per view, Vitrine's rows then the peers'.
 enum EvaluationTable {

@@ -46,7 +46,8 @@ struct RecommendCommand: ParsableCommand {
         }
         print("\(list.user): \(list.method.rawValue) (\(list.historyCount) events\(list.modelRevision.map { ", model r\($0)" } ?? ""))")
         for (rank, r) in list.items.enumerated() {
-            print(String(format: "%2d. %-12@ %.3f  %@", rank + 1, r.item.id as NSString, r.score, r.item.title as NSString))
+            let padded = r.item.id.padding(toLength: max(12, r.item.id.count), withPad: " ", startingAt: 0)
+            print("\(String(format: "%2d", rank + 1)). \(padded) \(String(format: "%.3f", Double(r.score)))  \(r.item.title)")
             if explain { print("      \(r.summary)") }
         }
     }

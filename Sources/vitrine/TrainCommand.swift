@@ -35,8 +35,8 @@ struct TrainCommand: ParsableCommand {
         let started = Date()
         let result = try catalog.train(options: options) { epoch in
             let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
-            let line = String(format: "epoch %3d/%d  loss %.4f  val recall@%d %@%@  %.0f s", epoch.epoch, epochs, epoch.trainLoss,
-                              training.recallK, recall, epoch.isBest ? " *" : "", Date().timeIntervalSince(started))
+            let line = "epoch \(epoch.epoch)/\(epochs)  loss \(String(format: "%.4f", Double(epoch.trainLoss)))"
+                + "  val recall@\(training.recallK) \(recall)\(epoch.isBest ? " *" : "")  \(Int(Date().timeIntervalSince(started))) s"
             if tty {
                 let width = 24, done = min(width, epoch.epoch * width / max(1, epochs))
                 let bar = String(repeating: "█", count: done) + String(repeating: "░", count: width - done)

@@ -2,6 +2,12 @@ import Foundation
 import Testing
 import VitrineCatalog
 
+/// True when `value` is present and within 1e-12 of `expected`.
+private func close(_ value: Double?, _ expected: Double) -> Bool {
+    guard let value else { return false }
+    return abs(value - expected) < 1e-12
+}
+
 private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
     SplitRow(user: user, item: item, value: value, timestamp: Date(timeIntervalSince1970: 0))
 }
@@ -23,14 +29,14 @@ private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
                                         scorer: EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: 4))
     let m = result.metrics
     #expect(result.users == 3)
-    #expect(abs((m["recall@10"] ?? -1) - 1) < 1e-12)
-    #expect(abs((m["ndcg@10"] ?? -1) - (1 / log2(3.0) + 1 + 1) / 3) < 1e-12)
-    #expect(abs((m["map@10"] ?? -1) - (0.5 + 1 + 1) / 3) < 1e-12)
-    #expect(abs((m["hit@10"] ?? -1) - 1) < 1e-12)
+    #expect(close(m["recall@10"], 1))
+    #expect(close(m["ndcg@10"], (1 / log2(3.0) + 1 + 1) / 3))
+    #expect(close(m["map@10"], (0.5 + 1 + 1) / 3))
+    #expect(close(m["hit@10"], 1))
     // AUC averages only users with both kinds of candidates: u1 (0) and u2 (1).
-    #expect(abs((m["auc"] ?? -1) - 0.5) < 1e-12)
+    #expect(close(m["auc"], 0.5))
     // Top lists [C, D], [B, D], [B, C] → {B, C, D} of 4 items.
-    #expect(abs((m["coverage@10"] ?? -1) - 0.75) < 1e-12)
+    #expect(close(m["coverage@10"], 0.75))
 }
 
 @Test func coldItemViewRanksOnlyTheColdItemsForEveryUser() throws {
@@ -38,10 +44,10 @@ private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
     let split = EvaluationSplit(name: "cold-item", train: [row("u1", "A", 5)], test: [row("u1", "C", 5)], onboarding: [], coldItems: ["B", "C"])
     let evaluator = SplitEvaluator(items: items)
     let views = EvaluationView.views(of: split, indexOf: evaluator.indexOf)
-    #expect(views.map(\.name) == ["cold-item", "cold-item (ranked among all items)"])
+    #expect(views.map { $0.name } == ["cold-item", "cold-item (ranked among all items)"])
     // All scores tied: catalog order B, C → C at rank 1 among the cold items.
     let tied = try evaluator.evaluate(views[0], method: "tied") { _, _ in [0, 0, 0] }
-    #expect(abs((tied.metrics["ndcg@10"] ?? -1) - 1 / log2(3.0)) < 1e-12)
-    #expect(tied.metrics["auc"] == 0)
-    #expect(tied.metrics["coverage@10"] == 1)
+    #expect(close(tied.metrics["ndcg@10"], 1 / log2(3.0)))
+    #expect(close(tied.metrics["auc"], 0))
+    #expect(close(tied.metrics["coverage@10"], 1))
 }

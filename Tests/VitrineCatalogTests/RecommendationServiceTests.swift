@@ -75,8 +75,8 @@ private func likes(_ user: String, _ items: [String]) -> [InteractionEvent] {
     try addTestItems(catalog)
     var events: [InteractionEvent] = []
     for user in 0..<12 {
-        events += likes("wool\(user)", ["sweater-red", "sweater-blue", "scarf"].shuffled())
-        events += likes("wood\(user)", ["chair", "table", "desk"].shuffled())
+        events += likes("wool\(user)", user % 2 == 0 ? ["sweater-red", "sweater-blue", "scarf"] : ["scarf", "sweater-blue", "sweater-red"])
+        events += likes("wood\(user)", user % 2 == 0 ? ["chair", "table", "desk"] : ["desk", "chair", "table"])
     }
     try catalog.record(events: events + likes("frank", ["sweater-red"]))
     #expect(try catalog.recommendations(for: "frank").method == .content)

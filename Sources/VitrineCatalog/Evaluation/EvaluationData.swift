@@ -33,6 +33,14 @@ public struct EvaluationItem: Sendable, Equatable {
     public var description: String
     /// Tags.
     public var tags: [String]
+
+    /// Creates an item.
+    public init(id: String, title: String, description: String, tags: [String] = []) {
+        self.id = id
+        self.title = title
+        self.description = description
+        self.tags = tags
+    }
 }
 
 /// One rating / event row of a split file.
@@ -45,6 +53,14 @@ public struct SplitRow: Sendable, Equatable {
     public var value: Double
     /// When.
     public var timestamp: Date
+
+    /// Creates a row.
+    public init(user: String, item: String, value: Double, timestamp: Date) {
+        self.user = user
+        self.item = item
+        self.value = value
+        self.timestamp = timestamp
+    }
 }
 
 /// One protocol's files.
@@ -59,6 +75,15 @@ public struct EvaluationSplit: Sendable {
     public var onboarding: [SplitRow]
     /// Items never seen in training (cold-item only).
     public var coldItems: [String]
+
+    /// Creates a split.
+    public init(name: String, train: [SplitRow], test: [SplitRow], onboarding: [SplitRow] = [], coldItems: [String] = []) {
+        self.name = name
+        self.train = train
+        self.test = test
+        self.onboarding = onboarding
+        self.coldItems = coldItems
+    }
 }
 
 /// Reads evaluation files.
