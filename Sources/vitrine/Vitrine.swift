@@ -6,6 +6,9 @@ struct Vitrine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitrine",
         abstract: "Multimodal content-based recommendations from a folder of pictures and descriptions.",
-        subcommands: [IndexCommand.self, SimilarCommand.self, SearchCommand.self, InfoCommand.self]
+        subcommands: [
+            IndexCommand.self, SimilarCommand.self, SearchCommand.self, InfoCommand.self,
+            EventsCommand.self, RecommendCommand.self, TrainCommand.self, EvaluateCommand.self,
+        ]
     )
 }
