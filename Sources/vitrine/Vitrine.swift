@@ -6,6 +6,6 @@ struct Vitrine: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "vitrine",
         abstract: "Multimodal content-based recommendations from a folder of pictures and descriptions.",
-        subcommands: [ServeCommand.self, DemoCommand.self]
+        subcommands: [EventsCommand.self, RecommendCommand.self, TrainCommand.self, EvaluateCommand.self, ServeCommand.self, DemoCommand.self]
     )
 }

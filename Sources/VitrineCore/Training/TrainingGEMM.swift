@@ -2,9 +2,9 @@
 // THE GEMM SEAM. Every matrix product in the two-tower trainer (forward and backward,
 // training and inference) goes through `trainingGEMM` below and nowhere else.
 //
-// Today it is plain loops. To swap in VitrineTensor's packed AVX-512 GEMM, replace the
-// body of `trainingGEMM` with a call into VitrineTensor (row-major A, B, C; transposes as
-// flags; C = op(A)·op(B) with alpha = 1, beta = 0). Operand shapes used by the trainer:
+// It calls VitrineTensor's packed GEMM (row-major A, B, C; transposes as flags;
+// C = op(A)·op(B) with alpha = 1, beta = 0). The plain loops it replaced remain as
+// `naiveTrainingGEMM`, the reference for the speedup measurement. Operand shapes used by the trainer:
 //   A·B   (transposeA: false, transposeB: false)  forward of Linear
 //   A·Bᵀ  (transposeA: false, transposeB: true)   input gradient of Linear, logits U·Tᵀ
 //   Aᵀ·B  (transposeA: true,  transposeB: false)  weight gradient of Linear, target gradient
@@ -12,8 +12,40 @@
 // and will catch a wrong transpose or leading dimension after the swap.
 // ─────────────────────────────────────────────────────────────────────────────
 
+import Foundation
+import VitrineTensor
+
+/// `VITRINE_NAIVE_TRAINING_GEMM=1` routes the seam back to the plain loops, so the speedup of
+/// the packed GEMM can be measured end to end (`vitrine evaluate --methods two-tower`).
+let usesNaiveTrainingGEMM = ProcessInfo.processInfo.environment["VITRINE_NAIVE_TRAINING_GEMM"] == "1"
+
 /// Returns `op(a) · op(b)`, where `op(x)` is `x` or `xᵀ`. Row-major in, row-major out.
 func trainingGEMM(_ a: TrainingMatrix, transposeA: Bool = false,
+                  _ b: TrainingMatrix, transposeB: Bool = false) -> TrainingMatrix {
+    let m = transposeA ? a.columns : a.rows
+    let k = transposeA ? a.rows : a.columns
+    let kB = transposeB ? b.columns : b.rows
+    let n = transposeB ? b.rows : b.columns
+    precondition(k == kB, "trainingGEMM: inner dimensions \(k) and \(kB) differ")
+    if usesNaiveTrainingGEMM { return naiveTrainingGEMM(a, transposeA: transposeA, b, transposeB: transposeB) }
+    var c = TrainingMatrix(rows: m, columns: n)
+    if m == 0 || n == 0 || k == 0 { return c }
+    a.values.withUnsafeBufferPointer { pa in
+        b.values.withUnsafeBufferPointer { pb in
+            c.values.withUnsafeMutableBufferPointer { pc in
+                // Buffers are non-empty here (m, n, k > 0), so the base addresses exist.
+                guard let baseA = pa.baseAddress, let baseB = pb.baseAddress, let baseC = pc.baseAddress else { return }
+                Kernels.gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                             a: baseA, lda: max(1, a.columns), b: baseB, ldb: max(1, b.columns),
+                             c: baseC, ldc: n)
+            }
+        }
+    }
+    return c
+}
+
+/// Plain-loop `op(a) · op(b)`: the seam's former body, kept as a reference.
+func naiveTrainingGEMM(_ a: TrainingMatrix, transposeA: Bool = false,
                   _ b: TrainingMatrix, transposeB: Bool = false) -> TrainingMatrix {
     let m = transposeA ? a.columns : a.rows
     let k = transposeA ? a.rows : a.columns

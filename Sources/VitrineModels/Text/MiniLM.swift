@@ -214,9 +214,4 @@ public struct MiniLM: Sendable {
     }
 }
 
-/// `matrix` (`rows × columns`, row-major) transposed to `columns × rows`.
-private func transposed(_ matrix: [Float], rows: Int, columns: Int) -> [Float] {
-    var out = [Float](repeating: 0, count: matrix.count)
-    for r in 0..<rows { for c in 0..<columns { out[c * rows + r] = matrix[r * columns + c] } }
-    return out
-}
+// (transposed(_:rows:columns:) is shared with EfficientNetForward.swift: same module, one definition.)

@@ -1,0 +1,160 @@
+// The files `vitrine evaluate` reads: an items JSONL (catalog order = line order, which is the
+// tie-break order of benchmarks/movielens/README.md) and split folders
+// `<protocol>/{train.csv,test.csv,meta.json[,onboarding.csv]}` made by make_splits.py.
+
+import Foundation
+
+/// What can go wrong reading evaluation files; each case names the file.
+public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A file is missing or unreadable.
+    case unreadable(file: String, reason: String)
+    /// A row or object is malformed.
+    case malformed(file: String, line: Int, reason: String)
+    /// An unknown protocol name.
+    case unknownProtocol(String)
+
+    /// A sentence naming the file and the problem.
+    public var description: String {
+        switch self {
+        case let .unreadable(file, reason): return "cannot read \(file): \(reason)"
+        case let .malformed(file, line, reason): return "\(file):\(line): \(reason)"
+        case let .unknownProtocol(name): return "unknown protocol '\(name)' (expected random, temporal, cold-item, cold-user or all)"
+        }
+    }
+}
+
+/// One catalog item of an evaluation.
+public struct EvaluationItem: Sendable, Equatable {
+    /// Item id.
+    public var id: String
+    /// Title.
+    public var title: String
+    /// Text the text encoder reads.
+    public var description: String
+    /// Tags.
+    public var tags: [String]
+}
+
+/// One rating / event row of a split file.
+public struct SplitRow: Sendable, Equatable {
+    /// User id.
+    public var user: String
+    /// Item id.
+    public var item: String
+    /// Rating or event value.
+    public var value: Double
+    /// When.
+    public var timestamp: Date
+}
+
+/// One protocol's files.
+public struct EvaluationSplit: Sendable {
+    /// `random`, `temporal`, `cold-item` or `cold-user`.
+    public var name: String
+    /// Training rows.
+    public var train: [SplitRow]
+    /// Held-out positives.
+    public var test: [SplitRow]
+    /// Histories given at test time (cold-user only).
+    public var onboarding: [SplitRow]
+    /// Items never seen in training (cold-item only).
+    public var coldItems: [String]
+}
+
+/// Reads evaluation files.
+public enum EvaluationData {
+    /// The protocols in report order.
+    public static let protocols = ["random", "temporal", "cold-item", "cold-user"]
+
+    /// Reads the items JSONL (`id`, `title`, `description`, `tags`) in line order.
+    public static func items(at url: URL) throws -> [EvaluationItem] {
+        let text = try read(url)
+        var items: [EvaluationItem] = []
+        for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let id = (object["id"] as? String) ?? (object["id"] as? NSNumber)?.stringValue else {
+                throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "not a JSON object with an id")
+            }
+            items.append(EvaluationItem(id: id, title: object["title"] as? String ?? "",
+                                        description: object["description"] as? String ?? "", tags: object["tags"] as? [String] ?? []))
+        }
+        return items
+    }
+
+    /// Reads one protocol's folder under `splits`.
+    public static func split(_ name: String, in splits: URL) throws -> EvaluationSplit {
+        guard protocols.contains(name) else { throw EvaluationError.unknownProtocol(name) }
+        let folder = splits.appendingPathComponent(name)
+        let onboardingURL = folder.appendingPathComponent("onboarding.csv")
+        var cold: [String] = []
+        if name == "cold-item" {
+            let metaURL = folder.appendingPathComponent("meta.json")
+            let data = try Data(read(metaURL).utf8)
+            guard let meta = try? JSONSerialization.jsonObject(with: data) as? [String: Any], let list = meta["cold_items"] as? [Any] else {
+                throw EvaluationError.malformed(file: metaURL.path, line: 1, reason: "no cold_items list")
+            }
+            cold = list.compactMap { ($0 as? String) ?? ($0 as? NSNumber)?.stringValue }
+        }
+        return EvaluationSplit(name: name, train: try rows(at: folder.appendingPathComponent("train.csv")),
+                               test: try rows(at: folder.appendingPathComponent("test.csv")),
+                               onboarding: FileManager.default.fileExists(atPath: onboardingURL.path) ? try rows(at: onboardingURL) : [],
+                               coldItems: cold)
+    }
+
+    /// Reads `user,item,event,value,timestamp` rows (header required).
+    public static func rows(at url: URL) throws -> [SplitRow] {
+        let text = try read(url)
+        let formatter = ISO8601DateFormatter()
+        var rows: [SplitRow] = []
+        for (number, line) in text.split(separator: "\n").enumerated() where number > 0 {
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count >= 5, let value = Double(cells[3]) else {
+                throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "expected user,item,event,value,timestamp")
+            }
+            let stamp = String(cells[4]).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let date = formatter.date(from: stamp) ?? Double(stamp).map({ Date(timeIntervalSince1970: $0) }) else {
+                throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "bad timestamp '\(stamp)'")
+            }
+            rows.append(SplitRow(user: String(cells[0]), item: String(cells[1]), value: value, timestamp: date))
+        }
+        return rows
+    }
+
+    static func read(_ url: URL) throws -> String {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw EvaluationError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
+        }
+    }
+}
+
+extension EvaluationSplit {
+    /// A validation split carved from this split's training rows only (for tuning; the test file is
+    /// never read): per user with n ≥ 3 positives, (n + 2) / 5 of them, drawn with `seed`, become the
+    /// validation test rows; every other training row stays training.
+    public func validationSlice(seed: UInt64 = 7, positiveThreshold: Double = 4) -> EvaluationSplit {
+        var generator = SplitMix64Generator(seed: seed)
+        var heldOut = Set<Int>()
+        let byUser = Dictionary(grouping: train.indices.filter { train[$0].value >= positiveThreshold }, by: { train[$0].user })
+        for user in SplitEvaluator.sortedUsers(Set(byUser.keys)) {
+            var rows = byUser[user] ?? []
+            guard rows.count >= 3 else { continue }
+            rows.shuffle(using: &generator)
+            heldOut.formUnion(rows.prefix((rows.count + 2) / 5))
+        }
+        return EvaluationSplit(name: "random", train: train.indices.filter { !heldOut.contains($0) }.map { train[$0] },
+                               test: heldOut.sorted().map { train[$0] }, onboarding: [], coldItems: [])
+    }
+}
+
+/// SplitMix64 (Steele et al. 2014) as a RandomNumberGenerator.
+struct SplitMix64Generator: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,102 @@
+// The methods `vitrine evaluate` compares: random, popularity, untrained content similarity and
+// the trained two-tower model (ID embeddings with DropoutNet dropout for items with training
+// positives; content only for items without, e.g. cold items).
+
+import Foundation
+import VitrineCore
+
+/// Scorers for one split, built from its training rows only.
+public enum EvaluationMethods {
+    /// Uniform random scores from a seeded SplitMix64, one draw per item per scored user.
+    public static func random(itemCount: Int, seed: UInt64 = 20_261_129) -> EvaluationScorer {
+        let generator = Locked(SplitMix64(seed: seed))
+        return { _, _ in generator.withValue { g in (0..<itemCount).map { _ in Double.random(in: 0..<1, using: &g) } } }
+    }
+
+    /// Popularity: number of `train` rows with value ≥ `positiveThreshold` per item (onboarding not counted).
+    public static func popularity(split: EvaluationSplit, indexOf: [String: Int], itemCount: Int,
+                                  positiveThreshold: Double = 4) -> EvaluationScorer {
+        var counts = [Double](repeating: 0, count: itemCount)
+        for row in split.train where row.value >= positiveThreshold { if let i = indexOf[row.item] { counts[i] += 1 } }
+        return { _, _ in counts }
+    }
+
+    /// Untrained content similarity: the user's VitrineCore profile (rating strengths (r − 3)/2, negatives
+    /// pushed away, multi-interest) over unit text vectors; an item scores its best cosine with any interest.
+    public static func content(vectors: [[Float]], indexOf: [String: Int], profile options: ProfileOptions = ProfileOptions())
+        -> EvaluationScorer {
+        let dimension = vectors.first?.count ?? 0
+        let flat = vectors.flatMap { $0 }
+        return { user, history in
+            let interactions = history.map { Interaction(user: user, item: $0.item, kind: .rating, value: $0.value, timestamp: $0.timestamp) }
+            let profile = UserProfile(user: user, history: interactions, options: options) { id in indexOf[id].map { vectors[$0] } }
+            guard profile.hasTaste else { return [Double](repeating: 0, count: vectors.count) }
+            var best = [Double](repeating: -.infinity, count: vectors.count)
+            for interest in profile.interests {
+                for item in 0..<vectors.count {
+                    var dot: Float = 0
+                    let base = item * dimension
+                    for d in 0..<dimension { dot += interest.vector[d] * flat[base + d] }
+                    best[item] = max(best[item], Double(dot))
+                }
+            }
+            return best
+        }
+    }
+
+    /// Trains a two-tower model on the split's training positives (value ≥ `positiveThreshold`) and
+    /// returns its scorer plus the training report. Items with training positives get ID embeddings.
+    public static func twoTower(split: EvaluationSplit, vectors: [[Float]], indexOf: [String: Int],
+                                configuration: TrainingConfiguration, hiddenDimension: Int = 128, embeddingDimension: Int = 64,
+                                usesItemIDs: Bool = true, positiveThreshold: Double = 4,
+                                progress: (TrainingEpochSummary) -> Void = { _ in }) throws -> (scorer: EvaluationScorer, report: TrainingReport) {
+        let features = vectors.map { TwoTowerItemFeatures(image: nil, text: $0) }
+        var byUser: [String: [SplitRow]] = [:]
+        for row in split.train where row.value >= positiveThreshold && indexOf[row.item] != nil { byUser[row.user, default: []].append(row) }
+        var warm = Set<Int>()
+        var histories: [[TwoTowerInteraction]] = []
+        for user in SplitEvaluator.sortedUsers(Set(byUser.keys)) {
+            let rows = chronological(byUser[user] ?? [], indexOf: indexOf)
+            let history = rows.compactMap { indexOf[$0.item] }.map { TwoTowerInteraction(item: $0) }
+            warm.formUnion(history.map(\.item))
+            histories.append(history)
+        }
+        let config = TwoTowerConfiguration(imageDimension: 0, textDimension: vectors.first?.count ?? 0, hiddenDimension: hiddenDimension,
+                                           embeddingDimension: embeddingDimension, itemIDCount: usesItemIDs ? vectors.count : 0)
+        let initial = try TwoTowerModel(configuration: config, seed: configuration.seed)
+        let (model, report) = try TwoTowerTrainer(training: configuration)
+            .train(initial, on: TrainingDataset(items: features, histories: histories), progress: progress)
+        let ids: [Int?] = vectors.indices.map { usesItemIDs && warm.contains($0) ? $0 : nil }
+        let embeddings = try model.itemEmbeddings(features: features, ids: ids)
+        let d = embeddings.columns
+        let maxHistory = configuration.maxHistoryLength
+        let scorer: EvaluationScorer = { _, history in
+            let positives = chronological(history.filter { $0.value >= positiveThreshold }, indexOf: indexOf).compactMap { indexOf[$0.item] }
+            let recent = Array(positives.suffix(maxHistory))
+            var rows: [Float] = []
+            rows.reserveCapacity(recent.count * d)
+            for i in recent { rows.append(contentsOf: embeddings.values[i * d ..< (i + 1) * d]) }
+            let user = try model.userEmbedding(historyEmbeddings: TrainingMatrix(rows: recent.count, columns: d, values: rows),
+                                               strengths: recent.map { _ in 1 })
+            return try model.scores(user: user, itemEmbeddings: embeddings).map(Double.init)
+        }
+        return (scorer, report)
+    }
+
+    /// Rows by (timestamp, integer item id), the splits' order.
+    static func chronological(_ rows: [SplitRow], indexOf: [String: Int]) -> [SplitRow] {
+        rows.sorted { ($0.timestamp, indexOf[$0.item] ?? 0) < ($1.timestamp, indexOf[$1.item] ?? 0) }
+    }
+}
+
+/// A value behind a lock, for scorers that carry state (the random generator).
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withValue<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,181 @@
+// Learning from feedback: stored events + item content vectors [image; text] → the two-tower
+// model of VitrineCore/Training (seeded, validation split, early stopping), saved as a blob in
+// the store. Recommend loads the newest blob (cached per revision) and embeds items with it;
+// item embeddings are cached per (revision, item content hash), so a new item costs one tower pass.
+
+import Foundation
+import VitrineCore
+import VitrineStore
+
+/// Options of `Catalog.train`; `vitrine train` flags map onto these.
+public struct CatalogTrainingOptions: Sendable {
+    /// Optimizer, loss, epochs, early stopping, validation split and seed.
+    public var training: TrainingConfiguration
+    /// Hidden width of the item tower.
+    public var hiddenDimension: Int
+    /// Output embedding width.
+    public var embeddingDimension: Int
+    /// Learn a per-item ID embedding (DropoutNet-style dropped during training) for items with events.
+    public var usesItemIDs: Bool
+    /// Strengths turning events into training weights; only positive events are training targets.
+    public var strengths: EventStrengths
+
+    /// Creates options with the defaults of `TrainingConfiguration` and a 128→64 tower.
+    public init(training: TrainingConfiguration = TrainingConfiguration(), hiddenDimension: Int = 128, embeddingDimension: Int = 64,
+                usesItemIDs: Bool = true, strengths: EventStrengths = EventStrengths()) {
+        self.training = training
+        self.hiddenDimension = hiddenDimension
+        self.embeddingDimension = embeddingDimension
+        self.usesItemIDs = usesItemIDs
+        self.strengths = strengths
+    }
+}
+
+/// What `Catalog.train` did.
+public struct CatalogTrainingResult: Sendable {
+    /// Per-epoch losses and validation recall, best epoch, early stop.
+    public var report: TrainingReport
+    /// Store revision of the saved model.
+    public var revision: Int
+    /// Users with at least one positive event used.
+    public var userCount: Int
+    /// Positive events used as targets.
+    public var eventCount: Int
+    /// Wall seconds of the training loop.
+    public var seconds: Double
+}
+
+/// What the blob's config JSON records next to the weights.
+struct TwoTowerBlobMetadata: Codable {
+    /// Item id of each ID-embedding row.
+    var itemIDs: [String]
+    var imageModelID: String
+    var textModelID: String
+}
+
+/// A trained model loaded from the store.
+struct LoadedTwoTower: @unchecked Sendable {
+    let model: TwoTowerModel
+    let revision: Int
+    let idRows: [String: Int]
+}
+
+extension Catalog {
+    /// Name of the two-tower blob in the store.
+    static let twoTowerBlobName = "two-tower"
+
+    /// Trains the two-tower model on every stored event and saves it in the store; recommend uses it from then on.
+    /// - Parameter progress: called after each epoch (the CLI's progress bar).
+    /// - Throws: `.invalidInput` when there are no positive events on catalog items, training errors as `.index`, `.store`.
+    @discardableResult
+    public func train(options: CatalogTrainingOptions = CatalogTrainingOptions(),
+                      progress: (TrainingEpochSummary) -> Void = { _ in }) throws -> CatalogTrainingResult {
+        let snapshot = state.read { state in
+            state.items.keys.sorted().map { id in
+                (id, TwoTowerItemFeatures(image: state.imageIndex.vector(for: id), text: state.textIndex.vector(for: id)))
+            }
+        }
+        let usable = snapshot.filter { $0.1.image != nil || $0.1.text != nil }
+        let rowOf = Dictionary(uniqueKeysWithValues: usable.enumerated().map { ($1.0, $0) })
+        let events = try CatalogError.wrapping { try store.allEvents() }.compactMap(Self.interaction)
+        var byUser: [String: [Interaction]] = [:]
+        for event in events where rowOf[event.item] != nil { byUser[event.user, default: []].append(event) }
+        var histories: [[TwoTowerInteraction]] = []
+        var targetCount = 0
+        for user in byUser.keys.sorted() {
+            let ordered = (byUser[user] ?? []).sorted { $0.timestamp != $1.timestamp ? $0.timestamp < $1.timestamp : $0.item < $1.item }
+            let history = ordered.compactMap { event -> TwoTowerInteraction? in
+                let strength = options.strengths.strength(of: event)
+                guard strength > 0, let row = rowOf[event.item] else { return nil }
+                return TwoTowerInteraction(item: row, strength: Float(strength))
+            }
+            if !history.isEmpty { histories.append(history); targetCount += history.count }
+        }
+        guard !histories.isEmpty else {
+            throw CatalogError.invalidInput(field: "events", reason: "no positive events on catalog items to train from")
+        }
+        let configuration = TwoTowerConfiguration(
+            imageDimension: encoderProvider.imageDimension, textDimension: encoderProvider.textDimension,
+            hiddenDimension: options.hiddenDimension, embeddingDimension: options.embeddingDimension,
+            itemIDCount: options.usesItemIDs ? usable.count : 0)
+        let start = Date()
+        let trained = try CatalogError.wrapping { () throws -> (model: TwoTowerModel, report: TrainingReport) in
+            let model = try TwoTowerModel(configuration: configuration, seed: options.training.seed)
+            return try TwoTowerTrainer(training: options.training)
+                .train(model, on: TrainingDataset(items: usable.map(\.1), histories: histories), progress: progress)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let metadata = TwoTowerBlobMetadata(itemIDs: options.usesItemIDs ? usable.map(\.0) : [],
+                                            imageModelID: encoderProvider.imageModelID, textModelID: encoderProvider.textModelID)
+        let json = String(decoding: (try? JSONEncoder().encode(metadata)) ?? Data("{}".utf8), as: UTF8.self)
+        let blob = try CatalogError.wrapping {
+            try store.saveTrainedModel(name: Self.twoTowerBlobName, data: trained.model.serializedData(), configJSON: json)
+        }
+        return CatalogTrainingResult(report: trained.report, revision: blob.revision, userCount: histories.count,
+                                     eventCount: targetCount, seconds: seconds)
+    }
+
+    /// The newest saved two-tower model made with the current encoders, or nil (content fallback).
+    func trainedModel() throws -> LoadedTwoTower? {
+        guard let blob = try CatalogError.wrapping({ try store.latestTrainedModel(named: Self.twoTowerBlobName) }) else { return nil }
+        let key = "\(storeURL.path)|\(blob.revision)|\(blob.createdAt.timeIntervalSince1970)"
+        if let cached = RecommendationCaches.shared.model(key: key) { return cached }
+        guard let metadata = try? JSONDecoder().decode(TwoTowerBlobMetadata.self, from: Data(blob.configJSON.utf8)),
+              metadata.imageModelID == encoderProvider.imageModelID, metadata.textModelID == encoderProvider.textModelID,
+              let model = try? TwoTowerModel(serializedData: blob.data),
+              model.configuration.imageDimension == encoderProvider.imageDimension,
+              model.configuration.textDimension == encoderProvider.textDimension else { return nil }
+        let rows = Dictionary(metadata.itemIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let loaded = LoadedTwoTower(model: model, revision: blob.revision, idRows: rows)
+        RecommendationCaches.shared.setModel(loaded, key: key)
+        return loaded
+    }
+
+    /// Item-tower embeddings of `ids` (cached per model and item content hash).
+    func trainedEmbeddings(_ trained: LoadedTwoTower, ids: [String]) throws -> [[Float]] {
+        let prefix = "\(storeURL.path)|\(trained.revision)|"
+        var result = [[Float]?](repeating: nil, count: ids.count)
+        var missing: [Int] = []
+        for (position, id) in ids.enumerated() {
+            let hash = item(id)?.contentHash ?? ""
+            if let cached = RecommendationCaches.shared.embedding(key: prefix + id + "|" + hash) { result[position] = cached }
+            else { missing.append(position) }
+        }
+        if !missing.isEmpty {
+            let features = state.read { state in
+                missing.map { TwoTowerItemFeatures(image: state.imageIndex.vector(for: ids[$0]), text: state.textIndex.vector(for: ids[$0])) }
+            }
+            let rows = missing.map { trained.idRows[ids[$0]].flatMap { $0 < trained.model.configuration.itemIDCount ? $0 : nil } }
+            let matrix = try CatalogError.wrapping { try trained.model.itemEmbeddings(features: features, ids: rows) }
+            for (offset, position) in missing.enumerated() {
+                let vector = Array(matrix.values[offset * matrix.columns ..< (offset + 1) * matrix.columns])
+                result[position] = vector
+                RecommendationCaches.shared.setEmbedding(vector, key: prefix + ids[position] + "|" + (item(ids[position])?.contentHash ?? ""))
+            }
+        }
+        return result.map { $0 ?? [] }
+    }
+}
+
+/// Process-wide caches for the recommendation layer, keyed by store path plus a version
+/// (event count, model revision, item content hash) so a stale entry is never hit.
+final class RecommendationCaches: @unchecked Sendable {
+    static let shared = RecommendationCaches()
+    private let lock = NSLock()
+    private var popularities: [String: PopularityModel] = [:]
+    private var models: [String: LoadedTwoTower] = [:]
+    private var embeddings: [String: [Float]] = [:]
+
+    func popularity(key: String) -> PopularityModel? { lock.withLock { popularities[key] } }
+    func setPopularity(_ value: PopularityModel, key: String) {
+        lock.withLock { if popularities.count > 16 { popularities.removeAll() }; popularities[key] = value }
+    }
+    func model(key: String) -> LoadedTwoTower? { lock.withLock { models[key] } }
+    func setModel(_ value: LoadedTwoTower, key: String) {
+        lock.withLock { if models.count > 4 { models.removeAll() }; models[key] = value }
+    }
+    func embedding(key: String) -> [Float]? { lock.withLock { embeddings[key] } }
+    func setEmbedding(_ value: [Float], key: String) {
+        lock.withLock { if embeddings.count > 200_000 { embeddings.removeAll() }; embeddings[key] = value }
+    }
+}

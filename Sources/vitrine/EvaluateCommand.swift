@@ -1,0 +1,128 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineCore
+
+/// `vitrine evaluate`: ranking metrics of random, popularity, content similarity and the trained
+/// two-tower model on split files (benchmarks/movielens/README.md rules), peers beside them.
+struct EvaluateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "evaluate",
+        abstract: "Evaluate recommenders on split files (random, temporal, cold-item, cold-user) with peers beside them.")
+
+    @Option(help: "Items JSONL (line order = tie-break order).") var items: String
+    @Option(help: "Folder with <protocol>/{train,test}.csv.") var splits: String
+    @Option(name: .customLong("protocol"), help: "random, temporal, cold-item, cold-user or all.") var protocolName: String = "all"
+    @Option(help: "Comma-separated methods: random,popularity,content,two-tower.") var methods: String = "random,popularity,content,two-tower"
+    @Option(help: "peers.json to show beside (default: next to the splits folder).") var peers: String?
+    @Option(help: "Folder for the text-vector cache.") var cacheDirectory: String = "/tmp"
+    @Option(help: "Maximum training epochs.") var epochs: Int = 20
+    @Option(help: "Batch size.") var batchSize: Int = 256
+    @Option(help: "Learning rate.") var learningRate: Float = 2e-3
+    @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Softmax temperature.") var temperature: Float = 0.1
+    @Option(help: "Probability of dropping an item's ID embedding in training (DropoutNet).") var idDropout: Float = 0.5
+    @Option(help: "Most recent history items a user tower pools.") var maxHistory: Int = 30
+    @Option(help: "Hidden width.") var hidden: Int = 128
+    @Option(help: "Embedding width.") var dimension: Int = 64
+    @Option(help: "Seed.") var seed: UInt64 = 42
+    @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
+    @Option(help: "Write all rows as JSON here.") var jsonOut: String?
+
+    func run() throws {
+        let started = Date()
+        let catalog = try EvaluationData.items(at: URL(fileURLWithPath: items))
+        let evaluator = SplitEvaluator(items: catalog)
+        let provider = try EncoderProvider.pretrained()
+        let text = try EvaluationTextCache.vectors(for: catalog, modelID: provider.textModelID, dimension: provider.textDimension,
+                                                   cacheDirectory: URL(fileURLWithPath: cacheDirectory), encoder: provider.makeTextEncoder)
+        log("text vectors: \(catalog.count) items \(text.cached ? "from cache" : "embedded") (\(elapsed(started)))")
+        let names = protocolName == "all" ? EvaluationData.protocols : [protocolName]
+        let wanted = methods.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var training = TrainingConfiguration()
+        training.maxEpochs = epochs
+        training.batchSize = batchSize
+        training.learningRate = learningRate
+        training.weightDecay = weightDecay
+        training.temperature = temperature
+        training.idDropoutProbability = idDropout
+        training.maxHistoryLength = maxHistory
+        training.seed = seed
+        var rows: [EvaluationRow] = []
+        for name in names {
+            var split = try EvaluationData.split(name, in: URL(fileURLWithPath: splits))
+            if validation { split = split.validationSlice() }
+            let views = EvaluationView.views(of: split, indexOf: evaluator.indexOf)
+            for method in wanted {
+                let fitStart = Date()
+                let scorer: EvaluationScorer
+                switch method {
+                case "random": scorer = EvaluationMethods.random(itemCount: catalog.count)
+                case "popularity": scorer = EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count)
+                case "content": scorer = EvaluationMethods.content(vectors: text.vectors, indexOf: evaluator.indexOf)
+                case "two-tower":
+                    let trained = try EvaluationMethods.twoTower(
+                        split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
+                        hiddenDimension: hidden, embeddingDimension: dimension) { epoch in
+                        let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
+                        log(String(format: "  [%@] epoch %d loss %.4f val recall@10 %@%@ (%@)", name, epoch.epoch, epoch.trainLoss, recall,
+                                   epoch.isBest ? " *" : "", elapsed(started)))
+                    }
+                    scorer = trained.scorer
+                default: throw ValidationError("unknown method '\(method)' (random, popularity, content, two-tower)")
+                }
+                let fit = Date().timeIntervalSince(fitStart)
+                for view in views {
+                    let row = try evaluator.evaluate(view, method: method, fitSeconds: fit, scorer: scorer)
+                    rows.append(row)
+                    log("\(view.name) \(method): " + ["recall@20", "ndcg@10", "auc"].map { "\($0) \(String(format: "%.4f", row.metrics[$0] ?? 0))" }.joined(separator: " ") + " (\(elapsed(started)))")
+                }
+            }
+        }
+        let peerRows = validation ? [:] : loadPeers()
+        print(EvaluationTable.markdown(rows: rows, peers: peerRows))
+        if let jsonOut {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonOut))
+        }
+        log("total \(elapsed(started))")
+    }
+
+    func loadPeers() -> [String: [String: [String: Double]]] {
+        let url = peers.map { URL(fileURLWithPath: $0) }
+            ?? URL(fileURLWithPath: splits).deletingLastPathComponent().appendingPathComponent("peers.json")
+        guard let data = try? Data(contentsOf: url),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let results = object["results"] as? [String: [String: [String: Any]]] else { return [:] }
+        return results.mapValues { methods in methods.mapValues { $0.compactMapValues { ($0 as? NSNumber)?.doubleValue } } }
+    }
+}
+
+private func elapsed(_ start: Date) -> String { String(format: "%.1f s", Date().timeIntervalSince(start)) }
+private func log(_ line: String) { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+
+/// Markdown tables: one per view, Vitrine's rows then the peers'.
+enum EvaluationTable {
+    static let columns = ["recall@10", "recall@20", "ndcg@10", "map@10", "hit@10", "auc", "coverage@10", "coverage@20"]
+
+    static func markdown(rows: [EvaluationRow], peers: [String: [String: [String: Double]]]) -> String {
+        var out = ""
+        var views: [String] = []
+        for row in rows where !views.contains(row.view) { views.append(row.view) }
+        for view in views {
+            out += "#### \(view)\n\n| method | users | Recall@10 | Recall@20 | NDCG@10 | MAP@10 | HR@10 | AUC | Cov@10 | Cov@20 | fit s |\n"
+            out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
+            for row in rows where row.view == view {
+                out += "| vitrine \(row.method) | \(row.users) | " + columns.map { String(format: "%.4f", row.metrics[$0] ?? 0) }.joined(separator: " | ")
+                    + String(format: " | %.1f |\n", row.fitSeconds)
+            }
+            for (method, metrics) in (peers[view] ?? [:]).sorted(by: { $0.key < $1.key }) {
+                out += "| peer \(method) | \(Int(metrics["users"] ?? 0)) | " + columns.map { String(format: "%.4f", metrics[$0] ?? 0) }.joined(separator: " | ")
+                    + String(format: " | %.1f |\n", metrics["fit_seconds"] ?? 0)
+            }
+            out += "\n"
+        }
+        return out
+    }
+}

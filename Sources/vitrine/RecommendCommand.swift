@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineCore
+
+/// `vitrine recommend USER`: a user's list from the stored history (or cold start).
+struct RecommendCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recommend",
+        abstract: "Recommend items for a user from their stored events; new users get popular, diverse items.")
+
+    @Argument(help: "User id (unknown users get the cold-start list).") var user: String
+    @Option(help: "Catalog store file.") var store: String = "vitrine.sqlite"
+    @Option(help: "Number of results.") var limit: Int = 10
+    @Option(help: "MMR diversity in [0, 1] (0 = pure relevance).") var diversity: Float = 0
+    @Option(help: "Only items with this tag (repeatable).") var tag: [String] = []
+    @Option(help: "Only items in this category (repeatable).") var category: [String] = []
+    @Option(help: "New user's description of what they like.") var onboarding: String?
+    @Option(help: "An item the new user likes (repeatable).") var liked: [String] = []
+    @Flag(help: "Include items the user already interacted with.") var includeSeen = false
+    @Flag(help: "Ignore a trained model (content similarity only).") var contentOnly = false
+    @Flag(help: "Print why each item is recommended.") var explain = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let catalog = try Catalog(storeURL: URL(fileURLWithPath: store))
+        let core = RecommendationOptions(limit: limit, excludeSeen: !includeSeen,
+                                         filter: IndexFilter(anyOfTags: Set(tag), categories: Set(category)), diversity: diversity)
+        let options = UserRecommendationOptions(recommendation: core, onboardingText: onboarding, likedItems: liked,
+                                                usesTrainedModel: !contentOnly)
+        let list = try catalog.recommendations(for: user, options: options)
+        if json {
+            let rows: [[String: Any]] = list.items.map { r in
+                var row: [String: Any] = ["id": r.item.id, "title": r.item.title, "score": Double(r.score),
+                                          "reason": r.explanation.reason.rawValue,
+                                          "imageShare": r.explanation.imageShare, "textShare": r.explanation.textShare,
+                                          "because": r.contributors.map { ["id": $0.item, "title": $0.title, "share": $0.share] }]
+                if !r.duplicates.isEmpty { row["duplicates"] = r.duplicates }
+                return row
+            }
+            var object: [String: Any] = ["user": list.user, "method": list.method.rawValue, "historyCount": list.historyCount, "items": rows]
+            if let revision = list.modelRevision { object["modelRevision"] = revision }
+            let data = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            print(String(decoding: data, as: UTF8.self))
+            return
+        }
+        print("\(list.user): \(list.method.rawValue) (\(list.historyCount) events\(list.modelRevision.map { ", model r\($0)" } ?? ""))")
+        for (rank, r) in list.items.enumerated() {
+            print(String(format: "%2d. %-12@ %.3f  %@", rank + 1, r.item.id as NSString, r.score, r.item.title as NSString))
+            if explain { print("      \(r.summary)") }
+        }
+    }
+}

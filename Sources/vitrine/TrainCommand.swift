@@ -1,0 +1,53 @@
+import ArgumentParser
+import Foundation
+import VitrineCatalog
+import VitrineCore
+
+/// `vitrine train`: trains the two-tower model on the stored events and saves it in the store.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train the two-tower model on stored events (validation split, early stopping); recommend then uses it.")
+
+    @Option(help: "Catalog store file.") var store: String = "vitrine.sqlite"
+    @Option(help: "Maximum epochs.") var epochs: Int = 30
+    @Option(help: "Batch size.") var batchSize: Int = 128
+    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Decoupled weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
+    @Option(help: "Hidden width of the item tower.") var hidden: Int = 128
+    @Option(help: "Embedding width.") var dimension: Int = 64
+    @Option(help: "Random seed (same seed, same events → same weights).") var seed: UInt64 = 42
+    @Flag(help: "Content towers only (no per-item ID embeddings).") var noItemIDs = false
+
+    func run() throws {
+        let catalog = try Catalog(storeURL: URL(fileURLWithPath: store))
+        var training = TrainingConfiguration()
+        training.maxEpochs = epochs
+        training.batchSize = batchSize
+        training.learningRate = learningRate
+        training.weightDecay = weightDecay
+        training.patience = patience
+        training.seed = seed
+        let options = CatalogTrainingOptions(training: training, hiddenDimension: hidden, embeddingDimension: dimension,
+                                             usesItemIDs: !noItemIDs)
+        let tty = isatty(fileno(stdout)) != 0
+        let started = Date()
+        let result = try catalog.train(options: options) { epoch in
+            let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
+            let line = String(format: "epoch %3d/%d  loss %.4f  val recall@%d %@%@  %.0f s", epoch.epoch, epochs, epoch.trainLoss,
+                              training.recallK, recall, epoch.isBest ? " *" : "", Date().timeIntervalSince(started))
+            if tty {
+                let width = 24, done = min(width, epoch.epoch * width / max(1, epochs))
+                let bar = String(repeating: "█", count: done) + String(repeating: "░", count: width - done)
+                FileHandle.standardOutput.write(Data("\r\u{1B}[2K[\(bar)] \(line)\(epoch.isBest ? "" : "")\n".utf8))
+            } else {
+                print(line)
+            }
+        }
+        let best = result.report.bestValidationRecall.map { String(format: "%.4f", $0) } ?? "—"
+        print("trained on \(result.eventCount) positive events of \(result.userCount) users in \(String(format: "%.1f", result.seconds)) s;"
+              + " best epoch \(result.report.bestEpoch) (val recall \(best))\(result.report.stoppedEarly ? ", stopped early" : "");"
+              + " saved as revision \(result.revision)")
+    }
+}

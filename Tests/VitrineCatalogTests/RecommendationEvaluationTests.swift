@@ -1,0 +1,47 @@
+import Foundation
+import Testing
+import VitrineCatalog
+
+private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
+    SplitRow(user: user, item: item, value: value, timestamp: Date(timeIntervalSince1970: 0))
+}
+
+/// Items A–D; popularity (train rows ≥ 4) A 3, B 1, C 1, D 0.
+/// u1: candidates C(1), D(0) → [C, D], relevant D at rank 1: recall 1, NDCG 1/log2(3), AP 1/2, AUC 0.
+/// u2: candidates B(1), D(0) → [B, D], relevant B: all 1, AUC 1.
+/// u3: rated D < 4 in train, so candidates are B(1), C(1) only: the tie is broken by catalog index → [B, C];
+///     relevant B, C: all 1, and no non-relevant candidate, so u3 has no AUC.
+@Test func popularityEvaluationOnATinySplitEqualsHandComputedMetrics() throws {
+    let items = ["A", "B", "C", "D"].map { EvaluationItem(id: $0, title: $0, description: $0, tags: []) }
+    let split = EvaluationSplit(name: "random", train: [row("u1", "A", 5), row("u1", "B", 4), row("u2", "A", 4), row("u2", "C", 5),
+                                                       row("u3", "A", 4), row("u3", "D", 2)],
+                                test: [row("u1", "D", 5), row("u2", "B", 4), row("u3", "B", 4), row("u3", "C", 5)],
+                                onboarding: [], coldItems: [])
+    let evaluator = SplitEvaluator(items: items)
+    let view = try #require(EvaluationView.views(of: split, indexOf: evaluator.indexOf).first)
+    let result = try evaluator.evaluate(view, method: "popularity",
+                                        scorer: EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: 4))
+    let m = result.metrics
+    #expect(result.users == 3)
+    #expect(abs((m["recall@10"] ?? -1) - 1) < 1e-12)
+    #expect(abs((m["ndcg@10"] ?? -1) - (1 / log2(3.0) + 1 + 1) / 3) < 1e-12)
+    #expect(abs((m["map@10"] ?? -1) - (0.5 + 1 + 1) / 3) < 1e-12)
+    #expect(abs((m["hit@10"] ?? -1) - 1) < 1e-12)
+    // AUC averages only users with both kinds of candidates: u1 (0) and u2 (1).
+    #expect(abs((m["auc"] ?? -1) - 0.5) < 1e-12)
+    // Top lists [C, D], [B, D], [B, C] → {B, C, D} of 4 items.
+    #expect(abs((m["coverage@10"] ?? -1) - 0.75) < 1e-12)
+}
+
+@Test func coldItemViewRanksOnlyTheColdItemsForEveryUser() throws {
+    let items = ["A", "B", "C"].map { EvaluationItem(id: $0, title: $0, description: $0, tags: []) }
+    let split = EvaluationSplit(name: "cold-item", train: [row("u1", "A", 5)], test: [row("u1", "C", 5)], onboarding: [], coldItems: ["B", "C"])
+    let evaluator = SplitEvaluator(items: items)
+    let views = EvaluationView.views(of: split, indexOf: evaluator.indexOf)
+    #expect(views.map(\.name) == ["cold-item", "cold-item (ranked among all items)"])
+    // All scores tied: catalog order B, C → C at rank 1 among the cold items.
+    let tied = try evaluator.evaluate(views[0], method: "tied") { _, _ in [0, 0, 0] }
+    #expect(abs((tied.metrics["ndcg@10"] ?? -1) - 1 / log2(3.0)) < 1e-12)
+    #expect(tied.metrics["auc"] == 0)
+    #expect(tied.metrics["coverage@10"] == 1)
+}

@@ -1,0 +1,58 @@
+import Foundation
+import Testing
+import VitrineCatalog
+import VitrineStore
+
+@Test func malformedRowsAndUnknownItemsAreReportedNotFatal() throws {
+    let catalog = try makeTestCatalog()
+    try addTestItems(catalog)
+    let csv = """
+    user,item,event,value,timestamp
+    alice,sweater-red,like,,2026-01-01T10:00:00Z
+    alice,scarf,rating,5,1767261600
+    alice,chair,hug,,2026-01-01T10:00:00Z
+    bob,sweater-blue,rating,,2026-01-01T10:00:00Z
+    bob,no-such-item,view,,2026-01-01T10:00:00Z
+    bob,lamp,click,,yesterday
+    bob,lamp
+    "bob",table,"purchase",,2026-01-02T10:00:00Z
+    """
+    let file = catalog.storeURL.deletingLastPathComponent().appendingPathComponent("events.csv")
+    try csv.write(to: file, atomically: true, encoding: .utf8)
+    let summary = try catalog.importEvents(from: file)
+    #expect(summary.recorded == 3)
+    #expect(summary.problems.map(\.line) == [4, 5, 6, 7, 8])
+    #expect(summary.problems[0].reason.contains("unknown event 'hug'"))
+    #expect(summary.problems[1].reason.contains("rating needs a numeric value"))
+    #expect(summary.problems[2].reason.contains("unknown item 'no-such-item'"))
+    #expect(summary.problems[3].reason.contains("timestamp 'yesterday'"))
+    #expect(summary.problems[4].reason.contains("expected 5 fields"))
+    #expect(try catalog.history(for: "alice").count == 2)
+    #expect(try catalog.history(for: "bob").map(\.item) == ["table"])
+}
+
+@Test func jsonlEventsAreParsedWithLineNumbers() {
+    let text = """
+    {"user": "u", "item": "a", "event": "view", "timestamp": "2026-01-01T00:00:00Z"}
+    not json
+    {"user": "u", "item": "b", "event": "rating", "value": 4}
+    """
+    let parsed = EventParser.parse(text, format: .jsonl)
+    #expect(parsed.events.map(\.line) == [1, 3])
+    #expect(parsed.events[1].event.value == 4)
+    #expect(parsed.problems == [EventProblem(line: 2, reason: "not a JSON object")])
+}
+
+@Test func recordedEventsAreOnDiskAfterReopening() throws {
+    let catalog = try makeTestCatalog()
+    try addTestItems(catalog)
+    let summary = try catalog.record(events: [
+        InteractionEvent(userID: "carol", itemID: "lamp", kind: "like"),
+        InteractionEvent(userID: "carol", itemID: "ghost", kind: "like"),
+        InteractionEvent(userID: "carol", itemID: "desk", kind: "rating", value: nil),
+    ])
+    #expect(summary.recorded == 1)
+    #expect(summary.problems.map(\.line) == [2, 3])
+    let reopened = try makeTestCatalog(at: catalog.storeURL)
+    #expect(try reopened.history(for: "carol").map(\.item) == ["lamp"])
+}
