@@ -73,11 +73,7 @@ extension VitrineServer {
     /// Recommendations for `user` as printable lines ("Title [id] — why"), for the CLI's demo output.
     /// - Throws: catalog and store errors.
     public func sampleRecommendations(for user: String, limit: Int = 5) throws -> [String] {
-        let (list, _) = try activity.recommendations(for: user, options: RecommendationOptions(limit: limit))
-        return list.map { recommendation in
-            let title = catalog.item(recommendation.item)?.title ?? recommendation.item
-            let why = recommendation.explanation.summary { catalog.item($0)?.title }
-            return "\(title) [\(recommendation.item)] — \(why)"
-        }
+        let list = try activity.recommendations(for: user, options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: limit)))
+        return list.items.map { "\($0.item.title) [\($0.item.id)] — \($0.summary)" }
     }
 }

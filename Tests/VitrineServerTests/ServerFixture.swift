@@ -32,6 +32,15 @@ final class ServerFixture: Sendable {
             lines.append(String(decoding: try JSONSerialization.data(withJSONObject: object), as: UTF8.self))
         }
         try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("items.jsonl"), atomically: true, encoding: .utf8)
+        let events = """
+            user,item,event,value,timestamp
+            csv-user,tux,like,1,2026-09-04T16:03:12Z
+            csv-user,ghost-item,like,1,2026-09-04T16:03:13Z
+            csv-user,butterfly,stare,1,2026-09-04T16:03:14Z
+            csv-user,cocktail,view,1,2026-09-04T16:03:15Z
+
+            """
+        try events.write(to: folder.appendingPathComponent("interactions.csv"), atomically: true, encoding: .utf8)
         catalog = try Catalog(storeURL: folder.appendingPathComponent("store/catalog.sqlite"))
         try DemoCatalog(folder: folder).index(into: catalog)
     }

@@ -11,7 +11,8 @@ import VitrineServer
             try await client.execute(uri: "/users/never-seen-\(UUID().uuidString)/recommendations?k=4&explain=true", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
-                #expect(body["method"] as? String == "cold-start")
+                #expect(body["coldStart"] as? Bool == true)
+                #expect(body["method"] as? String == "popularity")
                 let results = (body["results"] as? [[String: Any]]) ?? []
                 #expect(results.count == 4)
                 #expect(results.allSatisfy { ($0["explanation"] as? [String: Any])?["summary"] is String })
@@ -29,7 +30,7 @@ import VitrineServer
             try await client.execute(uri: "/users/party-person/recommendations?k=3&explain=true&diversity=0.3", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
-                #expect(body["method"] as? String == "personal")
+                #expect(body["coldStart"] as? Bool == false)
                 let results = (body["results"] as? [[String: Any]]) ?? []
                 let ids = results.compactMap { ($0["item"] as? [String: Any])?["id"] as? String }
                 #expect(ids.count == 3)

@@ -42,7 +42,7 @@ public struct DemoCatalog: Sendable {
     /// The `assets/demo` folder.
     public let folder: URL
 
-    /// Store meta key holding the size and modification time of the interactions file already imported.
+    /// Store meta key holding the byte size of the interactions file already imported (stable across clones).
     static let importedMetaKey = "demo.interactions-imported"
 
     /// Uses the demo folder at `folder`.
@@ -103,7 +103,8 @@ public struct DemoCatalog: Sendable {
         let stamp = "\(attributes[.size] ?? 0)"
         do {
             if try catalog.store.metaValue(for: Self.importedMetaKey) == stamp { return 0 }
-            let events = try Self.parseEvents(text, file: url.path).filter { catalog.item($0.itemID) != nil }
+            let events = EventParser.parse(text, format: .csv).events.map(\.event)
+                .filter { catalog.item($0.itemID) != nil && InteractionKind(rawValue: $0.kind) != nil }
             try catalog.store.write { transaction in
                 try transaction.append(events)
                 try transaction.setMetaValue(stamp, for: Self.importedMetaKey)
@@ -120,20 +121,5 @@ public struct DemoCatalog: Sendable {
         do { return try JSONDecoder().decode(File.self, from: Data(contentsOf: url)).personas } catch {
             throw DemoError.unreadable(file: url.path, reason: "\(error)")
         }
-    }
-
-    /// Parses `user,item,event,value,timestamp` lines (header first).
-    static func parseEvents(_ text: String, file: String) throws -> [InteractionEvent] {
-        let formatter = ISO8601DateFormatter()
-        var events: [InteractionEvent] = []
-        for (number, line) in text.split(whereSeparator: \.isNewline).enumerated() where number > 0 {
-            let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 5, let date = formatter.date(from: fields[4]) else {
-                throw DemoError.unreadable(file: file, reason: "line \(number + 1) is not user,item,event,value,timestamp")
-            }
-            guard InteractionKind(rawValue: fields[2]) != nil else { continue }
-            events.append(InteractionEvent(userID: fields[0], itemID: fields[1], kind: fields[2], value: Double(fields[3]), timestamp: date))
-        }
-        return events
     }
 }

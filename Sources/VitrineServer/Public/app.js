@@ -161,7 +161,7 @@ async function refreshRecommendations() {
   }
   try {
     const data = await api(`/users/${encodeURIComponent(state.user)}/recommendations?k=8&explain=true&diversity=0.2`);
-    userStatus.textContent = data.method === "personal"
+    userStatus.textContent = !data.coldStart
       ? `Recommended for ${data.user}, from their likes:` : `${data.user} has no likes yet: popular picks.`;
     const previous = state.lastRecs;
     state.lastRecs = new Set(data.results.map((r) => r.item.id));

@@ -77,8 +77,10 @@ struct RecommendationJSON: Codable {
 /// `GET /users/{id}/recommendations`.
 struct RecommendationListJSON: Codable {
     var user: String
-    /// `personal` when the user's history drove the list, `cold-start` otherwise.
+    /// How the list was made: `content`, `trained-model`, `onboarding` or `popularity`.
     var method: String
+    /// True when the user had no usable history (the popularity list).
+    var coldStart: Bool
     var results: [RecommendationJSON]
 }
 

@@ -25,29 +25,33 @@ extension VitrineServer {
             return try JSONResponse.make(UserListJSON(users: Array(users.prefix(limit)), total: users.count))
         }
 
-        router.get("/users/{id}/recommendations") { [catalog, activity, configuration] request, context in
+        router.get("/users/{id}/recommendations") { [activity, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             let user = try Self.validatedUser(try input.pathParameter("id"))
-            var options = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
-            options.diversity = try input.number("diversity", default: 0, in: 0...1)
-            options.space = try input.choice("space", default: SearchSpace.fused)
-            if let tag = input.query("tag"), !tag.isEmpty { options.filter = IndexFilter(anyOfTags: [tag]) }
+            var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
+            core.diversity = try input.number("diversity", default: 0, in: 0...1)
+            core.space = try input.choice("space", default: SearchSpace.fused)
+            if let tag = input.query("tag"), !tag.isEmpty { core.filter = IndexFilter(anyOfTags: [tag]) }
+            var options = UserRecommendationOptions(recommendation: core)
+            options.onboardingText = input.query("onboarding")
             let explain = try input.boolean("explain", default: false)
-            let (list, personal) = try activity.recommendations(for: user, options: options)
-            let results = list.compactMap { recommendation -> RecommendationJSON? in
-                guard let item = catalog.item(recommendation.item) else { return nil }
-                return RecommendationJSON(item: ItemJSON(item), score: recommendation.score,
-                                          explanation: explain ? Self.explanation(recommendation.explanation, catalog: catalog) : nil)
+            let request = options
+            // Onboarding text runs the text encoder: keep it off the request threads like every encoder call.
+            let list = try await offload { try activity.recommendations(for: user, options: request) }
+            let results = list.items.map { recommendation in
+                RecommendationJSON(item: ItemJSON(recommendation.item), score: recommendation.score,
+                                   explanation: explain ? Self.explanation(recommendation) : nil)
             }
-            return try JSONResponse.make(RecommendationListJSON(user: user, method: personal ? "personal" : "cold-start", results: results))
+            return try JSONResponse.make(RecommendationListJSON(user: user, method: list.method.rawValue,
+                                                                coldStart: list.method == .popularity, results: results))
         }
     }
 
-    static func explanation(_ explanation: Explanation, catalog: Catalog) -> ExplanationJSON {
-        let title = { (id: String) in catalog.item(id)?.title }
+    static func explanation(_ recommendation: UserRecommendation) -> ExplanationJSON {
+        let explanation = recommendation.explanation
         return ExplanationJSON(
-            reason: explanation.reason.rawValue, summary: explanation.summary(title: title),
-            contributors: explanation.contributors.map { .init(id: $0.item, title: title($0.item) ?? $0.item, share: $0.share) },
+            reason: explanation.reason.rawValue, summary: recommendation.summary,
+            contributors: recommendation.contributors.map { .init(id: $0.item, title: $0.title, share: $0.share) },
             imageShare: explanation.imageShare, textShare: explanation.textShare, inferred: explanation.imputedModalities.map(\.rawValue))
     }
 
