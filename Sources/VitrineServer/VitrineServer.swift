@@ -1,1 +1,79 @@
-// VitrineServer: placeholder until the module lands.
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import VitrineCatalog
+import VitrineCore
+
+/// The HTTP front door of a catalog: the JSON API and the web page, on Hummingbird.
+///
+/// Reads run concurrently (the catalog's indexes are behind a read-write lock); writes (items, events)
+/// are serialized by the catalog and the store. Encoder work runs off the cooperative thread pool.
+public struct VitrineServer: Sendable {
+    /// The catalog served.
+    public let catalog: Catalog
+    /// Limits and binding.
+    public let configuration: ServerConfiguration
+    let activity: UserActivity
+    let media: MediaLibrary
+    let files: StaticFiles
+
+    /// Prepares a server for `catalog`; nothing listens until `run()`.
+    public init(catalog: Catalog, configuration: ServerConfiguration = ServerConfiguration()) {
+        self.catalog = catalog
+        self.configuration = configuration
+        activity = UserActivity(catalog: catalog)
+        let recorded = (try? catalog.store.metaValue(for: ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
+        let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }
+        let uploads = configuration.uploadsFolder ?? catalog.storeURL.deletingLastPathComponent().appendingPathComponent("uploads")
+        media = MediaLibrary(root: root, uploads: uploads)
+        files = StaticFiles()
+    }
+
+    /// The router with every endpoint, wrapped in the error responder.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ErrorResponder())
+        addItemRoutes(to: router)
+        addSearchRoutes(to: router)
+        addUserRoutes(to: router)
+        let files = files
+        router.get("/") { _, _ in try files.response(for: "index.html") ?? JSONResponse.make(["status": "no web page bundled"]) }
+        router.get("/static/{file}") { _, context in
+            let name = context.parameters.get("file") ?? ""
+            guard let response = files.response(for: name) else { throw HTTPError(.notFound, message: "no static file '\(name)'") }
+            return response
+        }
+        router.get("/health") { [catalog] _, _ in
+            try JSONResponse.make(HealthJSON(status: "ok", items: catalog.count))
+        }
+        return router
+    }
+
+    /// An application bound to `configuration.host:port`.
+    public func makeApplication(logger: Logger? = nil, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol {
+        Application(router: makeRouter(),
+                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vitrine"),
+                    onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// Serves until the process is interrupted.
+    public func run() async throws {
+        try await makeApplication().runService()
+    }
+}
+
+struct HealthJSON: Codable {
+    var status: String
+    var items: Int
+}
+
+extension VitrineServer {
+    /// Recommendations for `user` as printable lines ("Title [id] — why"), for the CLI's demo output.
+    /// - Throws: catalog and store errors.
+    public func sampleRecommendations(for user: String, limit: Int = 5) throws -> [String] {
+        let list = try activity.recommendations(for: user, options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: limit)))
+        return list.items.map { "\($0.item.title) [\($0.item.id)] — \($0.summary)" }
+    }
+}

@@ -7,8 +7,8 @@ struct Vitrine: AsyncParsableCommand {
         commandName: "vitrine",
         abstract: "Multimodal content-based recommendations from a folder of pictures and descriptions.",
         subcommands: [
-            IndexCommand.self, SimilarCommand.self, SearchCommand.self, InfoCommand.self,
-            EventsCommand.self, RecommendCommand.self, TrainCommand.self, EvaluateCommand.self,
+            DemoCommand.self, IndexCommand.self, SimilarCommand.self, SearchCommand.self, InfoCommand.self,
+            EventsCommand.self, RecommendCommand.self, TrainCommand.self, EvaluateCommand.self, ServeCommand.self,
         ]
     )
 }

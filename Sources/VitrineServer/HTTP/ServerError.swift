@@ -1,0 +1,33 @@
+import Foundation
+
+/// Request problems the server itself detects; each maps to one HTTP status in `ErrorResponder`.
+public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A query parameter is missing, not a number, or out of range.
+    case invalidParameter(name: String, reason: String)
+    /// The body is not the JSON (or form) the endpoint expects.
+    case malformedBody(reason: String)
+    /// The body exceeds `ServerConfiguration.maxUploadBytes`.
+    case bodyTooLarge(limit: Int)
+    /// An upload is not a JPEG or PNG (by its first bytes), or the body's content type is not accepted.
+    case unsupportedMediaType(field: String, detected: String)
+    /// No item with this id.
+    case unknownItem(id: String)
+    /// The item has no picture the server can send.
+    case noImage(id: String)
+    /// An item with this id already exists.
+    case duplicateItem(id: String)
+
+    /// A sentence a client developer understands without the source.
+    public var description: String {
+        switch self {
+        case let .invalidParameter(name, reason): return "invalid parameter '\(name)': \(reason)"
+        case let .malformedBody(reason): return "malformed request body: \(reason)"
+        case let .bodyTooLarge(limit): return "request body is larger than the limit of \(limit) bytes"
+        case let .unsupportedMediaType(field, detected):
+            return "\(field): unsupported media type (\(detected)); send a JPEG or PNG picture"
+        case let .unknownItem(id): return "no item with id '\(id)'"
+        case let .noImage(id): return "item '\(id)' has no picture"
+        case let .duplicateItem(id): return "item id '\(id)' already exists"
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+import Hummingbird
+import VitrineCatalog
+import VitrineCore
+import VitrineStore
+
+extension VitrineServer {
+    /// `POST /users/{id}/events` and `GET /users/{id}/recommendations`.
+    func addUserRoutes(to router: Router<BasicRequestContext>) {
+        router.post("/users/{id}/events") { [activity, configuration] request, context in
+            let input = RequestInput(request: request, context: context)
+            let user = try Self.validatedUser(try input.pathParameter("id"))
+            let bytes = try await input.body(limit: configuration.maxUploadBytes)
+            let events = try Self.decodeEvents(bytes).map { try Self.interaction($0, user: user) }
+            guard !events.isEmpty else { throw ServerError.malformedBody(reason: "no events") }
+            // The store commits with full durability before this returns: a 201 means the events are on disk.
+            try await offload { try activity.record(events) }
+            return try JSONResponse.make(["recorded": events.count], status: .created)
+        }
+
+        router.get("/users") { [catalog, configuration] request, context in
+            let limit = try RequestInput(request: request, context: context).integer("limit", default: 100, in: 1...configuration.maxResults)
+            let users: [String]
+            do { users = try catalog.store.userIDs() } catch let error as StoreError { throw CatalogError.store(error) }
+            return try JSONResponse.make(UserListJSON(users: Array(users.prefix(limit)), total: users.count))
+        }
+
+        router.get("/users/{id}/recommendations") { [activity, configuration] request, context in
+            let input = RequestInput(request: request, context: context)
+            let user = try Self.validatedUser(try input.pathParameter("id"))
+            var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
+            core.diversity = try input.number("diversity", default: 0, in: 0...1)
+            core.space = try input.choice("space", default: SearchSpace.fused)
+            if let tag = input.query("tag"), !tag.isEmpty { core.filter = IndexFilter(anyOfTags: [tag]) }
+            var options = UserRecommendationOptions(recommendation: core)
+            options.onboardingText = input.query("onboarding")
+            let explain = try input.boolean("explain", default: false)
+            let request = options
+            // Onboarding text runs the text encoder: keep it off the request threads like every encoder call.
+            let list = try await offload { try activity.recommendations(for: user, options: request) }
+            let results = list.items.map { recommendation in
+                RecommendationJSON(item: ItemJSON(recommendation.item), score: recommendation.score,
+                                   explanation: explain ? Self.explanation(recommendation) : nil)
+            }
+            return try JSONResponse.make(RecommendationListJSON(user: user, method: list.method.rawValue,
+                                                                coldStart: list.method == .popularity, results: results))
+        }
+    }
+
+    static func explanation(_ recommendation: UserRecommendation) -> ExplanationJSON {
+        let explanation = recommendation.explanation
+        return ExplanationJSON(
+            reason: explanation.reason.rawValue, summary: recommendation.summary,
+            contributors: recommendation.contributors.map { .init(id: $0.item, title: $0.title, share: $0.share) },
+            imageShare: explanation.imageShare, textShare: explanation.textShare, inferred: explanation.imputedModalities.map(\.rawValue))
+    }
+
+    /// One event, a JSON array of events, or `{"events": [...]}`.
+    static func decodeEvents(_ bytes: [UInt8]) throws -> [EventJSON] {
+        let trimmed = bytes.drop { $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }
+        switch trimmed.first {
+        case UInt8(ascii: "["): return try JSONResponse.decode([EventJSON].self, from: bytes)
+        case UInt8(ascii: "{"):
+            if let batch = try? JSONDecoder().decode(EventBatchJSON.self, from: Data(bytes)) { return batch.events }
+            return [try JSONResponse.decode(EventJSON.self, from: bytes)]
+        default: return try [JSONResponse.decode(EventJSON.self, from: bytes)]
+        }
+    }
+
+    static func interaction(_ event: EventJSON, user: String) throws -> Interaction {
+        guard let kind = InteractionKind(rawValue: event.kind.lowercased()) else {
+            throw ServerError.invalidParameter(name: "kind", reason: "'\(event.kind)' is not one of \(InteractionKind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        if kind == .rating {
+            guard let value = event.value, (1...5).contains(value) else {
+                throw ServerError.invalidParameter(name: "value", reason: "a rating needs a value from 1 to 5")
+            }
+        }
+        if let value = event.value, !value.isFinite { throw ServerError.invalidParameter(name: "value", reason: "not a finite number") }
+        var timestamp = Date()
+        if let text = event.timestamp {
+            guard let parsed = ISO8601DateFormatter().date(from: text) else {
+                throw ServerError.invalidParameter(name: "timestamp", reason: "'\(text)' is not an ISO 8601 date-time")
+            }
+            timestamp = parsed
+        }
+        return Interaction(user: user, item: event.item, kind: kind, value: event.value, timestamp: timestamp)
+    }
+
+    /// User ids: 1–128 characters without control characters.
+    static func validatedUser(_ id: String) throws -> String {
+        guard !id.isEmpty, id.count <= 128, !id.unicodeScalars.contains(where: { CharacterSet.controlCharacters.contains($0) }) else {
+            throw ServerError.invalidParameter(name: "user id", reason: "must be 1–128 printable characters")
+        }
+        return id
+    }
+}

@@ -1,4 +1,0 @@
-import Testing
-import VitrineServer
-
-@Test func moduleLinks() { #expect(Bool(true)) }
