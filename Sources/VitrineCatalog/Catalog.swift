@@ -83,8 +83,10 @@ public final class Catalog: Sendable {
     public func items(offset: Int = 0, limit: Int = 100, tag: String? = nil) -> [CatalogItem] {
         state.read { state in
             let all = state.items.values.filter { tag == nil || $0.tags.contains(tag ?? "") }.sorted { $0.id < $1.id }
-            guard offset < all.count, limit > 0 else { return [] }
-            return Array(all[max(0, offset) ..< min(all.count, max(0, offset) + limit)])
+            let start = max(0, offset)
+            guard start < all.count, limit > 0 else { return [] }
+            // `limit` may be Int.max ("all"): compare against what is left instead of adding.
+            return Array(all[start ..< (limit >= all.count - start ? all.count : start + limit)])
         }
     }
 

@@ -2,6 +2,7 @@
 //   swift build -c release --product bench-index
 //   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap]   items/s, peak RSS
 //   .build/release/bench-index query [--items 100000]                                  p50/p99 at 100k items
+//   .build/release/bench-index overlap assets/demo                                    fp16 vs fp32 top-10 overlap
 // The Python peer (Pillow + ONNX Runtime, same work) is benchmarks/bench-index/python_pipeline.py;
 // run.sh runs both in one go and prints the ratio.
 import Foundation
@@ -115,6 +116,46 @@ func benchQuery(_ arguments: [String]) throws {
     print(String(format: "  peak RSS %.0f MB", peakRSSMegabytes()))
 }
 
+/// Indexes a folder with fp32 vectors, then compares every item's top-10 neighbours (image, text, fused)
+/// computed from the fp32 vectors with those computed from the same vectors rounded to fp16.
+func benchOverlap(_ arguments: [String]) throws {
+    guard arguments.count >= 3 else { throw BenchError.usage }
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-overlap-\(getpid())")
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let catalog = try Catalog(storeURL: scratch.appendingPathComponent("catalog.sqlite"), options: CatalogOptions(vectorPrecision: .float32))
+    let summary = try catalog.index(folder: URL(fileURLWithPath: arguments[2]))
+    print("indexed \(summary.indexed) items in \(String(format: "%.1f", summary.elapsedSeconds)) s (\(summary.problems.count) problems)")
+    let items = catalog.items(offset: 0, limit: Int.max)
+    let recommender = catalog.recommender()
+    for space in SearchSpace.allCases {
+        let dimension = space == .image ? 1280 : space == .text ? 384 : 1664
+        var full = try VectorIndex(dimension: dimension, normalizesVectors: false)
+        var half = try VectorIndex(dimension: dimension, normalizesVectors: false)
+        for item in items {
+            let vectors = catalog.vectors(for: item.id)
+            let vector: [Float]?
+            switch space {
+            case .image: vector = vectors?.image
+            case .text: vector = vectors?.text
+            case .fused: vector = recommender.index.vector(for: item.id)
+            }
+            guard let vector else { continue }
+            try full.add(id: item.id, vector: vector)
+            try half.add(id: item.id, vector: vector.map(VitrineStore.HalfPrecision.rounded))
+        }
+        var overlap = 0.0, identicalOrder = 0
+        for id in full.ids {
+            let options = SearchOptions(limit: 10, excluding: [id], includeNearDuplicates: true)
+            let a = try full.search(query: full.vector(for: id) ?? [], options: options).map(\.id)
+            let b = try half.search(query: half.vector(for: id) ?? [], options: options).map(\.id)
+            overlap += Double(Set(a).intersection(b).count) / Double(max(1, a.count))
+            if a == b { identicalOrder += 1 }
+        }
+        print(String(format: "%@: %d items, mean top-10 overlap fp16 vs fp32 %.4f, identical top-10 order %d/%d",
+                     space.rawValue, full.count, overlap / Double(max(1, full.count)), identicalOrder, full.count))
+    }
+}
+
 enum BenchError: Error { case usage }
 
 let arguments = CommandLine.arguments
@@ -122,10 +163,11 @@ do {
     switch arguments.count > 1 ? arguments[1] : "" {
     case "index": try benchIndex(arguments)
     case "query": try benchQuery(arguments)
+    case "overlap": try benchOverlap(arguments)
     default: throw BenchError.usage
     }
 } catch BenchError.usage {
-    print("usage: bench-index index DIR [--limit N] [--no-overlap] | bench-index query [--items N] [--queries N]")
+    print("usage: bench-index index DIR [--limit N] [--no-overlap] | query [--items N] [--queries N] | overlap DIR")
     exit(2)
 } catch {
     print("bench-index: \(error)")
