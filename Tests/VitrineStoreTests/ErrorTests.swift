@@ -97,6 +97,25 @@ import VitrineStore
         #expect(message.contains(path) && message.contains("\(future)"))
     }
 
+    @Test func truncatedVectorBlobIsReportedNotMisread() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("blob.sqlite")
+        do { try fill(try CatalogStore(path: path), count: 3) }
+        try RawSQLite.execute(path: path, "UPDATE vectors SET data = substr(data, 1, 10) WHERE item_id = 'item-1' AND modality = 'text'")
+        let store = try CatalogStore(path: path)
+        let reads: [() throws -> Void] = [{ _ = try store.vectors(for: "item-1") }, { _ = try store.vectorMatrix(modality: .text) }]
+        for read in reads {
+            do {
+                try read()
+                Issue.record("a 10-byte blob for 6 f32 components was accepted")
+            } catch let error as StoreError {
+                guard case .corruptVector(let itemID, let modality, _) = error else { Issue.record("wrong error: \(error)"); continue }
+                #expect(itemID == "item-1" && modality == "text")
+            }
+        }
+        #expect(try store.vectors(for: "item-2").count == 3, "other items stay readable")
+    }
+
     @Test func unwritableLocationFailsToOpen() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("missing-dir/store.sqlite")
