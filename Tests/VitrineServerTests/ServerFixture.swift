@@ -98,8 +98,8 @@ func json(_ response: TestResponse) throws -> [String: Any] {
 }
 
 /// The `error.message` of an error response ("" when absent).
-func errorMessage(_ response: TestResponse) throws -> String {
-    ((try json(response)["error"] as? [String: Any])?["message"] as? String) ?? ""
+func errorMessage(_ response: TestResponse) -> String {
+    (((try? json(response))?["error"] as? [String: Any])?["message"] as? String) ?? ""
 }
 
 func jsonBody(_ text: String) -> ByteBuffer { ByteBuffer(string: text) }

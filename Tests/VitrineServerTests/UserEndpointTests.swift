@@ -25,7 +25,8 @@ import VitrineServer
             let batch = #"{"events": [{"item": "cocktail", "kind": "like"}, {"item": "cake-and-candle", "kind": "like"}, {"item": "battery", "kind": "dislike"}]}"#
             try await client.execute(uri: "/users/party-person/events", method: .post, headers: [.contentType: "application/json"], body: jsonBody(batch)) { response in
                 #expect(response.status == .created)
-                #expect(try json(response)["recorded"] as? Int == 3)
+                let recorded = try json(response)["recorded"] as? Int
+                #expect(recorded == 3)
             }
             try await client.execute(uri: "/users/party-person/recommendations?k=3&explain=true&diversity=0.3", method: .get) { response in
                 #expect(response.status == .ok)
@@ -68,7 +69,7 @@ import VitrineServer
             ]
             for (body, status) in cases {
                 try await client.execute(uri: "/users/bad-events-user/events", method: .post, headers: [.contentType: "application/json"], body: jsonBody(body)) { response in
-                    #expect(response.status == status, "\(body): \(try errorMessage(response))")
+                    #expect(response.status == status, "\(body): \(errorMessage(response))")
                 }
             }
             try await client.execute(uri: "/users/bad-events-user/recommendations?diversity=2", method: .get) { #expect($0.status == .badRequest) }
@@ -83,7 +84,8 @@ import VitrineServer
             try await client.execute(uri: "/users/listed-user/events", method: .post, headers: [.contentType: "application/json"],
                                      body: jsonBody(#"{"item": "toadstool", "kind": "click"}"#)) { #expect($0.status == .created) }
             try await client.execute(uri: "/users?limit=200", method: .get) { response in
-                #expect(((try json(response)["users"] as? [String]) ?? []).contains("listed-user"))
+                let users = (try json(response)["users"] as? [String]) ?? []
+                #expect(users.contains("listed-user"))
             }
         }
     }
