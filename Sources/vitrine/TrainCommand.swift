@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
         training.seed = seed
         let options = CatalogTrainingOptions(training: training, hiddenDimension: hidden, embeddingDimension: dimension,
                                              usesItemIDs: !noItemIDs)
-        let tty = isatty(fileno(stdout)) != 0
+        let tty = isatty(STDOUT_FILENO) != 0
         let started = Date()
         let result = try catalog.train(options: options) { epoch in
             let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
