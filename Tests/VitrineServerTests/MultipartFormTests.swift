@@ -8,8 +8,8 @@ import VitrineServer
     func parse(_ text: String) throws -> MultipartForm { try MultipartForm(body: Array(text.utf8), contentType: type) }
 
     @Test func fieldsAndFilesWithBinaryContent() throws {
-        // File content holds CR, LF, NUL and a near-boundary ("--XyZ" without the leading CRLF).
-        let binary: [UInt8] = [0, 13, 10, 45, 45, 88, 121, 90, 255, 13]
+        // File content holds CR, LF, NUL, "--XyZ" without the leading CRLF and "CRLF--Xy" (a cut-short delimiter).
+        let binary: [UInt8] = [0, 45, 45, 88, 121, 90, 13, 10, 45, 45, 88, 121, 255, 13]
         var body = Array("preamble ignored\r\n--XyZ\r\nContent-Disposition: form-data; name=\"title\"\r\n\r\nRed bike\r\n".utf8)
         body += Array("--XyZ\r\nContent-Disposition: form-data; name=\"image\"; filename=\"a;b.png\"\r\nContent-Type: image/png\r\n\r\n".utf8)
         body += binary + Array("\r\n--XyZ--\r\nepilogue".utf8)

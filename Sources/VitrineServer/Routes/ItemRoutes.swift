@@ -55,6 +55,9 @@ extension VitrineServer {
             }
             let formats = try pictures.map { try ImageFormat.requireEncodable($0.body, field: "image '\($0.filename ?? $0.name)'") }
             let title = field("title"), description = field("description")
+            guard !pictures.isEmpty || !title.isEmpty || !description.isEmpty else {
+                throw ServerError.invalidParameter(name: "item", reason: "an item needs a picture, a title or a description")
+            }
             let id = try Self.validatedID(field("id").isEmpty ? Self.slug(title.isEmpty ? description : title) : field("id"))
             if catalog.item(id) != nil { throw ServerError.duplicateItem(id: id) }
             let tags = field("tags").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
