@@ -75,15 +75,18 @@ import VitrineStore
         let storeURL = directory.path("store/catalog.sqlite")
         var generator = SystemRandomNumberGenerator()
         var stored: Set<String> = []
+        // Kill delays adapt to the machine: a run that finishes before its kill halves the longest delay,
+        // so a fast machine still gets at least 10 mid-run kills (at most 40 runs).
         var kills = 0
-        for trial in 0..<12 {
-            if stored.count == 30 {
-                // Completed before the kill landed: start over so every trial kills mid-run.
+        var longestDelay: UInt32 = 2_500_000
+        for trial in 0..<40 where kills < 10 {
+            if stored.count >= 24 {
+                // Nearly complete: start over so the next trials still have work to interrupt.
                 for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: storeURL.path + suffix) }
                 stored = []
             }
-            let run = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: UInt32.random(in: 0...2_500_000, using: &generator))
-            if run.killed { kills += 1 }
+            let run = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: UInt32.random(in: 0...longestDelay, using: &generator))
+            if run.killed { kills += 1 } else { longestDelay = max(longestDelay / 2, 20_000) }
             let store = try CatalogStore(path: storeURL.path)
             #expect(try store.integrityCheck() == [], "trial \(trial)")
             let now = try Set(store.items(offset: 0, limit: 1000).map(\.id))
@@ -93,7 +96,7 @@ import VitrineStore
             #expect(try store.itemsMissingVectors(modality: .fused).isEmpty, "trial \(trial)")
             stored = now
         }
-        #expect(kills >= 10, "only \(kills) of 12 runs were killed mid-way")
+        #expect(kills >= 10, "only \(kills) runs were killed mid-way")
         // The last run completes, reusing everything committed before.
         let before = stored.count
         let final = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: nil)
