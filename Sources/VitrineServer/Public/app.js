@@ -108,7 +108,7 @@ async function showItem(id) {
       el("div", {},
         el("h1", {}, item.title),
         el("p", {}, item.description || ""),
-        el("div", { class: "tags" }, (item.category ? [item.category] : []).concat(item.tags).map((tag) => el("span", { class: "tag" }, tag))),
+        el("div", { class: "tags" }, [...new Set((item.category ? [item.category] : []).concat(item.tags))].map((tag) => el("span", { class: "tag" }, tag))),
         voteButtons(item))),
     el("h2", {}, "Similar items"), tabs, similar);
   await load("image");
