@@ -125,6 +125,12 @@ public enum Kernels {
         }
     }
 
+    /// Dot product of two contiguous runs of `count` floats, on the vectorized kernel picked at start-up.
+    @inline(__always)
+    public static func dot(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        vk_dot(count, x, y)
+    }
+
     /// Matrix·vector: `y[i] = alpha·dot(A[i, 0..<columns], x) + beta·y[i]` for `rows` rows of A.
     public static func gemv(
         rows: Int, columns: Int, alpha: Float = 1,

@@ -4,7 +4,7 @@ import VitrineTensor
 // `scoreAll` (one query: GEMV, storage · q) or `scoreBatch` (many queries: GEMM,
 // Q · storageᵀ). Both now call VitrineTensor's vectorized, multi-threaded kernels
 // (they replaced the SIMD8 `rowDot` loops; timings in benchmarks/bench-index).
-// `rowDot` stays as the single-pair dot product for callers that score one row.
+// Single pairs (near-duplicate folds, MMR) use `Kernels.dot` via `rowCosine`.
 
 extension VectorIndex {
     /// Dot product of `query` with every stored row, in row order (VitrineTensor GEMV).
@@ -38,26 +38,5 @@ extension VectorIndex {
             }
         }
         return scores
-    }
-    /// Dot product of two contiguous Float runs, accumulated in two SIMD8 registers.
-    @inline(__always)
-    static func rowDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Float {
-        let rawA = UnsafeRawPointer(a), rawB = UnsafeRawPointer(b)
-        let stride = MemoryLayout<Float>.stride
-        var acc0 = SIMD8<Float>(), acc1 = SIMD8<Float>()
-        var i = 0
-        while i + 16 <= count {
-            acc0 += rawA.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Float>.self)
-                * rawB.loadUnaligned(fromByteOffset: i * stride, as: SIMD8<Float>.self)
-            acc1 += rawA.loadUnaligned(fromByteOffset: (i + 8) * stride, as: SIMD8<Float>.self)
-                * rawB.loadUnaligned(fromByteOffset: (i + 8) * stride, as: SIMD8<Float>.self)
-            i += 16
-        }
-        var sum = (acc0 + acc1).sum()
-        while i < count {
-            sum += a[i] * b[i]
-            i += 1
-        }
-        return sum
     }
 }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Exact (brute-force) vector index. Vectors live in one row-major Float matrix so scoring
 // a query is a single GEMV over contiguous memory; ids map to rows through a dictionary.
 // Removal swaps the last row into the hole (O(dimension)), so add/update/remove are all
@@ -123,10 +125,8 @@ public struct VectorIndex: Sendable {
     func rowCosine(_ a: Int, _ b: Int) -> Float {
         let denominator = norms[a] * norms[b]
         guard denominator > 0 else { return 0 }
-        var sum: Float = 0
-        storage.withUnsafeBufferPointer { s in
-            let pa = a * dimension, pb = b * dimension
-            for i in 0..<dimension { sum += s[pa + i] * s[pb + i] }
+        let sum = storage.withUnsafeBufferPointer { s in
+            Kernels.dot(count: dimension, s.baseAddress! + a * dimension, s.baseAddress! + b * dimension)
         }
         return sum / denominator
     }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // The fused item space. One vector per item, [√w_img · image ; √w_txt · text], with each
 // half unit-length, so between two complete items the dot product is exactly
 //     w_img · cos(image) + w_txt · cos(text)
@@ -139,10 +141,13 @@ public struct VectorFusion: Sendable, Codable, Equatable {
     /// Precondition: both vectors have `fusedDimension` values (vectors from this fusion or its index).
     public func modalityContributions(query: [Float], item: [Float]) -> (image: Float, text: Float) {
         precondition(query.count == fusedDimension && item.count == fusedDimension, "modalityContributions: length")
-        var image: Float = 0, text: Float = 0
-        for i in 0..<imageDimension { image += query[i] * item[i] }
-        for i in imageDimension..<fusedDimension { text += query[i] * item[i] }
-        return (image, text)
+        return query.withUnsafeBufferPointer { q in
+            item.withUnsafeBufferPointer { v -> (image: Float, text: Float) in
+                guard let q = q.baseAddress, let v = v.baseAddress else { return (0, 0) }
+                return (Kernels.dot(count: imageDimension, q, v),
+                        Kernels.dot(count: textDimension, q + imageDimension, v + imageDimension))
+            }
+        }
     }
 
     private func concatenate(image: [Float]?, text: [Float]?) -> [Float] {

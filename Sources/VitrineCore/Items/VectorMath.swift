@@ -1,30 +1,30 @@
-// Small vector helpers shared by the module. Plain loops: the hot path (scoring a
-// whole catalog) lives in Index/VectorIndex+Scoring.swift, not here.
+import VitrineTensor
+
+// Small vector helpers shared by the module. Dot products run on VitrineTensor's vectorized
+// kernel; scoring a whole catalog (GEMV/GEMM) lives in Index/Scoring.swift.
 
 enum VectorMath {
     /// Dot product of two equal-length vectors.
     @inline(__always)
     static func dot(_ a: [Float], _ b: [Float]) -> Float {
         precondition(a.count == b.count, "dot: length mismatch \(a.count) vs \(b.count)")
-        var sum: Float = 0
-        a.withUnsafeBufferPointer { pa in
+        return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                for i in 0..<pa.count { sum += pa[i] * pb[i] }
+                guard let x = pa.baseAddress, let y = pb.baseAddress else { return 0 }
+                return Kernels.dot(count: pa.count, x, y)
             }
         }
-        return sum
     }
 
     /// Dot product of `a` with the slice `b[offset ..< offset + a.count]`.
-    @inline(__always)
     static func dot(_ a: [Float], _ b: [Float], offset: Int) -> Float {
-        var sum: Float = 0
-        a.withUnsafeBufferPointer { pa in
+        precondition(offset >= 0 && offset + a.count <= b.count, "dot: slice \(offset)..<\(offset + a.count) outside \(b.count)")
+        return a.withUnsafeBufferPointer { pa in
             b.withUnsafeBufferPointer { pb in
-                for i in 0..<pa.count { sum += pa[i] * pb[offset + i] }
+                guard let x = pa.baseAddress, let y = pb.baseAddress else { return 0 }
+                return Kernels.dot(count: pa.count, x, y + offset)
             }
         }
-        return sum
     }
 
     /// Euclidean norm.

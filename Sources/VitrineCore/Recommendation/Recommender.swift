@@ -172,17 +172,26 @@ public struct Recommender: Sendable {
                       includeNearDuplicates: options.includeNearDuplicates)
     }
 
-    /// Final near-duplicate fold over a merged candidate list (searches fold within one
-    /// query; this catches duplicates that arrived through different interests).
+    /// Final near-duplicate fold over a merged candidate list. Each search already folded its
+    /// own hits, so only pairs that arrived through different interests are compared.
     func foldDuplicates(_ candidates: [Candidate], options: RecommendationOptions) -> [Candidate] {
         guard !options.includeNearDuplicates else { return candidates }
         var kept: [Candidate] = []
+        var keptRows: [Int?] = []  // index rows resolved once: the pairwise loop below is O(n²)
         for candidate in candidates {
-            if let host = kept.firstIndex(where: { (index.cosine($0.id, candidate.id) ?? 0) >= options.nearDuplicateThreshold }) {
+            let row = index.rowByID[candidate.id]
+            let host = row.flatMap { row in
+                kept.indices.first { k in
+                    guard kept[k].source != candidate.source, let other = keptRows[k] else { return false }
+                    return index.rowCosine(other, row) >= options.nearDuplicateThreshold
+                }
+            }
+            if let host {
                 kept[host].duplicates.append(candidate.id)
                 kept[host].duplicates.append(contentsOf: candidate.duplicates)
             } else {
                 kept.append(candidate)
+                keptRows.append(row)
             }
         }
         return kept
@@ -190,8 +199,10 @@ public struct Recommender: Sendable {
 
     /// Applies MMR to `candidates` and returns the picks with a flag: picked from beyond the relevance top-`limit`.
     func diversify(_ candidates: [Candidate], limit: Int, lambda: Float) -> [(candidate: Candidate, explored: Bool)] {
+        let rows = candidates.map { index.rowByID[$0.id] }
         let picks = MaximalMarginalRelevance.select(relevances: candidates.map(\.relevance), limit: limit, lambda: lambda) { i, j in
-            index.cosine(candidates[i].id, candidates[j].id) ?? 0
+            guard let a = rows[i], let b = rows[j] else { return 0 }
+            return index.rowCosine(a, b)
         }
         return picks.map { (candidates[$0], $0 >= limit) }
     }
