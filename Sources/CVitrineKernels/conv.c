@@ -46,6 +46,19 @@ void vk_depthwise_conv(const float *input, long h, long w, const float *weights,
     free(phases);
 }
 
+void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const float *taps, const float *bias,
+                           long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
+                           int activation, float *out, long row_begin, long row_end) {
+    if (k < 1 || stride < 1 || c < 1) abort(); // the Swift layer validates these
+    const vk_ops *ops = vk_ops_current();
+    long hp = h + pad_top + pad_bottom, wp = w + pad_left + pad_right;
+    if (hp < k || wp < k) return;
+    long ow = (wp - k) / stride + 1;
+    for (long y = row_begin; y < row_end; y++)
+        ops->depthwise_hwc_row(input, h, w, c, taps, bias, k, stride, pad_top, pad_left, y, ow, activation,
+                               out + y * ow * c);
+}
+
 void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
                long pad_top, long pad_left, long out_h, long out_w, float *col) {
     for (long c = 0; c < channels; c++)

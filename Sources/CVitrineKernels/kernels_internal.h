@@ -29,6 +29,10 @@ typedef struct vk_ops {
     // One output row of a depthwise conv: out[ox] = act(bias + sum_t w[t] * rows[t][ox]), ox < n.
     void (*depthwise_row)(float *out, long n, const float *const *rows, const float *w, long taps,
                           float bias, int act);
+    // Output row y of a channels-last depthwise conv (see vk_depthwise_conv_hwc).
+    void (*depthwise_hwc_row)(const float *in, long h, long w, long c, const float *taps, const float *bias,
+                              long k, long stride, long pad_top, long pad_left, long y, long out_w, int act,
+                              float *out);
 } vk_ops;
 
 extern const vk_ops vk_ops_avx512;

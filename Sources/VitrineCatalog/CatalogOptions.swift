@@ -34,8 +34,10 @@ public struct CatalogOptions: Sendable {
 public struct IndexingOptions: Sendable {
     /// Items per write transaction: a kill loses at most this many items' work, never a committed one.
     public var commitBatchSize: Int
-    /// Decode and preprocess the next batch on a second thread while the current batch is encoded.
+    /// Decode and preprocess the next batch in the background while the current batch is encoded.
     public var overlapsDecoding: Bool
+    /// Threads that read and decode one batch (nil: one per core).
+    public var decodeThreads: Int?
     /// Re-embed every item even when its content hash is unchanged.
     public var reembedAll: Bool
     /// Remove stored items (indexed from a folder) that are no longer in the folder.
@@ -45,11 +47,13 @@ public struct IndexingOptions: Sendable {
     /// Text files larger than this are reported and ignored.
     public var maxTextFileBytes: Int
 
-    /// Defaults: batches of 16 items, overlapped decoding, incremental, removes deleted items, 16 images, 1 MiB text.
+    /// Defaults: batches of 16 items, overlapped decoding on every core, incremental, removes deleted items, 16 images, 1 MiB text.
     public init(commitBatchSize: Int = 16, overlapsDecoding: Bool = true, reembedAll: Bool = false,
-                removesMissingItems: Bool = true, maxImagesPerItem: Int = 16, maxTextFileBytes: Int = 1 << 20) {
+                removesMissingItems: Bool = true, maxImagesPerItem: Int = 16, maxTextFileBytes: Int = 1 << 20,
+                decodeThreads: Int? = nil) {
         self.commitBatchSize = commitBatchSize
         self.overlapsDecoding = overlapsDecoding
+        self.decodeThreads = decodeThreads
         self.reembedAll = reembedAll
         self.removesMissingItems = removesMissingItems
         self.maxImagesPerItem = maxImagesPerItem

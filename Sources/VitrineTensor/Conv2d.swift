@@ -132,6 +132,33 @@ public func depthwiseConv2d(
     return out
 }
 
+/// Depthwise convolution of a channels-last (`height × width × channels`) image at the pointer level,
+/// for models that keep activations in their own buffers. `taps` is `k × k × channels` (tap-major,
+/// channel fastest), `bias` has `channels` values; zero padding, bias and activation are fused.
+/// Writes `outHeight × outWidth × channels` floats to `output` and returns the output size.
+/// Output rows are split over `threads` (default ``Kernels/threadCount``); small layers run on one.
+@discardableResult
+public func depthwiseConv2dChannelsLast(
+    _ input: UnsafePointer<Float>, height: Int, width: Int, channels: Int,
+    taps: UnsafePointer<Float>, bias: UnsafePointer<Float>, kernel: Int, stride: Int = 1,
+    padding: Padding = .zero, activation: Activation = .none,
+    into output: UnsafeMutablePointer<Float>, threads: Int? = nil
+) -> (height: Int, width: Int) {
+    precondition(kernel >= 1 && stride >= 1 && channels >= 1 && height >= 0 && width >= 0,
+                 "depthwiseConv2dChannelsLast: kernel \(kernel), stride \(stride), channels \(channels)")
+    let oh = padding.outputSize(height, before: padding.top, after: padding.bottom, kernel: kernel, stride: stride)
+    let ow = padding.outputSize(width, before: padding.left, after: padding.right, kernel: kernel, stride: stride)
+    guard oh > 0, ow > 0 else { return (oh, ow) }
+    let work = oh * ow * channels * kernel * kernel
+    let parts = work < 1 << 16 ? 1 : max(1, min(threads ?? Kernels.threadCount, oh))
+    Kernels.parallel(parts) { part in
+        vk_depthwise_conv_hwc(input, height, width, channels, taps, bias, kernel, stride,
+                              padding.top, padding.left, padding.bottom, padding.right, activation.code,
+                              output, oh * part / parts, oh * (part + 1) / parts)
+    }
+    return (oh, ow)
+}
+
 /// Folds an inference batch norm into the convolution before it:
 /// `w' = w·γ/√(σ²+ε)` per output channel and `b' = (b − μ)·γ/√(σ²+ε) + β`.
 ///

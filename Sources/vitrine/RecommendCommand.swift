@@ -45,9 +45,10 @@ struct RecommendCommand: ParsableCommand {
             return
         }
         print("\(list.user): \(list.method.rawValue) (\(list.historyCount) events\(list.modelRevision.map { ", model r\($0)" } ?? ""))")
+        let idWidth = list.items.map(\.item.id.count).max() ?? 0
         for (rank, r) in list.items.enumerated() {
-            let padded = r.item.id.padding(toLength: max(12, r.item.id.count), withPad: " ", startingAt: 0)
-            print("\(String(format: "%2d", rank + 1)). \(padded) \(String(format: "%.3f", Double(r.score)))  \(r.item.title)")
+            let padded = r.item.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
+            print("\(String(format: "%2d", rank + 1)). \(padded)  \(String(format: "%.3f", Double(r.score)))  \(r.item.title)")
             if explain { print("      \(r.summary)") }
         }
     }

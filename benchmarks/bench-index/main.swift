@@ -1,6 +1,6 @@
 // bench-index: indexing throughput and similar-items latency of the catalog service. Release builds only:
 //   swift build -c release --product bench-index
-//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap]   items/s, peak RSS
+//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap] [--decode-threads N]   items/s, peak RSS
 //   .build/release/bench-index query [--items 100000]                                  p50/p99 at 100k items
 //   .build/release/bench-index overlap assets/demo                                    fp16 vs fp32 top-10 overlap
 // The Python peer (Pillow + ONNX Runtime, same work) is benchmarks/bench-index/python_pipeline.py;
@@ -28,7 +28,8 @@ func benchIndex(_ arguments: [String]) throws {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("bench-index-\(getpid())")
     defer { try? FileManager.default.removeItem(at: scratch) }
     if let limit = value(after: "--limit", in: arguments).flatMap(Int.init) {
-        // Link the first `limit` pairs into a scratch folder.
+        // Hard-link (or copy) the first `limit` pairs into a scratch folder: the catalog refuses
+        // symbolic links that leave the indexed folder, as it should.
         let subset = scratch.appendingPathComponent("subset")
         try FileManager.default.createDirectory(at: subset, withIntermediateDirectories: true)
         let names = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".jpg") }.sorted().prefix(limit)
@@ -36,15 +37,18 @@ func benchIndex(_ arguments: [String]) throws {
             let base = String(name.dropLast(4))
             for ext in [".jpg", ".txt"] {
                 let source = folder.appendingPathComponent(base + ext)
-                if FileManager.default.fileExists(atPath: source.path) {
-                    try FileManager.default.createSymbolicLink(at: subset.appendingPathComponent(base + ext), withDestinationURL: source)
+                guard FileManager.default.fileExists(atPath: source.path) else { continue }
+                let target = subset.appendingPathComponent(base + ext)
+                do { try FileManager.default.linkItem(at: source, to: target) } catch {
+                    try FileManager.default.copyItem(at: source, to: target)
                 }
             }
         }
         folder = subset
     }
     let catalog = try Catalog(storeURL: scratch.appendingPathComponent("store/catalog.sqlite"))
-    let options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"))
+    let options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"),
+                                  decodeThreads: value(after: "--decode-threads", in: arguments).flatMap(Int.init))
     let summary = try catalog.index(folder: folder, options: options)
     print(String(format: "swift index: %d items (%d images) in %.2f s embedding, %.2f s total → %.2f items/s; peak RSS %.0f MB; problems %d; overlap %@; threads %d",
                  summary.indexed, summary.imagesEncoded, summary.embeddingSeconds, summary.elapsedSeconds, summary.itemsPerSecond,
@@ -167,7 +171,7 @@ do {
     default: throw BenchError.usage
     }
 } catch BenchError.usage {
-    print("usage: bench-index index DIR [--limit N] [--no-overlap] | query [--items N] [--queries N] | overlap DIR")
+    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] | query [--items N] [--queries N] | overlap DIR")
     exit(2)
 } catch {
     print("bench-index: \(error)")

@@ -93,6 +93,13 @@ void vk_depthwise_conv(const float *input, long h, long w, const float *weights,
                        long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
                        int activation, float *out, long c_begin, long c_end);
 
+/// Depthwise convolution of a channels-last image (in: h×w×c), taps k×k×c (tap-major, channel
+/// fastest), bias c, zero padding, fused activation; writes output rows [row_begin, row_end) of the
+/// out_h×out_w×c result, out_h = (h + pad_top + pad_bottom - k) / stride + 1 (likewise out_w).
+void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const float *taps, const float *bias,
+                           long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
+                           int activation, float *out, long row_begin, long row_end);
+
 /// im2col for a CHW image: col[(c*kh + ky)*kw + kx][oy*out_w + ox], zero padding.
 void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
                long pad_top, long pad_left, long out_h, long out_w, float *col);

@@ -108,6 +108,13 @@ public enum EventParser {
 
     struct RowProblem: Error { let reason: String }
 
+    /// Why a rating value is out of the default scale (1–5 stars), or nil.
+    static func ratingProblem(_ value: Double) -> String? {
+        let range = EventStrengths().ratingRange
+        guard !range.contains(value) else { return nil }
+        return "rating \(value.formatted()) is outside \(range.lowerBound.formatted())–\(range.upperBound.formatted())"
+    }
+
     /// Validates one row's fields into a store event.
     static func event(from fields: [String: String], now: Date) -> Result<InteractionEvent, RowProblem> {
         let user = (fields["user"] ?? fields["user_id"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -125,6 +132,7 @@ public enum EventParser {
             value = parsed
         }
         if kind == .rating && value == nil { return .failure(RowProblem(reason: "a rating needs a numeric value")) }
+        if kind == .rating, let value, let reason = ratingProblem(value) { return .failure(RowProblem(reason: reason)) }
         var timestamp = now
         if let text = fields["timestamp"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             guard let parsed = parseTimestamp(text) else {
@@ -224,6 +232,7 @@ extension Catalog {
         if event.userID.isEmpty { return "missing user" }
         guard let kind = InteractionKind(rawValue: event.kind) else { return "unknown event '\(event.kind)'" }
         if kind == .rating && !(event.value?.isFinite ?? false) { return "a rating needs a numeric value" }
+        if kind == .rating, let value = event.value, let reason = EventParser.ratingProblem(value) { return reason }
         if item(event.itemID) == nil { return "unknown item '\(event.itemID)'" }
         return nil
     }

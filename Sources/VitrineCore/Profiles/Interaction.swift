@@ -74,6 +74,11 @@ public struct EventStrengths: Sendable, Hashable, Codable {
         self.ratingHalfRange = ratingHalfRange
     }
 
+    /// The ratings this scale accepts: midpoint ± half range (1...5 by default).
+    public var ratingRange: ClosedRange<Double> {
+        (ratingMidpoint - ratingHalfRange)...(ratingMidpoint + ratingHalfRange)
+    }
+
     /// The signed strength of one event (before recency decay). A rating without a value counts 0.
     public func strength(of interaction: Interaction) -> Double {
         switch interaction.kind {
