@@ -16,17 +16,19 @@ import VitrineStore
     bob,lamp,click,,yesterday
     bob,lamp
     "bob",table,"purchase",,2026-01-02T10:00:00Z
+    carol,lamp,rating,9,2026-01-02T10:00:00Z
     """
     let file = catalog.storeURL.deletingLastPathComponent().appendingPathComponent("events.csv")
     try csv.write(to: file, atomically: true, encoding: .utf8)
     let summary = try catalog.importEvents(from: file)
     #expect(summary.recorded == 3)
-    #expect(summary.problems.map(\.line) == [4, 5, 6, 7, 8])
+    #expect(summary.problems.map(\.line) == [4, 5, 6, 7, 8, 10])
     #expect(summary.problems[0].reason.contains("unknown event 'hug'"))
     #expect(summary.problems[1].reason.contains("rating needs a numeric value"))
     #expect(summary.problems[2].reason.contains("unknown item 'no-such-item'"))
     #expect(summary.problems[3].reason.contains("timestamp 'yesterday'"))
     #expect(summary.problems[4].reason.contains("expected 5 fields"))
+    #expect(summary.problems[5].reason.contains("rating 9 is outside 1–5"))
     #expect(try catalog.history(for: "alice").count == 2)
     #expect(try catalog.history(for: "bob").map(\.item) == ["table"])
 }

@@ -43,6 +43,29 @@ func checkDepthwise(_ random: inout SeededRandom, channels: Int, height: Int, wi
     return (got.shape == want.shape, worstError(got.scalars, want.values, relative: 1e-5, absolute: 1e-5))
 }
 
+/// `depthwiseConv2dChannelsLast` on an HWC copy of a random CHW input, compared with the naive
+/// reference; `channels` not a multiple of the vector width exercises the partial-lane paths.
+func checkDepthwiseChannelsLast(_ random: inout SeededRandom, channels: Int, height: Int, width: Int, k: Int, stride: Int,
+                                padding: Padding, threads: Int = 1) -> (shapeMatches: Bool, error: Double) {
+    let input = random.tensor([channels, height, width]), weight = random.tensor([channels, 1, k, k])
+    let bias = random.tensor([channels])
+    let want = referenceConv(input, weight: weight, bias: bias, stride: stride, padding: padding, depthwise: true,
+                             activation: .relu6)
+    var hwc = [Float](repeating: 0, count: input.count), taps = [Float](repeating: 0, count: weight.count)
+    for c in 0..<channels {
+        for p in 0..<height * width { hwc[p * channels + c] = input.scalars[c * height * width + p] }
+        for t in 0..<k * k { taps[t * channels + c] = weight.scalars[c * k * k + t] }
+    }
+    let oh = want.shape[1], ow = want.shape[2]
+    var out = [Float](repeating: .nan, count: oh * ow * channels)
+    let size = depthwiseConv2dChannelsLast(hwc, height: height, width: width, channels: channels, taps: taps,
+                                           bias: bias.scalars, kernel: k, stride: stride, padding: padding,
+                                           activation: .relu6, into: &out, threads: threads)
+    var chw = [Float](repeating: 0, count: out.count)
+    for c in 0..<channels { for p in 0..<oh * ow { chw[c * oh * ow + p] = out[p * channels + c] } }
+    return (size.height == oh && size.width == ow, worstError(chw, want.values, relative: 1e-5, absolute: 1e-5))
+}
+
 @Suite struct ConvTests {
     @Test func samePaddingMatchesTensorFlow() {
         #expect(Padding.same(height: 224, width: 224, kernel: 3, stride: 2) == Padding(top: 0, left: 0, bottom: 1, right: 1))
@@ -84,6 +107,17 @@ func checkDepthwise(_ random: inout SeededRandom, channels: Int, height: Int, wi
                         #expect(r.shapeMatches && r.error <= 1, "k \(k) stride \(stride) \(h)×\(w) \(pad): \(r.error)")
                     }
                 }
+            }
+        }
+    }
+
+    @Test func channelsLastDepthwiseMatchesNaive() {
+        var random = SeededRandom(seed: 13)
+        for (channels, k, stride, h, w) in [(3, 3, 1, 7, 9), (20, 3, 2, 9, 12), (32, 5, 2, 11, 13), (48, 5, 1, 6, 17)] {
+            for pad in [Padding.same(height: h, width: w, kernel: k, stride: stride), .zero, Padding(top: 0, left: 2, bottom: 1, right: 0)] {
+                let r = checkDepthwiseChannelsLast(&random, channels: channels, height: h, width: w, k: k, stride: stride,
+                                                   padding: pad, threads: 2)
+                #expect(r.shapeMatches && r.error <= 1, "c \(channels) k \(k) stride \(stride) \(h)×\(w) \(pad): \(r.error)")
             }
         }
     }
