@@ -123,6 +123,15 @@ def unescape(text: str) -> str:
     return text
 
 
+def links_external_image(svg: Path) -> bool:
+    """True when the drawing embeds a picture by file path rather than inline data. Such files
+    were on the author's disk only, so the packaged PNG may show a "Linked Image Not Found"
+    placeholder instead (the openclipart Tux, tux_didier_fabert_01, is nothing else)."""
+    text = svg.read_text(encoding="utf-8", errors="replace")
+    links = re.findall(r"<(?:svg:)?image\b[^>]*?href\s*=\s*[\"']([^\"']*)", text)
+    return any(not link.startswith("data:") for link in links)
+
+
 def svg_metadata(svg: Path) -> tuple[str, str, list[str], str]:
     """Title, description, keywords and creator from the SVG's cc:Work block ("" when absent)."""
     text = svg.read_text(encoding="utf-8", errors="replace")
@@ -192,7 +201,7 @@ def gather(source: Path, words: set[str]) -> list[Candidate]:
         if relative.split("/", 1)[0] not in CATEGORIES or relative.startswith(EXCLUDED_SUBTREES):
             continue
         svg = source / "svg" / (relative + ".svg")
-        if not svg.is_file():
+        if not svg.is_file() or links_external_image(svg):
             continue
         raw.append((relative, *svg_metadata(svg)))
     # Counted over everything gathered so collection labels shared across a category show up.

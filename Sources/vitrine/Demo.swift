@@ -17,7 +17,7 @@ struct DemoCommand: AsyncParsableCommand {
     var persona = "gardener"
 
     @Option(help: "Item whose similar items are shown.")
-    var item = "tux"
+    var item = "baby-tux"
 
     @Flag(help: "Prepare and print, but do not start the server.")
     var noServe = false

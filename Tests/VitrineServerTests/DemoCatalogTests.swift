@@ -19,6 +19,6 @@ import VitrineServer
         let second = try demo.importInteractions(into: fixture.catalog)
         #expect(first == 2)
         #expect(second == 0)
-        #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["cocktail", "tux"])
+        #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["baby-tux", "cocktail"])
     }
 }

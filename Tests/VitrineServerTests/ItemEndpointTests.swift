@@ -43,11 +43,11 @@ import VitrineServer
 
     @Test func oneItemAndUnknownItemIs404() async throws {
         try await withRouter { client in
-            try await client.execute(uri: "/items/tux", method: .get) { response in
+            try await client.execute(uri: "/items/baby-tux", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 #expect(body["title"] as? String == "Tux")
-                #expect(body["imageURL"] as? String == "/items/tux/image")
+                #expect(body["imageURL"] as? String == "/items/baby-tux/image")
             }
             try await client.execute(uri: "/items/no-such-item", method: .get) { response in
                 #expect(response.status == .notFound)
@@ -96,11 +96,11 @@ import VitrineServer
 
     @Test func similarItemsRejectBadModalityAndUnknownItem() async throws {
         try await withRouter { client in
-            try await client.execute(uri: "/items/tux/similar?modality=smell", method: .get) { response in
+            try await client.execute(uri: "/items/baby-tux/similar?modality=smell", method: .get) { response in
                 #expect(response.status == .badRequest)
                 #expect(errorMessage(response).contains("modality"))
             }
-            try await client.execute(uri: "/items/tux/similar?k=-2", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/items/baby-tux/similar?k=-2", method: .get) { #expect($0.status == .badRequest) }
             try await client.execute(uri: "/items/ghost/similar", method: .get) { #expect($0.status == .notFound) }
         }
     }

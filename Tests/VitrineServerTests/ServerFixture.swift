@@ -11,7 +11,7 @@ final class ServerFixture: Sendable {
     static let shared = Result { try ServerFixture() }
 
     /// Ids of the indexed items, all tagged `fixture`.
-    static let itemIDs = ["tux", "butterfly", "2-dead-frogs", "cake-and-candle", "cocktail", "eiffel-tower", "battery", "toadstool"]
+    static let itemIDs = ["baby-tux", "butterfly", "2-dead-frogs", "cake-and-candle", "cocktail", "eiffel-tower", "battery", "toadstool"]
 
     let catalog: Catalog
     let folder: URL
@@ -34,7 +34,7 @@ final class ServerFixture: Sendable {
         try (lines.joined(separator: "\n") + "\n").write(to: folder.appendingPathComponent("items.jsonl"), atomically: true, encoding: .utf8)
         let events = """
             user,item,event,value,timestamp
-            csv-user,tux,like,1,2026-09-04T16:03:12Z
+            csv-user,baby-tux,like,1,2026-09-04T16:03:12Z
             csv-user,ghost-item,like,1,2026-09-04T16:03:13Z
             csv-user,butterfly,stare,1,2026-09-04T16:03:14Z
             csv-user,cocktail,view,1,2026-09-04T16:03:15Z

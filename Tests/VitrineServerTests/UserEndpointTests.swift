@@ -49,7 +49,7 @@ import VitrineServer
     @Test func acknowledgedEventsAreInTheStore() async throws {
         let fixture = try ServerFixture.shared.get()
         try await withRouter { client in
-            let events = #"[{"item": "tux", "kind": "view"}, {"item": "tux", "kind": "rating", "value": 5, "timestamp": "2026-01-02T03:04:05Z"}]"#
+            let events = #"[{"item": "baby-tux", "kind": "view"}, {"item": "baby-tux", "kind": "rating", "value": 5, "timestamp": "2026-01-02T03:04:05Z"}]"#
             try await client.execute(uri: "/users/durable-user/events", method: .post, headers: [.contentType: "application/json"], body: jsonBody(events)) {
                 #expect($0.status == .created)
             }
@@ -63,8 +63,8 @@ import VitrineServer
     @Test func badEventsAre400And404() async throws {
         try await withRouter { client in
             let cases: [(String, HTTPResponse.Status)] = [
-                ("not json", .badRequest), (#"{"item": "tux"}"#, .badRequest), (#"{"item": "tux", "kind": "stare"}"#, .badRequest),
-                (#"{"item": "tux", "kind": "rating", "value": 9}"#, .badRequest), (#"{"item": "tux", "kind": "like", "timestamp": "yesterday"}"#, .badRequest),
+                ("not json", .badRequest), (#"{"item": "baby-tux"}"#, .badRequest), (#"{"item": "baby-tux", "kind": "stare"}"#, .badRequest),
+                (#"{"item": "baby-tux", "kind": "rating", "value": 9}"#, .badRequest), (#"{"item": "baby-tux", "kind": "like", "timestamp": "yesterday"}"#, .badRequest),
                 (#"[]"#, .badRequest), (#"{"item": "ghost-item", "kind": "like"}"#, .notFound),
             ]
             for (body, status) in cases {

@@ -49,14 +49,14 @@ import VitrineServer
     @Test func duplicateIdIs409() async throws {
         let fixture = try ServerFixture.shared.get()
         var form = MultipartBody()
-        form.field("id", "tux")
+        form.field("id", "baby-tux")
         form.field("title", "Another penguin")
-        form.file("image", filename: "tux.png", type: "image/png", try fixture.png("tux"))
+        form.file("image", filename: "baby-tux.png", type: "image/png", try fixture.png("baby-tux"))
         let body = form.finished
         try await withRouter { client in
             try await client.execute(uri: "/items", method: .post, headers: [.contentType: MultipartBody.contentType], body: body) { response in
                 #expect(response.status == .conflict)
-                #expect(errorMessage(response).contains("tux"))
+                #expect(errorMessage(response).contains("baby-tux"))
             }
         }
     }
