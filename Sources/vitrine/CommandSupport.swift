@@ -11,10 +11,20 @@ struct CatalogCommandOptions: ParsableArguments {
     @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
     var json = false
 
-    /// Opens the catalog at `--store`.
-    func openCatalog(options: CatalogOptions = CatalogOptions()) throws -> Catalog {
-        try Catalog(storeURL: URL(fileURLWithPath: store), options: options)
+    /// Opens the catalog at `--store`; only `index` may create a new store (`mustExist: false`).
+    func openCatalog(options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
+        try openStore(store, options: options, mustExist: mustExist)
     }
+}
+
+/// Opens the store at `path`. Commands that read a catalog refuse a missing file instead of
+/// quietly creating an empty store (and then calling every item unknown).
+func openStore(_ path: String, options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
+    if mustExist && !FileManager.default.fileExists(atPath: path) {
+        Output.standardError("error: no store at \(path): run `vitrine index DIR` first, or pass --store PATH")
+        throw ExitCode.failure
+    }
+    return try Catalog(storeURL: URL(fileURLWithPath: path), options: options)
 }
 
 extension SearchSpace: ExpressibleByArgument {}

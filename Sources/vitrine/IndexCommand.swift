@@ -29,7 +29,7 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let options = IndexingOptions(commitBatchSize: batchSize, overlapsDecoding: !noOverlap, reembedAll: reembed)
         let summary = try failing {
-            let catalog = try common.openCatalog(options: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
+            let catalog = try common.openCatalog(options: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16), mustExist: false)
             let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !common.json)
             return try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
         }

@@ -10,7 +10,7 @@ struct RecommendCommand: ParsableCommand {
         abstract: "Recommend items for a user from their stored events; new users get popular, diverse items.")
 
     @Argument(help: "User id (unknown users get the cold-start list).") var user: String
-    @Option(help: "Catalog store file.") var store: String = "vitrine.sqlite"
+    @Option(help: "Catalog store file.") var store: String = CatalogOptions.defaultStorePath
     @Option(help: "Number of results.") var limit: Int = 10
     @Option(help: "MMR diversity in [0, 1] (0 = pure relevance).") var diversity: Float = 0
     @Option(help: "Only items with this tag (repeatable).") var tag: [String] = []
@@ -23,7 +23,7 @@ struct RecommendCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let catalog = try Catalog(storeURL: URL(fileURLWithPath: store))
+        let catalog = try openStore(store)
         let core = RecommendationOptions(limit: limit, excludeSeen: !includeSeen,
                                          filter: IndexFilter(anyOfTags: Set(tag), categories: Set(category)), diversity: diversity)
         let options = UserRecommendationOptions(recommendation: core, onboardingText: onboarding, likedItems: liked,

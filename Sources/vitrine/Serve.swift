@@ -35,7 +35,7 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var server: ServerFlags
 
     func run() async throws {
-        let catalog = try Catalog(storeURL: URL(fileURLWithPath: store))
+        let catalog = try openStore(store)
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
         print("Serving \(catalog.count) items from \(store) at http://\(configuration.host):\(configuration.port)/")
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
