@@ -98,6 +98,12 @@ public final class StoreTransaction {
         for event in events { try connection.appendEvent(event) }
     }
 
+    /// Deletes every event of `userID`; returns how many were deleted.
+    @discardableResult
+    public func deleteEvents(userID: String) throws -> Int {
+        try open().removeEvents(userID: userID)
+    }
+
     /// Saves a new revision of the blob `name`, keeping `keepingPrevious` older revisions and deleting the rest.
     @discardableResult
     public func saveTrainedModel(name: String, data: Data, configJSON: String, keepingPrevious: Int = 2) throws -> TrainedModelBlob {

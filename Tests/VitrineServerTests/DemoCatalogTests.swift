@@ -12,7 +12,7 @@ import VitrineServer
         #expect(try found.personas().contains { $0.id == "gardener" && !$0.users.isEmpty })
     }
 
-    @Test func interactionsAreImportedOnceSkippingUnknownItemsAndKinds() throws {
+    @Test func interactionsAreImportedOnceSkippingUnknownItemsAndKindsAndReplacedWhenTheFileChanges() throws {
         let fixture = try ServerFixture.shared.get()
         let demo = DemoCatalog(folder: fixture.folder)
         let first = try demo.importInteractions(into: fixture.catalog)
@@ -20,5 +20,13 @@ import VitrineServer
         #expect(first == 2)
         #expect(second == 0)
         #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["baby-tux", "cocktail"])
+
+        // A rebuilt interactions file replaces the synthetic users' histories; it does not double them.
+        let file = fixture.folder.appendingPathComponent("interactions.csv")
+        let original = try String(contentsOf: file, encoding: .utf8)
+        defer { try? original.write(to: file, atomically: true, encoding: .utf8) }
+        try (original + "csv-user,toadstool,like,1,2026-09-04T16:03:16Z\n").write(to: file, atomically: true, encoding: .utf8)
+        #expect(try demo.importInteractions(into: fixture.catalog) == 3)
+        #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["baby-tux", "cocktail", "toadstool"])
     }
 }

@@ -103,9 +103,12 @@ public struct DemoCatalog: Sendable {
         let stamp = "\(attributes[.size] ?? 0)"
         do {
             if try catalog.store.metaValue(for: Self.importedMetaKey) == stamp { return 0 }
-            let events = EventParser.parse(text, format: .csv).events.map(\.event)
-                .filter { catalog.item($0.itemID) != nil && InteractionKind(rawValue: $0.kind) != nil }
+            let parsed = EventParser.parse(text, format: .csv).events.map(\.event)
+            let events = parsed.filter { catalog.item($0.itemID) != nil && InteractionKind(rawValue: $0.kind) != nil }
             try catalog.store.write { transaction in
+                // A changed file replaces its synthetic users' histories instead of doubling them;
+                // other users (people playing with the page) keep theirs.
+                for user in Set(parsed.map(\.userID)).sorted() { try transaction.deleteEvents(userID: user) }
                 try transaction.append(events)
                 try transaction.setMetaValue(stamp, for: Self.importedMetaKey)
             }

@@ -14,6 +14,12 @@ extension Connection {
                  .real(event.timestamp.timeIntervalSince1970)], operation: "append event")
     }
 
+    /// Deletes every event of one user; returns how many were deleted.
+    func removeEvents(userID: String) throws -> Int {
+        try run("DELETE FROM events WHERE user_id = ?", [.text(userID)], operation: "delete events of '\(userID)'")
+        return changes
+    }
+
     /// Events in the order they were appended, optionally for one user.
     func fetchEvents(userID: String?) throws -> [InteractionEvent] {
         let columns = "user_id, item_id, kind, value, timestamp"
