@@ -31,6 +31,14 @@ extension SearchSpace: ExpressibleByArgument {}
 
 /// Output helpers: aligned tables for people, JSON for scripts.
 enum Output {
+    /// Pushes printed lines out now. Long-running commands (index, train, demo, serve) call it after
+    /// progress lines and the server's URL: when stdout is a pipe or a file the C library buffers
+    /// whole blocks, and `vitrine demo | tee log` showed the URL only on exit. (`fflush(nil)` flushes
+    /// every stream without naming the `stdout` global, which Swift 6 rejects as shared state.)
+    static func flush() {
+        fflush(nil)
+    }
+
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -33,6 +33,7 @@ struct DemoCommand: AsyncParsableCommand {
             guard progress.phase == .embedding, Date().timeIntervalSince(lastReport) > 2 || progress.completed == progress.total else { return }
             lastReport = Date()
             print("  embedding \(progress.completed)/\(progress.total)…")
+            Output.flush()
         }
         print("Indexed: \(summary.indexed) new or changed, \(summary.reused) unchanged, \(summary.problems.count) problems "
               + "(\(String(format: "%.1f", summary.elapsedSeconds)) s). Store: \(store)")
@@ -54,6 +55,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard !noServe else { return }
         print("\nOpen http://\(service.configuration.host):\(service.configuration.port)/ (Ctrl-C stops the server)")
+        Output.flush()
         try await service.run()
     }
 }

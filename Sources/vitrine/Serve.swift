@@ -38,6 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
         let catalog = try openStore(store)
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
         print("Serving \(catalog.count) items from \(store) at http://\(configuration.host):\(configuration.port)/")
+        Output.flush()
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
     }
 }

@@ -43,6 +43,7 @@ struct TrainCommand: ParsableCommand {
                 FileHandle.standardOutput.write(Data("\r\u{1B}[2K[\(bar)] \(line)\(epoch.isBest ? "" : "")\n".utf8))
             } else {
                 print(line)
+                Output.flush()
             }
         }
         let best = result.report.bestValidationRecall.map { String(format: "%.4f", $0) } ?? "—"
