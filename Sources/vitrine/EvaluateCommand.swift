@@ -26,6 +26,12 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Hidden width.") var hidden: Int = 128
     @Option(help: "Embedding width.") var dimension: Int = 64
     @Option(help: "Seed.") var seed: UInt64 = 42
+    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
+    @Option(help: "Share of training users held out for early stopping (0: no early stopping, the last epoch is kept).")
+    var validationUsers: Double = 0.1
+    @Option(help: "User-tower pooling: attention or weighted-mean.") var pooling: String = "attention"
+    @Flag(name: .customLong("logq-correction"), inversion: .prefixedNo,
+          help: "Subtract log(sampling probability) of in-batch negatives (Yi et al. 2019).") var logQCorrection = true
     @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
@@ -48,6 +54,15 @@ struct EvaluateCommand: ParsableCommand {
         training.idDropoutProbability = idDropout
         training.maxHistoryLength = maxHistory
         training.seed = seed
+        training.patience = patience
+        training.validationUserFraction = validationUsers
+        training.logQCorrection = logQCorrection
+        let userPooling: TwoTowerPooling
+        switch pooling {
+        case "attention": userPooling = .attention
+        case "weighted-mean": userPooling = .weightedMean
+        default: throw ValidationError("unknown pooling '\(pooling)' (attention, weighted-mean)")
+        }
         var rows: [EvaluationRow] = []
         for name in names {
             var split = try EvaluationData.split(name, in: URL(fileURLWithPath: splits))
@@ -63,7 +78,7 @@ struct EvaluateCommand: ParsableCommand {
                 case "two-tower":
                     let trained = try EvaluationMethods.twoTower(
                         split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
-                        hiddenDimension: hidden, embeddingDimension: dimension) { epoch in
+                        hiddenDimension: hidden, embeddingDimension: dimension, pooling: userPooling) { epoch in
                         let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
                         report("  [\(name)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
                                + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
