@@ -16,16 +16,26 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Comma-separated methods: random,popularity,content,two-tower.") var methods: String = "random,popularity,content,two-tower"
     @Option(help: "peers.json to show beside (default: next to the splits folder).") var peers: String?
     @Option(help: "Folder for the text-vector cache.") var cacheDirectory: String = "/tmp"
-    @Option(help: "Maximum training epochs.") var epochs: Int = 20
+    // Two-tower defaults: the configuration picked on the random protocol's validation slice
+    // (benchmarks/movielens/RESULTS.md); with --validation-users 0 every run trains exactly `epochs`.
+    @Option(help: "Maximum training epochs.") var epochs: Int = 8
     @Option(help: "Batch size.") var batchSize: Int = 256
-    @Option(help: "Learning rate.") var learningRate: Float = 2e-3
+    @Option(help: "Learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
     @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
     @Option(help: "Softmax temperature.") var temperature: Float = 0.1
     @Option(help: "Probability of dropping an item's ID embedding in training (DropoutNet).") var idDropout: Float = 0.5
-    @Option(help: "Most recent history items a user tower pools.") var maxHistory: Int = 30
+    @Option(help: "Most recent history items a user tower pools.") var maxHistory: Int = TrainingConfiguration().maxHistoryLength
     @Option(help: "Hidden width.") var hidden: Int = 128
     @Option(help: "Embedding width.") var dimension: Int = 64
     @Option(help: "Seed.") var seed: UInt64 = 42
+    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
+    @Option(help: "Share of training users held out for early stopping (0: no early stopping, the last epoch is kept).")
+    var validationUsers: Double = 0
+    @Option(help: "User-tower pooling: attention or weighted-mean.") var pooling: String = "attention"
+    @Flag(name: .customLong("logq-correction"), inversion: .prefixedNo,
+          help: "Subtract log(sampling probability) of in-batch negatives (Yi et al. 2019).") var logQCorrection = true
+    @Option(name: .customLong("logq-weight"), help: "Multiplier of the logQ correction (1: full-softmax estimate; > 1 keeps extra popularity).")
+    var logQWeight: Float = TrainingConfiguration().logQWeight
     @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
@@ -48,6 +58,16 @@ struct EvaluateCommand: ParsableCommand {
         training.idDropoutProbability = idDropout
         training.maxHistoryLength = maxHistory
         training.seed = seed
+        training.patience = patience
+        training.validationUserFraction = validationUsers
+        training.logQCorrection = logQCorrection
+        training.logQWeight = logQWeight
+        let userPooling: TwoTowerPooling
+        switch pooling {
+        case "attention": userPooling = .attention
+        case "weighted-mean": userPooling = .weightedMean
+        default: throw ValidationError("unknown pooling '\(pooling)' (attention, weighted-mean)")
+        }
         var rows: [EvaluationRow] = []
         for name in names {
             var split = try EvaluationData.split(name, in: URL(fileURLWithPath: splits))
@@ -63,7 +83,7 @@ struct EvaluateCommand: ParsableCommand {
                 case "two-tower":
                     let trained = try EvaluationMethods.twoTower(
                         split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
-                        hiddenDimension: hidden, embeddingDimension: dimension) { epoch in
+                        hiddenDimension: hidden, embeddingDimension: dimension, pooling: userPooling) { epoch in
                         let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
                         report("  [\(name)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
                                + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")

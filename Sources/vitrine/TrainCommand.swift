@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Catalog store file.") var store: String = CatalogOptions.defaultStorePath
     @Option(help: "Maximum epochs.") var epochs: Int = 30
     @Option(help: "Batch size.") var batchSize: Int = 128
-    @Option(help: "Adam learning rate.") var learningRate: Float = 1e-3
+    @Option(help: "Adam learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
     @Option(help: "Decoupled weight decay.") var weightDecay: Float = 1e-4
     @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
     @Option(help: "Hidden width of the item tower.") var hidden: Int = 128

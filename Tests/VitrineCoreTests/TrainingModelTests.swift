@@ -72,6 +72,29 @@ import VitrineCore
         }
     }
 
+    @Test func logQWeightScalesTheCorrection() throws {
+        // w·log q = log(q^w): weight 2 on q must equal weight 1 on q², and weight 0 must equal no correction.
+        let model = try Self.tinyModel()
+        let items = Self.tinyItems()
+        let probabilities: [Float] = [0.3, 0.1, 0.05, 0.2, 0.15, 0.2]
+        func loss(_ weight: Float, _ q: [Float]?, correction: Bool = true) throws -> Float {
+            var training = TrainingConfiguration()
+            training.logQCorrection = correction
+            training.logQWeight = weight
+            return try model.lossAndGradients(for: Self.tinyExamples, items: items, training: training,
+                                              itemSamplingProbabilities: correction ? q : nil, seed: 5).loss
+        }
+        let doubled = try loss(2, probabilities)
+        #expect(abs(doubled - (try loss(1, probabilities.map { $0 * $0 }))) < 1e-5)
+        #expect(abs(doubled - (try loss(1, probabilities))) > 1e-3)
+        #expect(try loss(0, probabilities) == (try loss(1, nil, correction: false)))
+        var negative = TrainingConfiguration()
+        negative.logQWeight = -1
+        #expect(throws: TrainingError.invalidConfiguration(field: "logQWeight", reason: "must be non-negative, is -1.0")) {
+            try negative.validate()
+        }
+    }
+
     @Test func sameSeedGivesIdenticalWeightsAndOtherSeedsDiffer() throws {
         let catalog = TrainingSyntheticCatalog(usersPerCluster: 4)
         var training = TrainingSyntheticCatalog.trainingConfiguration

@@ -48,7 +48,7 @@ public enum EvaluationMethods {
     /// returns its scorer plus the training report. Items with training positives get ID embeddings.
     public static func twoTower(split: EvaluationSplit, vectors: [[Float]], indexOf: [String: Int],
                                 configuration: TrainingConfiguration, hiddenDimension: Int = 128, embeddingDimension: Int = 64,
-                                usesItemIDs: Bool = true, positiveThreshold: Double = 4,
+                                pooling: TwoTowerPooling = .attention, usesItemIDs: Bool = true, positiveThreshold: Double = 4,
                                 progress: (TrainingEpochSummary) -> Void = { _ in }) throws -> (scorer: EvaluationScorer, report: TrainingReport) {
         let features = vectors.map { TwoTowerItemFeatures(image: nil, text: $0) }
         var byUser: [String: [SplitRow]] = [:]
@@ -62,7 +62,8 @@ public enum EvaluationMethods {
             histories.append(history)
         }
         let config = TwoTowerConfiguration(imageDimension: 0, textDimension: vectors.first?.count ?? 0, hiddenDimension: hiddenDimension,
-                                           embeddingDimension: embeddingDimension, itemIDCount: usesItemIDs ? vectors.count : 0)
+                                           embeddingDimension: embeddingDimension, itemIDCount: usesItemIDs ? vectors.count : 0,
+                                           pooling: pooling)
         let initial = try TwoTowerModel(configuration: config, seed: configuration.seed)
         let (model, report) = try TwoTowerTrainer(training: configuration)
             .train(initial, on: TrainingDataset(items: features, histories: histories), progress: progress)

@@ -98,7 +98,8 @@ extension Catalog {
         let candidates = index.ids.filter { id in
             !excluded.contains(id) && (index.attributes(for: id).map { options.filter.accepts(id: id, attributes: $0) } ?? false)
         }
-        let positives = profile.itemWeights.filter { $0.weight > 0 }.prefix(50)
+        // As many history items as the user tower saw in training (by default).
+        let positives = profile.itemWeights.filter { $0.weight > 0 }.prefix(TrainingConfiguration().maxHistoryLength)
         let historyIDs = positives.map(\.item)
         let embeddings = try trainedEmbeddings(trained, ids: historyIDs + candidates)
         let historyRows = TrainingMatrix(rowVectors: Array(embeddings.prefix(historyIDs.count)), columns: trained.model.configuration.embeddingDimension)

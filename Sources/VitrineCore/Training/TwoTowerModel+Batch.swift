@@ -28,7 +28,7 @@ extension TwoTowerModel {
         try TwoTowerTrainer.validate(histories: examples.map { $0.context + [TwoTowerInteraction(item: $0.target)] },
                                      itemCount: items.count)
         var generator = TrainingRandomGenerator(seed: seed)
-        let logQ = itemSamplingProbabilities.map { $0.map { log(max($0, 1e-12)) } }
+        let logQ = itemSamplingProbabilities.map { $0.map { training.logQWeight * log(max($0, 1e-12)) } }
         let (loss, gradients) = try batchLossAndGradients(examples: examples, items: items, training: training,
                                                           logQ: logQ, generator: &generator)
         return (loss, Dictionary(uniqueKeysWithValues: zip(TwoTowerModel.parameterNames, gradients)))

@@ -105,7 +105,7 @@ public struct TwoTowerTrainer: Sendable {
             var counts = [Float](repeating: 0, count: dataset.items.count)
             for history in split.trainingHistories { for event in history { counts[event.item] += 1 } }
             let total = counts.reduce(0, +)
-            logQ = counts.map { log(max($0 / total, 1e-12)) }
+            logQ = counts.map { t.logQWeight * log(max($0 / total, 1e-12)) }
         }
 
         var generator = TrainingRandomGenerator(seed: t.seed)
