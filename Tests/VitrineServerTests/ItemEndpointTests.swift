@@ -46,7 +46,7 @@ import VitrineServer
             try await client.execute(uri: "/items/baby-tux", method: .get) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
-                #expect(body["title"] as? String == "Tux")
+                #expect(body["title"] as? String == "Baby-Tux")
                 #expect(body["imageURL"] as? String == "/items/baby-tux/image")
             }
             try await client.execute(uri: "/items/no-such-item", method: .get) { response in
