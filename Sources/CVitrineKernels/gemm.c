@@ -80,6 +80,9 @@ typedef struct {
     float *c; long ldc;
     const float *bias_row, *bias_col;
     int act;
+    // Pre-packed B (NULL when absent or packed for another panel width): depth block pc starts at
+    // bp + pc·bp_npad; column j (a multiple of nr) of this problem is column bp_col0 + j of the packing.
+    const float *bp; long bp_npad, bp_col0;
 } problem;
 
 static int has_epilogue(const problem *q) { return q->bias_row || q->bias_col || q->act != VK_ACT_NONE; }
@@ -133,14 +136,17 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
             // With a single row block each B panel is used once: pack it right before use, so it
             // stays in L1 instead of streaming the whole packed block out to L2/L3 and back.
             int panel_at_a_time = q->m <= MC;
-            if (!panel_at_a_time) pack_b(ops, kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
+            const float *prepacked = q->bp ? q->bp + pc * q->bp_npad + (q->bp_col0 + jc) * kc : NULL;
+            if (!prepacked && !panel_at_a_time) pack_b(ops, kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
             for (long ic = 0; ic < q->m; ic += MC) {
                 long mc = q->m - ic < MC ? q->m - ic : MC;
                 pack_a(ops, mc, kc, q->a + ic * q->rsa + pc * q->csa, q->rsa, q->csa, pa);
                 for (long jr = 0; jr < nc; jr += nr) {
                     long cols = nc - jr < nr ? nc - jr : nr;
                     const float *bp = pb + jr * kc;
-                    if (panel_at_a_time) {
+                    if (prepacked) {
+                        bp = prepacked + jr * kc;
+                    } else if (panel_at_a_time) {
                         pack_b(ops, kc, cols, q->b + pc * q->rsb + (jc + jr) * q->csb, q->rsb, q->csb, nr, pb);
                         bp = pb;
                     }
@@ -212,7 +218,37 @@ static problem make_problem(const vk_gemm_params *p) {
         .b = p->b, .rsb = p->trans_b ? 1 : p->ldb, .csb = p->trans_b ? p->ldb : 1,
         .c = p->c, .ldc = p->ldc, .bias_row = p->bias_row, .bias_col = p->bias_col, .act = p->activation,
     };
+    if (p->b_packed && p->b_packed_nr == vk_ops_current()->nr) {
+        q.bp = p->b_packed;
+        q.bp_npad = (p->n + p->b_packed_nr - 1) / p->b_packed_nr * p->b_packed_nr;
+        q.bp_col0 = 0;
+    }
     return q;
+}
+
+int vk_b_panel_width(void) { return vk_ops_current()->nr; }
+
+long vk_packed_b_size(long k, long n, int nr) {
+    if (k <= 0 || n <= 0 || nr <= 0) return 0;
+    return k * ((n + nr - 1) / nr * nr) + 16; // + slack: pack_kmajor may write 8 floats past a panel
+}
+
+void vk_pack_b_panels(const float *b, long ldb, int trans_b, long k, long n, int nr, float *dst) {
+    const vk_ops *ops = vk_ops_current();
+    long rs = trans_b ? 1 : ldb, cs = trans_b ? ldb : 1;
+    long npad = (n + nr - 1) / nr * nr;
+    for (long pc = 0; pc < k; pc += KC) {
+        long kc = k - pc < KC ? k - pc : KC;
+        // Same panels pack_b makes inside gemm_blocked: panel j0 of block pc at dst + pc·npad + j0·kc.
+        if (nr == ops->nr) {
+            pack_b(ops, kc, n, b + pc * rs, rs, cs, nr, dst + pc * npad);
+        } else { // another variant's width (tests): plain loops, same layout
+            for (long j0 = 0; j0 < n; j0 += nr)
+                for (long p = 0; p < kc; p++)
+                    for (long j = 0; j < nr; j++)
+                        dst[pc * npad + j0 * kc + p * nr + j] = j0 + j < n ? b[(pc + p) * rs + (j0 + j) * cs] : 0;
+        }
+    }
 }
 
 // Split along N when it has at least as many micro-tiles as M, else along M.
@@ -246,6 +282,7 @@ void vk_sgemm_part(const vk_gemm_params *p, int part, int parts) {
             q.n = end - begin;
             q.b += begin * q.csb;
             q.c += begin;
+            q.bp_col0 += begin;
             if (q.bias_col) q.bias_col += begin;
         } else {
             q.m = end - begin;

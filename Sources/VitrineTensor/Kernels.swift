@@ -108,9 +108,11 @@ public enum Kernels {
         rowBias: UnsafePointer<Float>? = nil,
         columnBias: UnsafePointer<Float>? = nil,
         activation: Activation = .none,
+        packedB: PackedPanels? = nil,
         threads: Int? = nil
     ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "gemm sizes must be non-negative (m \(m), n \(n), k \(k))")
+        precondition(packedB.map { $0.k == k && $0.n == n } ?? true, "gemm packedB is \(packedB.map { "\($0.k)×\($0.n)" } ?? ""), op(B) is \(k)×\(n)")
         precondition(lda >= max(1, transposeA ? m : k), "gemm lda \(lda) too small")
         precondition(ldb >= max(1, transposeB ? k : n), "gemm ldb \(ldb) too small")
         precondition(ldc >= max(1, n), "gemm ldc \(ldc) too small")
@@ -118,10 +120,12 @@ public enum Kernels {
             trans_a: transposeA ? 1 : 0, trans_b: transposeB ? 1 : 0,
             m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, bias_row: rowBias, bias_col: columnBias,
-            activation: activation.code)
+            activation: activation.code, b_packed: packedB?.storage, b_packed_nr: packedB?.width ?? 0)
         let parts = Int(vk_sgemm_parts(&params, Int32(clamping: threads ?? threadCount)))
-        withUnsafePointer(to: &params) { p in
-            parallel(parts) { part in vk_sgemm_part(p, Int32(part), Int32(parts)) }
+        withExtendedLifetime(packedB) {
+            withUnsafePointer(to: &params) { p in
+                parallel(parts) { part in vk_sgemm_part(p, Int32(part), Int32(parts)) }
+            }
         }
     }
 
@@ -153,4 +157,38 @@ public enum Kernels {
 /// A closure shared across the parts of one ``Kernels/parallel(_:_:)`` call (see there why it is safe).
 private struct SharedBody: @unchecked Sendable {
     let body: (Int) -> Void
+}
+
+/// A constant GEMM operand `op(B)` (`k × n`, e.g. a layer's weights) packed once into the kernels'
+/// B-panel layout, so `Kernels.gemm(…, packedB:)` skips re-packing it on every call (7.6 % of
+/// EfficientNet indexing time, mostly in the small late layers where B is larger than A). Packed for
+/// the kernel variant active at creation; after ``Kernels/use(_:)`` switches to a variant with
+/// another panel width, gemm packs `b` as before.
+public final class PackedPanels: @unchecked Sendable {
+    /// Rows of `op(B)` (the GEMM depth).
+    public let k: Int
+    /// Columns of `op(B)`.
+    public let n: Int
+    let width: Int32
+    let storage: UnsafeMutablePointer<Float>
+
+    /// Packs `op(B)`: `b` is `k × n` with row stride `ldb`, or `n × k` when `transposed`.
+    public init(b: UnsafePointer<Float>, ldb: Int, transposed: Bool = false, k: Int, n: Int) {
+        precondition(k >= 1 && n >= 1 && ldb >= (transposed ? k : n), "PackedPanels: bad sizes (k \(k), n \(n), ldb \(ldb))")
+        self.k = k
+        self.n = n
+        width = vk_b_panel_width()
+        let count = vk_packed_b_size(k, n, width)
+        storage = .allocate(capacity: count)
+        storage.initialize(repeating: 0, count: count)
+        vk_pack_b_panels(b, ldb, transposed ? 1 : 0, k, n, width, storage)
+    }
+
+    /// Packs a row-major `k × n` matrix (`n × k` when `transposed`).
+    public convenience init(_ b: [Float], transposed: Bool = false, k: Int, n: Int) {
+        precondition(b.count == k * n, "PackedPanels: \(b.count) values for \(k)×\(n)")
+        self.init(b: b, ldb: transposed ? k : n, transposed: transposed, k: k, n: n)
+    }
+
+    deinit { storage.deallocate() }
 }

@@ -57,6 +57,43 @@ import VitrineTensor
         }
     }
 
+    /// Pre-packed B panels must give bitwise the same product as packing inside the call: same
+    /// panels, same order of accumulation. Shapes cross KC (256) and MC (144), leave ragged panels,
+    /// and split over two threads by columns and by rows; a packing made for another variant's panel
+    /// width must be ignored (fall back to packing `b`).
+    @Test func prePackedBGivesBitwiseTheSameProduct() {
+        let original = Kernels.variant
+        defer { Kernels.use(original) }
+        let widest = KernelVariant.allCases.first { Kernels.isSupported($0) } ?? .portable
+        #expect(Kernels.use(widest))
+        var random = SeededRandom(seed: 42)
+        let foreign = (m: 9, n: 70, k: 300)
+        let foreignB = random.floats(foreign.k * foreign.n)
+        let foreignPacked = PackedPanels(foreignB, k: foreign.k, n: foreign.n) // packed for `widest`
+        forEachSupportedVariant { variant in
+            for (m, n, k, transposeB) in [(7, 33, 19, false), (49, 200, 300, false), (150, 70, 40, true), (3, 400, 530, false),
+                                          (200, 45, 260, true)] {
+                let a = random.floats(m * k), b = random.floats(k * n), bias = random.floats(n)
+                let packed = PackedPanels(b, transposed: transposeB, k: k, n: n)
+                for threads in [1, 2] {
+                    var plain = [Float](repeating: 0, count: m * n), prepacked = plain
+                    Kernels.gemm(transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transposeB ? k : n,
+                                 c: &plain, ldc: n, columnBias: bias, activation: .relu6, threads: threads)
+                    Kernels.gemm(transposeB: transposeB, m: m, n: n, k: k, a: a, lda: k, b: b, ldb: transposeB ? k : n,
+                                 c: &prepacked, ldc: n, columnBias: bias, activation: .relu6, packedB: packed, threads: threads)
+                    let differing = zip(plain, prepacked).filter { $0 != $1 }.count
+                    #expect(differing == 0, "\(variant) m \(m) n \(n) k \(k) transposed \(transposeB) threads \(threads): \(differing) differ")
+                }
+            }
+            let a = random.floats(foreign.m * foreign.k)
+            var plain = [Float](repeating: 0, count: foreign.m * foreign.n), prepacked = plain
+            Kernels.gemm(m: foreign.m, n: foreign.n, k: foreign.k, a: a, lda: foreign.k, b: foreignB, ldb: foreign.n, c: &plain, ldc: foreign.n)
+            Kernels.gemm(m: foreign.m, n: foreign.n, k: foreign.k, a: a, lda: foreign.k, b: foreignB, ldb: foreign.n, c: &prepacked,
+                         ldc: foreign.n, packedB: foreignPacked)
+            #expect(plain == prepacked, "\(variant) with panels packed for \(widest)")
+        }
+    }
+
     @Test func variantSelectionReportsSupport() {
         #expect(Kernels.isSupported(.portable))
         #expect(Kernels.isSupported(Kernels.variant))

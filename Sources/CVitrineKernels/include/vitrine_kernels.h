@@ -60,7 +60,19 @@ typedef struct vk_gemm_params {
     const float *bias_row; // length m or NULL
     const float *bias_col; // length n or NULL
     int activation;        // VK_ACT_*
+    // Optional: op(B) already packed by vk_pack_b_panels for panel width b_packed_nr. Used only when
+    // that width is the active variant's; b/ldb/trans_b must still describe the same matrix.
+    const float *b_packed;
+    int b_packed_nr;
 } vk_gemm_params;
+
+/// Panel width (columns per packed B panel) of the active variant.
+int vk_b_panel_width(void);
+/// Floats vk_pack_b_panels writes for a k×n op(B) at panel width nr.
+long vk_packed_b_size(long k, long n, int nr);
+/// Packs op(B) (k×n; stored n×k when trans_b) into the GEMM's B panels for panel width nr, once,
+/// so constant weights are not re-packed on every call. dst holds vk_packed_b_size(k, n, nr) floats.
+void vk_pack_b_panels(const float *b, long ldb, int trans_b, long k, long n, int nr, float *dst);
 
 /// How many parts are worth running in parallel for this problem, at most max_parts.
 int vk_sgemm_parts(const vk_gemm_params *p, int max_parts);

@@ -15,6 +15,28 @@ struct MiniLMLayer: Sendable {
     let outputWeight: [Float]
     let outputBias: [Float]
     let outputNorm: (weight: [Float], bias: [Float])
+    /// The four weight matrices packed once into the GEMM's B panels (not re-packed per call).
+    let qkvPacked: PackedPanels, attentionOutputPacked: PackedPanels, intermediatePacked: PackedPanels, outputPacked: PackedPanels
+
+    init(qkvWeight: [Float], qkvBias: [Float], attentionOutputWeight: [Float], attentionOutputBias: [Float],
+         attentionNorm: (weight: [Float], bias: [Float]), intermediateWeight: [Float], intermediateBias: [Float],
+         outputWeight: [Float], outputBias: [Float], outputNorm: (weight: [Float], bias: [Float])) {
+        let h = attentionOutputBias.count, f = intermediateBias.count
+        self.qkvWeight = qkvWeight
+        self.qkvBias = qkvBias
+        self.attentionOutputWeight = attentionOutputWeight
+        self.attentionOutputBias = attentionOutputBias
+        self.attentionNorm = attentionNorm
+        self.intermediateWeight = intermediateWeight
+        self.intermediateBias = intermediateBias
+        self.outputWeight = outputWeight
+        self.outputBias = outputBias
+        self.outputNorm = outputNorm
+        qkvPacked = PackedPanels(qkvWeight, k: h, n: 3 * h)
+        attentionOutputPacked = PackedPanels(attentionOutputWeight, k: h, n: h)
+        intermediatePacked = PackedPanels(intermediateWeight, k: h, n: f)
+        outputPacked = PackedPanels(outputWeight, k: f, n: h)
+    }
 
     /// Runs the layer on `tokens` packed rows of `x` (`[tokens, h]`), in place.
     ///
@@ -28,7 +50,7 @@ struct MiniLMLayer: Sendable {
         qkvWeight.withUnsafeBufferPointer { w in
             qkvBias.withUnsafeBufferPointer { b in
                 Kernels.gemm(m: tokens, n: 3 * h, k: h, a: x, lda: h, b: w.baseAddress!, ldb: 3 * h,
-                             c: qkv, ldc: 3 * h, columnBias: b.baseAddress)
+                             c: qkv, ldc: 3 * h, columnBias: b.baseAddress, packedB: qkvPacked)
             }
         }
         attend(qkv: qkv, context: context, offsets: offsets, hiddenSize: h, heads: heads)
@@ -37,21 +59,21 @@ struct MiniLMLayer: Sendable {
         attentionOutputWeight.withUnsafeBufferPointer { w in
             attentionOutputBias.withUnsafeBufferPointer { b in
                 Kernels.gemm(m: tokens, n: h, k: h, a: context, lda: h, b: w.baseAddress!, ldb: h,
-                             beta: 1, c: residual, ldc: h, columnBias: b.baseAddress)
+                             beta: 1, c: residual, ldc: h, columnBias: b.baseAddress, packedB: attentionOutputPacked)
             }
         }
         normalizeRows(residual, rows: tokens, width: h, norm: attentionNorm, epsilon: epsilon)
         intermediateWeight.withUnsafeBufferPointer { w in
             intermediateBias.withUnsafeBufferPointer { b in
                 Kernels.gemm(m: tokens, n: f, k: h, a: residual, lda: h, b: w.baseAddress!, ldb: f,
-                             c: hidden, ldc: f, columnBias: b.baseAddress, activation: .gelu)
+                             c: hidden, ldc: f, columnBias: b.baseAddress, activation: .gelu, packedB: intermediatePacked)
             }
         }
         x.update(from: residual, count: tokens * h)
         outputWeight.withUnsafeBufferPointer { w in
             outputBias.withUnsafeBufferPointer { b in
                 Kernels.gemm(m: tokens, n: h, k: f, a: hidden, lda: f, b: w.baseAddress!, ldb: h,
-                             beta: 1, c: x, ldc: h, columnBias: b.baseAddress)
+                             beta: 1, c: x, ldc: h, columnBias: b.baseAddress, packedB: outputPacked)
             }
         }
         normalizeRows(x, rows: tokens, width: h, norm: outputNorm, epsilon: epsilon)
