@@ -105,7 +105,7 @@ static void scale_c(const problem *q) {
 static void edge_tile(const vk_ops *ops, long kc, const float *a, const float *b, long cols, float *tile) {
     const long nr = ops->nr, half = nr / 2;
     if (cols > half + 3) {
-        ops->kernel(kc, a, b, tile, nr, 1.0f, 0.0f);
+        ops->kernel(kc, a, b, tile, nr, 1.0f, 0.0f, NULL);
         return;
     }
     long j = 0;
@@ -154,12 +154,16 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
                         long rows = mc - ir < VK_MR ? mc - ir : VK_MR;
                         float *cp = q->c + (ic + ir) * q->ldc + jc + jr;
                         if (rows == VK_MR && cols == nr) {
-                            ops->kernel(kc, pa + ir * kc, bp, cp, q->ldc, q->alpha, beta);
+                            vk_tile_epilogue ep = {
+                                q->bias_row ? q->bias_row + ic + ir : NULL, q->bias_col ? q->bias_col + jc + jr : NULL, q->act,
+                            };
+                            ops->kernel(kc, pa + ir * kc, bp, cp, q->ldc, q->alpha, beta,
+                                        last && has_epilogue(q) ? &ep : NULL);
                         } else {
                             edge_tile(ops, kc, pa + ir * kc, bp, cols, tile);
                             ops->merge_tile(tile, nr, rows, cols, cp, q->ldc, q->alpha, beta);
+                            if (last && has_epilogue(q)) epilogue_tile(ops, q, ic + ir, jc + jr, rows, cols);
                         }
-                        if (last && has_epilogue(q)) epilogue_tile(ops, q, ic + ir, jc + jr, rows, cols);
                     }
                 }
             }

@@ -5,12 +5,21 @@
 
 #define VK_MR 6 // micro-tile rows, all variants
 
+// Bias and activation applied by the micro-kernel as it stores a finished tile (NULL biases skipped).
+typedef struct vk_tile_epilogue {
+    const float *row_bias; // the tile's 6 rows, or NULL
+    const float *col_bias; // the tile's nr columns, or NULL
+    int act;
+} vk_tile_epilogue;
+
 typedef struct vk_ops {
     int nr; // micro-tile columns (2 vectors)
-    // c[MR×nr] = alpha * a·b + beta * c (beta == 0: c not read); a, b packed panels of depth kc.
     // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
     void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
-    void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta);
+    // c[MR×nr] = alpha * a·b + beta * c (beta == 0: c not read); a, b packed panels of depth kc;
+    // then, when ep is not NULL, + biases and the activation, in registers before the store.
+    void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta,
+                   const vk_tile_epilogue *ep);
     // Edge kernels writing plain products (no alpha/beta): 6 × (nr/2) columns, and a single column.
     void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
     void (*kernel_column)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
@@ -29,10 +38,10 @@ typedef struct vk_ops {
     // One output row of a depthwise conv: out[ox] = act(bias + sum_t w[t] * rows[t][ox]), ox < n.
     void (*depthwise_row)(float *out, long n, const float *const *rows, const float *w, long taps,
                           float bias, int act);
-    // Output row y of a channels-last depthwise conv (see vk_depthwise_conv_hwc).
-    void (*depthwise_hwc_row)(const float *in, long h, long w, long c, const float *taps, const float *bias,
-                              long k, long stride, long pad_top, long pad_left, long y, long out_w, int act,
-                              float *out);
+    // One output row of a channels-last depthwise conv over a zero-padded band (see vk_depthwise_conv_hwc):
+    // in = the band row at the top of the window, row stride wp·c.
+    void (*depthwise_hwc_row)(const float *in, long wp, long c, const float *taps, const float *bias,
+                              long k, long stride, long out_w, int act, float *out);
 } vk_ops;
 
 extern const vk_ops vk_ops_avx512;
