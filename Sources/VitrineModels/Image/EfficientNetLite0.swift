@@ -177,9 +177,13 @@ public struct EfficientNetLite0: Sendable {
             }
             let (outHeight, outWidth) = block.depthwise.apply(hidden, height: height, width: width, into: filtered,
                                                               threads: threads)
-            if block.skip { y.update(from: x, count: outHeight * outWidth * channels) } // residual via beta = 1
-            block.project.apply(filtered, pixels: outHeight * outWidth, into: y, accumulate: block.skip, threads: threads)
-            swap(&x, &y)
+            if block.skip {
+                // Residual via beta = 1 straight into x: the depthwise conv has read x (or `expanded`) already.
+                block.project.apply(filtered, pixels: outHeight * outWidth, into: x, accumulate: true, threads: threads)
+            } else {
+                block.project.apply(filtered, pixels: outHeight * outWidth, into: y, threads: threads)
+                swap(&x, &y)
+            }
             (height, width, channels) = (outHeight, outWidth, block.project.outputs)
             if stage == .block(index) { return body(x, height, width, channels) }
         }
