@@ -132,6 +132,23 @@ public func depthwiseConv2d(
     return out
 }
 
+/// im2col at the pointer level for a CHW image (`channels × height × width`): writes
+/// `columns[((c·k + ky)·k + kx) · outHeight·outWidth + oy·outWidth + ox]`, zero outside the image, and
+/// returns the output size. A GEMM with `transposeA` over these columns is the convolution with the
+/// output channels-last.
+@discardableResult
+public func im2col(
+    _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
+    padding: Padding = .zero, into columns: UnsafeMutablePointer<Float>
+) -> (height: Int, width: Int) {
+    precondition(channels >= 1 && kernel >= 1 && stride >= 1, "im2col: channels \(channels), kernel \(kernel), stride \(stride)")
+    let oh = padding.outputSize(height, before: padding.top, after: padding.bottom, kernel: kernel, stride: stride)
+    let ow = padding.outputSize(width, before: padding.left, after: padding.right, kernel: kernel, stride: stride)
+    guard oh > 0, ow > 0 else { return (oh, ow) }
+    vk_im2col(input, channels, height, width, kernel, kernel, stride, padding.top, padding.left, oh, ow, columns)
+    return (oh, ow)
+}
+
 /// Depthwise convolution of a channels-last (`height × width × channels`) image at the pointer level,
 /// for models that keep activations in their own buffers. `taps` is `k × k × channels` (tap-major,
 /// channel fastest), `bias` has `channels` values; zero padding, bias and activation are fused.

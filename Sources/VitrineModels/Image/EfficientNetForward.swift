@@ -92,27 +92,21 @@ struct StemLayer: Sendable {
     }
 
     /// CHW `[3, height, width]` image → HWC output; `columns` holds `outH·outW·3·k·k` floats.
+    /// im2col in the C kernels (tap-major), then one GEMM reading the columns transposed.
     func apply(_ image: UnsafePointer<Float>, height: Int, width: Int, columns: UnsafeMutablePointer<Float>,
                into output: UnsafeMutablePointer<Float>, threads: Int) -> (height: Int, width: Int) {
-        let outHeight = (height + padding.top + padding.bottom - kernel) / stride + 1
-        let outWidth = (width + padding.left + padding.right - kernel) / stride + 1
         let depth = pointwise.inputs, channels = depth / (kernel * kernel)
-        for oy in 0..<outHeight {
-            for ox in 0..<outWidth {
-                let column = columns + (oy * outWidth + ox) * depth
-                for c in 0..<channels {
-                    for ky in 0..<kernel {
-                        let y = oy * stride + ky - padding.top
-                        for kx in 0..<kernel {
-                            let x = ox * stride + kx - padding.left
-                            let inside = y >= 0 && y < height && x >= 0 && x < width
-                            column[(c * kernel + ky) * kernel + kx] = inside ? image[(c * height + y) * width + x] : 0
-                        }
-                    }
-                }
+        let (outHeight, outWidth) = im2col(image, channels: channels, height: height, width: width, kernel: kernel,
+                                           stride: stride, padding: padding, into: columns)
+        let pixels = outHeight * outWidth
+        pointwise.weight.withUnsafeBufferPointer { w in
+            pointwise.bias.withUnsafeBufferPointer { b in
+                Kernels.gemm(transposeA: true, m: pixels, n: pointwise.outputs, k: depth, a: columns, lda: pixels,
+                             b: w.baseAddress!, ldb: pointwise.outputs, c: output, ldc: pointwise.outputs,
+                             columnBias: b.baseAddress!, activation: pointwise.activation, packedB: pointwise.packed,
+                             threads: threads)
             }
         }
-        pointwise.apply(columns, pixels: outHeight * outWidth, into: output, threads: threads)
         return (outHeight, outWidth)
     }
 }
