@@ -39,7 +39,7 @@ let package = Package(
         .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
         // The service the server and the CLI share: folder layouts, the indexing pipeline,
         // queries and recommendations over the store, with the real encoders.
-        .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage"]),
+        .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage", "VitrineTensor"]),
         .target(
             name: "VitrineServer",
             dependencies: [

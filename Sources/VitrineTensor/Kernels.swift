@@ -154,6 +154,42 @@ public enum Kernels {
     }
 }
 
+extension Kernels {
+    /// `items.map(transform)` on up to `workers` threads, each taking the next unclaimed item;
+    /// results keep the input order. For coarse work (one image, one file) — not for kernels.
+    public static func orderedMap<T: Sendable, R: Sendable>(_ items: [T], workers: Int,
+                                                           _ transform: @escaping @Sendable (T) -> R) -> [R] {
+        let workers = min(workers, items.count)
+        if workers <= 1 { return items.map(transform) }
+        let slots = OrderedSlots<R>(count: items.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let index = slots.claim() { slots.store(transform(items[index]), at: index) }
+        }
+        return slots.values()
+    }
+}
+
+/// Result slots filled by concurrent workers; each index is claimed once under the lock.
+private final class OrderedSlots<R: Sendable>: @unchecked Sendable {
+    private var results: [R?]
+    private var next = 0
+    private let lock = NSLock()
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func claim() -> Int? {
+        lock.withLock {
+            guard next < results.count else { return nil }
+            defer { next += 1 }
+            return next
+        }
+    }
+
+    func store(_ value: R, at index: Int) { lock.withLock { results[index] = value } }
+
+    func values() -> [R] { lock.withLock { results.map { $0! } } }
+}
+
 /// A closure shared across the parts of one ``Kernels/parallel(_:_:)`` call (see there why it is safe).
 private struct SharedBody: @unchecked Sendable {
     let body: (Int) -> Void

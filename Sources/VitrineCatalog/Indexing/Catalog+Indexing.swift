@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 extension Catalog {
     /// Indexes a folder (any of the three layouts): embeds new and changed items, reuses unchanged ones,
@@ -55,7 +56,7 @@ extension Catalog {
         // two encode left a core idle whenever the encoder waited for pictures.
         let decodeWorkers = max(1, options.decodeThreads ?? ProcessInfo.processInfo.activeProcessorCount)
         let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
-            orderedParallelMap(batch, workers: decodeWorkers) { item, hash in
+            Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
                 guard let imageEncoder else {
                     return PreparedItem(source: item, contentHash: hash, tensors: [], imagePaths: [], text: item.encoderText, problems: [])
                 }
@@ -189,40 +190,4 @@ private final class PendingBatch: @unchecked Sendable {
 
 private struct UncheckedBatch: @unchecked Sendable {
     let items: [(SourceItem, String)]
-}
-
-/// `items.map(transform)` on up to `workers` threads; results keep the input order.
-func orderedParallelMap<T: Sendable, R: Sendable>(_ items: [T], workers: Int, _ transform: @escaping @Sendable (T) -> R) -> [R] {
-    let workers = min(workers, items.count)
-    if workers <= 1 { return items.map(transform) }
-    let slots = OrderedSlots<R>(count: items.count)
-    DispatchQueue.concurrentPerform(iterations: workers) { _ in
-        while let index = slots.claim() { slots.store(transform(items[index]), at: index) }
-    }
-    return slots.values()
-}
-
-/// Result slots filled by concurrent workers; each index is claimed once under the lock.
-private final class OrderedSlots<R: Sendable>: @unchecked Sendable {
-    private var results: [R?]
-    private var next = 0
-    private let lock = NSLock()
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func claim() -> Int? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard next < results.count else { return nil }
-        next += 1
-        return next - 1
-    }
-
-    func store(_ value: R, at index: Int) {
-        lock.lock()
-        results[index] = value
-        lock.unlock()
-    }
-
-    func values() -> [R] { results.map { $0! } }
 }

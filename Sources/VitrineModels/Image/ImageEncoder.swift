@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 import VitrineImage
 import VitrineTensor
@@ -75,14 +74,8 @@ public struct ImageEncoder: Sendable {
         if workers <= 1 {
             return images.map { model.output(for: $0.values, threads: Kernels.threadCount) }
         }
-        let results = ResultSlots(count: images.count)
-        let next = Counter()
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let index = next.take(below: images.count) {
-                results.store(model.output(for: images[index].values, threads: 1), at: index)
-            }
-        }
-        return results.values()
+        let network = model
+        return Kernels.orderedMap(images, workers: workers) { network.output(for: $0.values, threads: 1) }
     }
 
     /// The L2-normalized 1280-d embedding of one normalized image tensor.
@@ -160,36 +153,6 @@ public struct ImageEncoder: Sendable {
             return try ModelAssets.modelDirectory(named: modelName)
         } catch {
             throw .assets(reason: error.description)
-        }
-    }
-}
-
-/// Output slots filled by concurrent workers, each index written exactly once.
-private final class ResultSlots: @unchecked Sendable {
-    private var slots: [EfficientNetOutput?]
-    private let lock = NSLock()
-
-    init(count: Int) { slots = Array(repeating: nil, count: count) }
-
-    func store(_ value: EfficientNetOutput, at index: Int) {
-        lock.withLock { slots[index] = value }
-    }
-
-    func values() -> [EfficientNetOutput] {
-        lock.withLock { slots.compactMap { $0 } }
-    }
-}
-
-/// A shared work index: each call hands out the next image to encode.
-private final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-
-    func take(below limit: Int) -> Int? {
-        lock.withLock {
-            guard value < limit else { return nil }
-            defer { value += 1 }
-            return value
         }
     }
 }
