@@ -100,22 +100,6 @@ static void scale_c(const problem *q) {
     }
 }
 
-// Product of one packed A panel and the first `cols` columns of a B panel into tile (ldc nr),
-// choosing the narrowest kernels that cover `cols` so edge columns waste few vector lanes.
-static void edge_tile(const vk_ops *ops, long kc, const float *a, const float *b, long cols, float *tile) {
-    const long nr = ops->nr, half = nr / 2;
-    if (cols > half + 3) {
-        ops->kernel(kc, a, b, tile, nr, 1.0f, 0.0f, NULL);
-        return;
-    }
-    long j = 0;
-    if (cols >= 4) {
-        ops->kernel_1v(kc, a, b, nr, tile, nr);
-        j = half;
-    }
-    for (; j < cols; j++) ops->kernel_column(kc, a, b + j, nr, tile + j, nr);
-}
-
 static void gemm_blocked(const vk_ops *ops, const problem *q) {
     const long nr = ops->nr;
     if (q->k == 0) {
@@ -126,7 +110,6 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
     float *pa = scratch_reserve(&pack_a_scratch, (size_t)(MC * KC + 16)); // + slack for pack_kmajor
     float *pb = scratch_reserve(&pack_b_scratch, (size_t)(KC * (NC + nr) + 16));
     if (!pa || !pb) abort(); // out of memory for a few MiB of packing space
-    float tile[VK_MR * 32];
     for (long jc = 0; jc < q->n; jc += NC) {
         long nc = q->n - jc < NC ? q->n - jc : NC;
         for (long pc = 0; pc < q->k; pc += KC) {
@@ -153,17 +136,16 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
                     for (long ir = 0; ir < mc; ir += VK_MR) {
                         long rows = mc - ir < VK_MR ? mc - ir : VK_MR;
                         float *cp = q->c + (ic + ir) * q->ldc + jc + jr;
-                        if (rows == VK_MR && cols == nr) {
-                            vk_tile_epilogue ep = {
-                                q->bias_row ? q->bias_row + ic + ir : NULL, q->bias_col ? q->bias_col + jc + jr : NULL, q->act,
-                            };
-                            ops->kernel(kc, pa + ir * kc, bp, cp, q->ldc, q->alpha, beta,
-                                        last && has_epilogue(q) ? &ep : NULL);
-                        } else {
-                            edge_tile(ops, kc, pa + ir * kc, bp, cols, tile);
-                            ops->merge_tile(tile, nr, rows, cols, cp, q->ldc, q->alpha, beta);
-                            if (last && has_epilogue(q)) epilogue_tile(ops, q, ic + ir, jc + jr, rows, cols);
-                        }
+                        vk_tile_epilogue ep = {
+                            q->bias_row ? q->bias_row + ic + ir : NULL, q->bias_col ? q->bias_col + jc + jr : NULL, q->act,
+                        };
+                        const vk_tile_epilogue *epilogue = last && has_epilogue(q) ? &ep : NULL;
+                        // Edge tiles (N = 16, 24, 40, … and M tails) take the same kernels with masked
+                        // stores; at most half a panel of columns left takes the one-vector kernel.
+                        if (cols > nr / 2)
+                            ops->kernel(kc, pa + ir * kc, bp, cp, q->ldc, q->alpha, beta, epilogue, rows, cols);
+                        else
+                            ops->kernel_1v(kc, pa + ir * kc, bp, nr, cp, q->ldc, q->alpha, beta, epilogue, rows, cols);
                     }
                 }
             }

@@ -16,15 +16,14 @@ typedef struct vk_ops {
     int nr; // micro-tile columns (2 vectors)
     // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
     void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
-    // c[MR×nr] = alpha * a·b + beta * c (beta == 0: c not read); a, b packed panels of depth kc;
-    // then, when ep is not NULL, + biases and the activation, in registers before the store.
+    // c[rows×cols] = alpha * a·b + beta * c (beta == 0: c not read), rows ≤ MR, cols ≤ nr; a, b packed
+    // panels of depth kc; then, when ep is not NULL, + biases and the activation, in registers before
+    // the store. Edge tiles store through masked moves.
     void (*kernel)(long kc, const float *a, const float *b, float *c, long ldc, float alpha, float beta,
-                   const vk_tile_epilogue *ep);
-    // Edge kernels writing plain products (no alpha/beta): 6 × (nr/2) columns, and a single column.
-    void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
-    void (*kernel_column)(long kc, const float *a, const float *b, long nr, float *c, long ldc);
-    // c = alpha·tile + beta·c over rows × cols (beta == 0: c not read); tile rows are nr apart.
-    void (*merge_tile)(const float *tile, long nr, long rows, long cols, float *c, long ldc, float alpha, float beta);
+                   const vk_tile_epilogue *ep, long rows, long cols);
+    // The same for cols ≤ nr/2: one vector of B columns (panel rows nr apart), half the work.
+    void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc, float alpha, float beta,
+                      const vk_tile_epilogue *ep, long rows, long cols);
     // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
     void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);
     float (*dot)(long n, const float *x, const float *y);

@@ -20,7 +20,27 @@ static inline V vsplat(float x) {
     for (int i = 0; i < VK_W; i++) v[i] = x;
     return v;
 }
-// Loads n < VK_W elements, filling the other lanes; stores only n lanes.
+// Loads n < VK_W elements, filling the other lanes; stores only n lanes. AVX-512 and AVX2 use masked
+// moves (the GEMM's edge tiles store through these on every call); the portable build loops.
+#if VK_W == 16
+#include <immintrin.h>
+static inline V vload_partial(const float *p, long n, float fill) {
+    return (V)_mm512_mask_loadu_ps(_mm512_set1_ps(fill), (__mmask16)((1u << n) - 1), p);
+}
+static inline void vstore_partial(float *p, V v, long n) {
+    _mm512_mask_storeu_ps(p, (__mmask16)((1u << n) - 1), (__m512)v);
+}
+#elif VK_W == 8 && defined(__x86_64__)
+#include <immintrin.h>
+static inline __m256i lane_mask8(long n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+static inline V vload_partial(const float *p, long n, float fill) {
+    __m256i mask = lane_mask8(n);
+    return (V)_mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, mask), _mm256_castsi256_ps(mask));
+}
+static inline void vstore_partial(float *p, V v, long n) { _mm256_maskstore_ps(p, lane_mask8(n), (__m256)v); }
+#else
 static inline V vload_partial(const float *p, long n, float fill) {
     V v = vsplat(fill);
     for (long i = 0; i < n; i++) v[i] = p[i];
@@ -29,6 +49,7 @@ static inline V vload_partial(const float *p, long n, float fill) {
 static inline void vstore_partial(float *p, V v, long n) {
     for (long i = 0; i < n; i++) p[i] = v[i];
 }
+#endif
 static inline V vselect(VI mask, V a, V b) { return (V)(((VI)a & mask) | ((VI)b & ~mask)); }
 static inline V vmax(V a, V b) { return __builtin_elementwise_max(a, b); }
 static inline V vmin(V a, V b) { return __builtin_elementwise_min(a, b); }
@@ -91,9 +112,45 @@ static inline V vact(V x, int act) {
     }
 }
 
+// Finishes one row of a micro-tile: alpha, beta·C, biases and activation, then stores `cols` columns
+// (all 2·VK_W on interior tiles; the rest through masked moves, so edge tiles need no second pass).
+static inline void VK_NAME(store_row)(float *row, V x0, V x1, long cols, float alpha, float beta, float row_bias,
+                                      V cb0, V cb1, const vk_tile_epilogue *ep) {
+    V va = vsplat(alpha);
+    V y0 = x0 * va, y1 = x1 * va;
+    long n0 = cols < VK_W ? cols : VK_W, n1 = cols - VK_W;
+    if (beta != 0) {
+        V vb = vsplat(beta);
+        y0 = VK_FMA(vb, n0 == VK_W ? vload(row) : vload_partial(row, n0, 0), y0);
+        if (n1 > 0) y1 = VK_FMA(vb, n1 == VK_W ? vload(row + VK_W) : vload_partial(row + VK_W, n1, 0), y1);
+    }
+    if (ep) {
+        V rb = vsplat(row_bias);
+        y0 = vact(y0 + rb + cb0, ep->act);
+        y1 = vact(y1 + rb + cb1, ep->act);
+    }
+    if (n0 == VK_W) vstore(row, y0); else vstore_partial(row, y0, n0);
+    if (n1 == VK_W) vstore(row + VK_W, y1); else if (n1 > 0) vstore_partial(row + VK_W, y1, n1);
+}
+
+// The tile's column biases (zero past `cols` and when there is no epilogue or no column bias).
+static inline void VK_NAME(column_bias)(const vk_tile_epilogue *ep, long cols, V *cb0, V *cb1) {
+    V zero = {0};
+    *cb0 = zero;
+    *cb1 = zero;
+    if (!ep || !ep->col_bias) return;
+    long n0 = cols < VK_W ? cols : VK_W, n1 = cols - VK_W;
+    *cb0 = n0 == VK_W ? vload(ep->col_bias) : vload_partial(ep->col_bias, n0, 0);
+    if (n1 > 0) *cb1 = n1 == VK_W ? vload(ep->col_bias + VK_W) : vload_partial(ep->col_bias + VK_W, n1, 0);
+}
+
 // 6 × (2·VK_W) micro-kernel: 12 vector accumulators, A broadcast, two B vectors per k.
+// Writes the first `rows` × `cols` of the tile (packed panels are zero-padded, so edge tiles compute
+// garbage-free zeros past the matrix and store only what exists); with an epilogue the tile gets its
+// biases and activation in registers before the store (a second pass over C was ~10 % of
+// EfficientNet's time at its small depths).
 static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restrict b, float *restrict c,
-                            long ldc, float alpha, float beta, const vk_tile_epilogue *ep) {
+                            long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
     V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
     for (long p = 0; p < kc; p++) {
@@ -109,41 +166,26 @@ static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restr
         a += VK_MR;
         b += 2 * VK_W;
     }
-    V va = vsplat(alpha);
-    // With an epilogue the finished tile gets its biases and activation here, in registers, instead
-    // of in a second pass over C (that pass was ~10 % of EfficientNet's time at its small depths).
-    V cb0 = {0}, cb1 = {0};
-    if (ep && ep->col_bias) { cb0 = vload(ep->col_bias); cb1 = vload(ep->col_bias + VK_W); }
-#define VK_STORE_ROW(r, x0, x1)                                                        \
-    do {                                                                               \
-        float *row = c + (r) * ldc;                                                    \
-        V y0 = (x0) * va, y1 = (x1) * va;                                              \
-        if (beta != 0) {                                                               \
-            V vb = vsplat(beta);                                                       \
-            y0 = VK_FMA(vb, vload(row), y0);                                           \
-            y1 = VK_FMA(vb, vload(row + VK_W), y1);                                    \
-        }                                                                              \
-        if (ep) {                                                                      \
-            V rb = vsplat(ep->row_bias ? ep->row_bias[r] : 0.0f);                      \
-            y0 = vact(y0 + rb + cb0, ep->act);                                         \
-            y1 = vact(y1 + rb + cb1, ep->act);                                         \
-        }                                                                              \
-        vstore(row, y0);                                                               \
-        vstore(row + VK_W, y1);                                                        \
-    } while (0)
-    VK_STORE_ROW(0, c00, c01);
-    VK_STORE_ROW(1, c10, c11);
-    VK_STORE_ROW(2, c20, c21);
-    VK_STORE_ROW(3, c30, c31);
-    VK_STORE_ROW(4, c40, c41);
-    VK_STORE_ROW(5, c50, c51);
-#undef VK_STORE_ROW
+    V cb0, cb1;
+    VK_NAME(column_bias)(ep, cols, &cb0, &cb1);
+#define VK_ROW(r, x0, x1)                                                                                  \
+    if ((r) < rows)                                                                                        \
+        VK_NAME(store_row)(c + (r) * ldc, x0, x1, cols, alpha, beta,                                       \
+                           ep && ep->row_bias ? ep->row_bias[r] : 0.0f, cb0, cb1, ep)
+    VK_ROW(0, c00, c01);
+    VK_ROW(1, c10, c11);
+    VK_ROW(2, c20, c21);
+    VK_ROW(3, c30, c31);
+    VK_ROW(4, c40, c41);
+    VK_ROW(5, c50, c51);
+#undef VK_ROW
 }
 
-// 6 × VK_W micro-kernel for narrow panel edges: reads the first VK_W columns of a panel whose
-// rows are `nr` apart, writes c = a·b (ldc apart). Halves the wasted lanes when few columns remain.
+// 6 × VK_W micro-kernel for tiles with at most VK_W columns left (N = 16, 24, 40, … in EfficientNet):
+// reads the first VK_W columns of a panel whose rows are `nr` apart; same store as `kernel`.
 static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *restrict b, long nr,
-                               float *restrict c, long ldc) {
+                               float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
+                               long rows, long cols) {
     V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0};
     for (long p = 0; p < kc; p++) {
         V b0 = vload(b);
@@ -156,55 +198,19 @@ static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *re
         a += VK_MR;
         b += nr;
     }
-    vstore(c, c0);
-    vstore(c + ldc, c1);
-    vstore(c + 2 * ldc, c2);
-    vstore(c + 3 * ldc, c3);
-    vstore(c + 4 * ldc, c4);
-    vstore(c + 5 * ldc, c5);
-}
-
-// One column of a micro-tile, vectorized over the 6 rows of the packed A panel (8 lanes, 6 used):
-// for the last 1-3 columns of a matrix (N = 49 = 3·16 + 1 in EfficientNet's 7×7 stages).
-static void VK_NAME(kernel_column)(long kc, const float *restrict a, const float *restrict b, long nr,
-                                   float *restrict c, long ldc) {
-    typedef float V8c __attribute__((vector_size(32)));
-    V8c acc0 = {0}, acc1 = {0};
-    long p = 0;
-    for (; p + 2 <= kc; p += 2) {
-        V8c a0, a1;
-        memcpy(&a0, a + p * VK_MR, sizeof a0);      // rows 0-5 (+2 from the next k, ignored)
-        memcpy(&a1, a + p * VK_MR + VK_MR, sizeof a1);
-        acc0 += a0 * b[p * nr];
-        acc1 += a1 * b[(p + 1) * nr];
-    }
-    for (; p < kc; p++) {
-        V8c a0 = {0};
-        for (int r = 0; r < VK_MR; r++) a0[r] = a[p * VK_MR + r];
-        acc0 += a0 * b[p * nr];
-    }
-    acc0 += acc1;
-    for (int r = 0; r < VK_MR; r++) c[r * ldc] = acc0[r];
-}
-
-// c[r][j] = alpha·tile[r][j] + beta·c[r][j] (beta == 0: c not read) for an edge tile.
-static void VK_NAME(merge_tile)(const float *tile, long nr, long rows, long cols, float *c, long ldc,
-                                float alpha, float beta) {
-    V va = vsplat(alpha), vb = vsplat(beta);
-    for (long r = 0; r < rows; r++) {
-        const float *t = tile + r * nr;
-        float *row = c + r * ldc;
-        long j = 0;
-        for (; j + VK_W <= cols; j += VK_W) {
-            V v = vload(t + j) * va;
-            vstore(row + j, beta == 0 ? v : VK_FMA(vb, vload(row + j), v));
-        }
-        if (j < cols) {
-            V v = vload_partial(t + j, cols - j, 0) * va;
-            if (beta != 0) v = VK_FMA(vb, vload_partial(row + j, cols - j, 0), v);
-            vstore_partial(row + j, v, cols - j);
-        }
-    }
+    V cb0, cb1, zero = {0};
+    VK_NAME(column_bias)(ep, cols, &cb0, &cb1);
+#define VK_ROW(r, x)                                                                                       \
+    if ((r) < rows)                                                                                        \
+        VK_NAME(store_row)(c + (r) * ldc, x, zero, cols, alpha, beta,                                      \
+                           ep && ep->row_bias ? ep->row_bias[r] : 0.0f, cb0, cb1, ep)
+    VK_ROW(0, c0);
+    VK_ROW(1, c1);
+    VK_ROW(2, c2);
+    VK_ROW(3, c3);
+    VK_ROW(4, c4);
+    VK_ROW(5, c5);
+#undef VK_ROW
 }
 
 static void VK_NAME(epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act) {
@@ -522,8 +528,6 @@ const vk_ops VK_OPS = {
     .nr = 2 * VK_W,
     .kernel = VK_NAME(kernel),
     .kernel_1v = VK_NAME(kernel_1v),
-    .merge_tile = VK_NAME(merge_tile),
-    .kernel_column = VK_NAME(kernel_column),
     .epilogue_row = VK_NAME(epilogue_row),
     .dot = VK_NAME(dot),
     .axpy = VK_NAME(axpy),
