@@ -49,7 +49,7 @@ void vk_depthwise_conv(const float *input, long h, long w, const float *weights,
 void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const float *taps, const float *bias,
                            long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
                            int activation, float *out, long row_begin, long row_end) {
-    if (k < 1 || stride < 1 || c < 1) abort(); // the Swift layer validates these
+    if (k < 1 || k > 16 || stride < 1 || c < 1) abort(); // the Swift layer validates these
     const vk_ops *ops = vk_ops_current();
     long hp = h + pad_top + pad_bottom, wp = w + pad_left + pad_right;
     if (hp < k || wp < k || row_begin >= row_end) return;
@@ -72,9 +72,11 @@ void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const flo
         memcpy(dst + pad_left * c, input + y * w * c, sizeof(float) * (size_t)(w * c));
         memset(dst + (pad_left + w) * c, 0, sizeof(float) * (size_t)(pad_right * c));
     }
-    for (long y = row_begin; y < row_end; y++)
-        ops->depthwise_hwc_row(band + (size_t)(y * stride - py0) * row_floats, wp, c, taps, bias, k, stride, ow,
-                               activation, out + y * ow * c);
+    const float *rows[16];
+    for (long y = row_begin; y < row_end; y++) {
+        for (long ky = 0; ky < k; ky++) rows[ky] = band + (size_t)(y * stride - py0 + ky) * row_floats;
+        ops->depthwise_hwc_row(rows, c, taps, bias, k, stride, ow, activation, out + y * ow * c);
+    }
     free(band);
 }
 

@@ -37,9 +37,9 @@ typedef struct vk_ops {
     // One output row of a depthwise conv: out[ox] = act(bias + sum_t w[t] * rows[t][ox]), ox < n.
     void (*depthwise_row)(float *out, long n, const float *const *rows, const float *w, long taps,
                           float bias, int act);
-    // One output row of a channels-last depthwise conv over a zero-padded band (see vk_depthwise_conv_hwc):
-    // in = the band row at the top of the window, row stride wp·c.
-    void (*depthwise_hwc_row)(const float *in, long wp, long c, const float *taps, const float *bias,
+    // One output row of a channels-last depthwise conv over zero-padded rows (see vk_depthwise_conv_hwc):
+    // rows[ky] = the padded input row under tap row ky (wp·c floats each).
+    void (*depthwise_hwc_row)(const float *const *rows, long c, const float *taps, const float *bias,
                               long k, long stride, long out_w, int act, float *out);
 } vk_ops;
 

@@ -370,16 +370,16 @@ static void VK_NAME(depthwise_row)(float *out, long n, const float *const *rows,
     }
 }
 
-// One output row of a channels-last (HWC) depthwise conv over a zero-padded input band: `in` is the
-// band's row at the top of this output row's window (row stride wp·c), taps are k×k×c, the output
-// row is out_w×c. Padding was done by the caller, so every tap is in bounds: runs of 4 output pixels
+// One output row of a channels-last (HWC) depthwise conv over zero-padded input rows: `rows[ky]` is
+// the padded input row (wp·c floats) under tap row ky of this output row's window, taps are k×k×c,
+// the output row is out_w×c. Row pointers, not a stride, so the rows may live in a ring buffer. Padding was done by the caller, so every tap is in bounds: runs of 4 output pixels
 // share each tap load (1.25 loads per FMA), and the last 0–3 pixels go one at a time.
-static void VK_NAME(depthwise_hwc_row)(const float *in, long wp, long c, const float *taps, const float *bias,
+static void VK_NAME(depthwise_hwc_row)(const float *const *rows, long c, const float *taps, const float *bias,
                                        long k, long stride, long out_w, int act, float *out) {
-    const long step = stride * c, row = wp * c, full = c / VK_W * VK_W;
+    const long step = stride * c, full = c / VK_W * VK_W;
     long x = 0;
     for (; x + 4 <= out_w; x += 4) {
-        const float *base = in + x * step;
+        const long base = x * step; // offset of this pixel's window in every row
         float *o = out + x * c;
         long ch = 0;
         // Two channel vectors × 4 pixels: 8 independent FMA chains hide the FMA latency.
@@ -387,7 +387,7 @@ static void VK_NAME(depthwise_hwc_row)(const float *in, long wp, long c, const f
             V a0 = vload(bias + ch), a1 = a0, a2 = a0, a3 = a0;
             V b0 = vload(bias + ch + VK_W), b1 = b0, b2 = b0, b3 = b0;
             for (long ky = 0; ky < k; ky++) {
-                const float *ir = base + ky * row + ch, *tr = taps + ky * k * c + ch;
+                const float *ir = rows[ky] + base + ch, *tr = taps + ky * k * c + ch;
                 for (long kx = 0; kx < k; kx++) {
                     const float *p = ir + kx * c;
                     V t = vload(tr + kx * c), u = vload(tr + kx * c + VK_W);
@@ -413,7 +413,7 @@ static void VK_NAME(depthwise_hwc_row)(const float *in, long wp, long c, const f
         for (; ch < full; ch += VK_W) {
             V a0 = vload(bias + ch), a1 = a0, a2 = a0, a3 = a0;
             for (long ky = 0; ky < k; ky++) {
-                const float *ir = base + ky * row + ch, *tr = taps + ky * k * c + ch;
+                const float *ir = rows[ky] + base + ch, *tr = taps + ky * k * c + ch;
                 for (long kx = 0; kx < k; kx++) {
                     const float *p = ir + kx * c;
                     V t = vload(tr + kx * c);
@@ -434,21 +434,21 @@ static void VK_NAME(depthwise_hwc_row)(const float *in, long wp, long c, const f
                 V a = vload_partial(bias + full, len, 0);
                 for (long ky = 0; ky < k; ky++)
                     for (long kx = 0; kx < k; kx++)
-                        a = VK_FMA(vload_partial(base + px * step + ky * row + kx * c + full, len, 0),
+                        a = VK_FMA(vload_partial(rows[ky] + base + px * step + kx * c + full, len, 0),
                                    vload_partial(taps + (ky * k + kx) * c + full, len, 0), a);
                 vstore_partial(o + px * c + full, vact(a, act), len);
             }
         }
     }
     for (; x < out_w; x++) {
-        const float *base = in + x * step;
+        const long base = x * step; // offset of this pixel's window in every row
         float *o = out + x * c;
         long ch = 0;
         for (; ch + 4 * VK_W <= full; ch += 4 * VK_W) { // four channel vectors: four FMA chains
             V a0 = vload(bias + ch), a1 = vload(bias + ch + VK_W), a2 = vload(bias + ch + 2 * VK_W), a3 = vload(bias + ch + 3 * VK_W);
             for (long ky = 0; ky < k; ky++)
                 for (long kx = 0; kx < k; kx++) {
-                    const float *p = base + ky * row + kx * c + ch, *t = taps + (ky * k + kx) * c + ch;
+                    const float *p = rows[ky] + base + kx * c + ch, *t = taps + (ky * k + kx) * c + ch;
                     a0 = VK_FMA(vload(p), vload(t), a0);
                     a1 = VK_FMA(vload(p + VK_W), vload(t + VK_W), a1);
                     a2 = VK_FMA(vload(p + 2 * VK_W), vload(t + 2 * VK_W), a2);
@@ -464,7 +464,7 @@ static void VK_NAME(depthwise_hwc_row)(const float *in, long wp, long c, const f
             V a = len == VK_W ? vload(bias + ch) : vload_partial(bias + ch, len, 0);
             for (long ky = 0; ky < k; ky++)
                 for (long kx = 0; kx < k; kx++) {
-                    const float *p = base + ky * row + kx * c + ch, *t = taps + (ky * k + kx) * c + ch;
+                    const float *p = rows[ky] + base + kx * c + ch, *t = taps + (ky * k + kx) * c + ch;
                     a = len == VK_W ? VK_FMA(vload(p), vload(t), a)
                                     : VK_FMA(vload_partial(p, len, 0), vload_partial(t, len, 0), a);
                 }

@@ -161,7 +161,7 @@ public func depthwiseConv2dChannelsLast(
     padding: Padding = .zero, activation: Activation = .none,
     into output: UnsafeMutablePointer<Float>, threads: Int? = nil
 ) -> (height: Int, width: Int) {
-    precondition(kernel >= 1 && stride >= 1 && channels >= 1 && height >= 0 && width >= 0,
+    precondition(kernel >= 1 && kernel <= 16 && stride >= 1 && channels >= 1 && height >= 0 && width >= 0,
                  "depthwiseConv2dChannelsLast: kernel \(kernel), stride \(stride), channels \(channels)")
     let oh = padding.outputSize(height, before: padding.top, after: padding.bottom, kernel: kernel, stride: stride)
     let ow = padding.outputSize(width, before: padding.left, after: padding.right, kernel: kernel, stride: stride)

@@ -38,6 +38,12 @@ import VitrineTensor
         }
     }
 
+    @Test func everySupportedVariantRunsFusedInvertedResidualBlocks() {
+        forEachSupportedVariant { variant in
+            #expect(invertedResidualMismatches(seed: 61) == [], "\(variant)")
+        }
+    }
+
     /// Here rather than in GemmTests: bitwise equality holds only while no other test switches variants.
     @Test func twoThreadsGiveBitwiseTheSameResultAsOne() {
         forEachSupportedVariant { variant in

@@ -112,6 +112,27 @@ void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const flo
                            long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
                            int activation, float *out, long row_begin, long row_end);
 
+/// One inverted-residual block of a channels-last image (EfficientNet / MobileNetV2 "MBConv"):
+/// 1×1 expand (cin → hidden, optional), k×k depthwise (stride, zero padding), 1×1 project
+/// (hidden → cout), each with its fused bias and activation, and optionally the residual
+/// (out += input, in place: input == out, stride 1, cin == cout). Pointwise weights are row-major
+/// [in, out] with their vk_pack_b_panels packing at width packed_nr; taps are k×k×hidden.
+typedef struct vk_mbconv_params {
+    long h, w, cin, hidden, cout;
+    const float *expand_weight, *expand_packed, *expand_bias; // weight NULL: no expansion (hidden == cin)
+    int expand_act;
+    const float *taps, *depthwise_bias;
+    long kernel, stride, pad_top, pad_left, pad_bottom, pad_right;
+    int depthwise_act;
+    const float *project_weight, *project_packed, *project_bias;
+    int project_act;
+    int packed_nr;
+    int residual;
+} vk_mbconv_params;
+
+/// Runs the block band by band on the calling thread (see mbconv.c); out is out_h×out_w×cout.
+void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out);
+
 /// im2col for a CHW image: col[(c*kh + ky)*kw + kx][oy*out_w + ox], zero padding.
 void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
                long pad_top, long pad_left, long out_h, long out_w, float *col);

@@ -8,84 +8,34 @@ import VitrineTensor
 // 1×1 conv into one GEMM `[pixels, in] · [in, out]` (bias and ReLU6 fused, residual fused with
 // beta = 1) and the depthwise conv into a loop over whole channel vectors, all multiples of 16.
 
-/// A 1×1 convolution stored for `[pixels, in] · weight` with `weight` `[in, out]`.
-struct PointwiseLayer: Sendable {
-    var weight: [Float]
-    /// `weight` packed once into the GEMM's B panels (re-packing per call cost 7.6 % of indexing).
-    var packed: PackedPanels
-    var bias: [Float]
-    var inputs: Int
-    var outputs: Int
-    var activation: Activation
-
+extension PointwiseConvolution {
+    /// A folded 1×1 conv (`[out, in, 1, 1]`) as a channels-last GEMM with the weight stored `[in, out]`.
     init(_ convolution: EfficientNetLite0.Convolution) {
         let (outputs, inputs) = (convolution.weight.shape[0], convolution.weight.count / convolution.weight.shape[0])
-        weight = transposed(convolution.weight.scalars, rows: outputs, columns: inputs)
-        packed = PackedPanels(weight, k: inputs, n: outputs)
-        bias = convolution.bias.scalars
-        self.inputs = inputs
-        self.outputs = outputs
-        activation = convolution.activation
-    }
-
-    /// `output[p, :] = act(input[p, :] · weight + bias (+ output[p, :] when accumulating))`.
-    func apply(_ input: UnsafePointer<Float>, pixels: Int, into output: UnsafeMutablePointer<Float>,
-               accumulate: Bool = false, threads: Int) {
-        weight.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: pixels, n: outputs, k: inputs, a: input, lda: inputs, b: w.baseAddress!, ldb: outputs,
-                             beta: accumulate ? 1 : 0, c: output, ldc: outputs, columnBias: b.baseAddress!,
-                             activation: activation, packedB: packed, threads: threads)
-            }
-        }
+        self.init(weight: transposed(convolution.weight.scalars, rows: outputs, columns: inputs),
+                  bias: convolution.bias.scalars, inputs: inputs, outputs: outputs, activation: convolution.activation)
     }
 }
 
-/// A depthwise k×k convolution with taps stored `[k·k, channels]`, bias and ReLU6 fused
-/// (every depthwise conv of EfficientNet-Lite is followed by ReLU6).
-struct DepthwiseLayer: Sendable {
-    var weight: [Float]
-    var bias: [Float]
-    var channels: Int
-    var kernel: Int
-    var stride: Int
-    var padding: Padding
-
+extension DepthwiseConvolution {
+    /// A folded depthwise conv (`[channels, 1, k, k]`) with its taps stored `[k·k, channels]`.
     init(_ convolution: EfficientNetLite0.Convolution) {
-        precondition(convolution.activation == .relu6, "EfficientNet-Lite depthwise convs end in ReLU6")
-        channels = convolution.weight.shape[0]
-        kernel = convolution.weight.shape[3]
-        weight = transposed(convolution.weight.scalars, rows: channels, columns: kernel * kernel)
-        bias = convolution.bias.scalars
-        stride = convolution.stride
-        padding = convolution.padding
-    }
-
-    func outputSize(_ size: Int, before: Int, after: Int) -> Int { (size + before + after - kernel) / stride + 1 }
-
-    /// HWC `input` (`height × width × channels`) → HWC output with ReLU6, rows split over `threads`
-    /// (VitrineTensor's channels-last depthwise kernel).
-    func apply(_ input: UnsafePointer<Float>, height: Int, width: Int, into output: UnsafeMutablePointer<Float>,
-               threads: Int) -> (height: Int, width: Int) {
-        weight.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                depthwiseConv2dChannelsLast(input, height: height, width: width, channels: channels,
-                                            taps: w.baseAddress!, bias: b.baseAddress!, kernel: kernel, stride: stride,
-                                            padding: padding, activation: .relu6, into: output, threads: threads)
-            }
-        }
+        let channels = convolution.weight.shape[0], kernel = convolution.weight.shape[3]
+        self.init(taps: transposed(convolution.weight.scalars, rows: channels, columns: kernel * kernel),
+                  bias: convolution.bias.scalars, channels: channels, kernel: kernel, stride: convolution.stride,
+                  padding: convolution.padding, activation: convolution.activation)
     }
 }
 
 /// The stem: im2col to `[pixels, 3·k·k]` (PyTorch's `(c, ky, kx)` order) and one GEMM.
 struct StemLayer: Sendable {
-    var pointwise: PointwiseLayer
+    var pointwise: PointwiseConvolution
     var kernel: Int
     var stride: Int
     var padding: Padding
 
     init(_ convolution: EfficientNetLite0.Convolution) {
-        pointwise = PointwiseLayer(convolution)
+        pointwise = PointwiseConvolution(convolution)
         kernel = convolution.weight.shape[3]
         stride = convolution.stride
         padding = convolution.padding

@@ -32,19 +32,13 @@ public struct EfficientNetLite0: Sendable {
         var activation: Activation
     }
 
-    /// One MBConv block in channels-last form.
-    struct Block: Sendable {
-        var expand: PointwiseLayer?
-        var depthwise: DepthwiseLayer
-        var project: PointwiseLayer
-        var skip: Bool
-    }
 
     /// The architecture the weights were loaded for.
     public let configuration: EfficientNetConfiguration
     let stem: StemLayer
-    let blocks: [Block]
-    let head: PointwiseLayer
+    /// The MBConv blocks in channels-last form.
+    let blocks: [InvertedResidual]
+    let head: PointwiseConvolution
     let classifierWeight: [Float]
     let classifierBias: [Float]
     /// Floats of the largest activation (and of the stem's im2col matrix) for one image.
@@ -75,17 +69,17 @@ public struct EfficientNetLite0: Sendable {
             padding: configuration.stem.padding.padding, activation: .relu6))
         blocks = configuration.blocks.map { block in
             let prefix = "blocks.\(block.index)"
-            return Block(
-                expand: block.expandRatio == 1 ? nil : PointwiseLayer(Self.foldedConvolution(
+            return InvertedResidual(
+                expand: block.expandRatio == 1 ? nil : PointwiseConvolution(Self.foldedConvolution(
                     "\(prefix).expand", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6)),
-                depthwise: DepthwiseLayer(Self.foldedConvolution(
+                depthwise: DepthwiseConvolution(Self.foldedConvolution(
                     "\(prefix).depthwise", in: tensors, epsilon: epsilon, stride: block.stride,
                     padding: block.depthwisePadding.padding, activation: .relu6)),
-                project: PointwiseLayer(Self.foldedConvolution(
+                project: PointwiseConvolution(Self.foldedConvolution(
                     "\(prefix).project", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .none)),
-                skip: block.skip)
+                residual: block.skip)
         }
-        head = PointwiseLayer(Self.foldedConvolution(
+        head = PointwiseConvolution(Self.foldedConvolution(
             "head", in: tensors, epsilon: epsilon, stride: 1, padding: .zero, activation: .relu6))
         classifierWeight = tensors["classifier.weight"]?.scalars ?? []
         classifierBias = tensors["classifier.bias"]?.scalars ?? []
@@ -128,8 +122,10 @@ public struct EfficientNetLite0: Sendable {
         }
     }
 
-    /// Features and logits for a CHW image whose shape the caller checked.
-    func output(for image: [Float], threads: Int) -> EfficientNetOutput {
+    /// Features and logits for a CHW image whose shape the caller checked; without `logits` the
+    /// classifier is skipped (`logits` comes back empty: embeddings need only the features, and the
+    /// 1280×1000 classifier was 2 % of an image's time).
+    func output(for image: [Float], threads: Int, logits computesLogits: Bool = true) -> EfficientNetOutput {
         image.withUnsafeBufferPointer { pixels in
             forward(pixels.baseAddress!, threads: threads, through: .head) { values, height, width, channels in
                 let pixelCount = height * width
@@ -140,6 +136,7 @@ public struct EfficientNetLite0: Sendable {
                 }
                 let scale = 1 / Float(pixelCount)
                 for c in 0..<channels { features[c] *= scale }
+                guard computesLogits else { return EfficientNetOutput(features: features, logits: []) }
                 var logits = classifierBias
                 features.withUnsafeBufferPointer { x in
                     classifierWeight.withUnsafeBufferPointer { w in
@@ -153,6 +150,10 @@ public struct EfficientNetLite0: Sendable {
             }
         }
     }
+
+    /// Blocks on planes at least this tall run fused (``InvertedResidual/applyFused(_:height:width:into:)``)
+    /// when a forward pass has one thread; smaller planes fit in cache layer by layer.
+    static let fusedBlockMinimumSide = 28
 
     /// The forward pass in channels-last layout with four scratch buffers; `body` sees the HWC
     /// activation after `stage` (`height × width × channels` floats).
@@ -170,21 +171,15 @@ public struct EfficientNetLite0: Sendable {
         var channels = stem.pointwise.outputs
         if stage == .stem { return body(x, height, width, channels) }
         for (index, block) in blocks.enumerated() {
-            var hidden = UnsafePointer(x)
-            if let expand = block.expand {
-                expand.apply(x, pixels: height * width, into: expanded, threads: threads)
-                hidden = UnsafePointer(expanded)
-            }
-            let (outHeight, outWidth) = block.depthwise.apply(hidden, height: height, width: width, into: filtered,
-                                                              threads: threads)
-            if block.skip {
-                // Residual via beta = 1 straight into x: the depthwise conv has read x (or `expanded`) already.
-                block.project.apply(filtered, pixels: outHeight * outWidth, into: x, accumulate: true, threads: threads)
+            let output = block.residual ? x : y
+            if threads == 1 && height >= Self.fusedBlockMinimumSide {
+                (height, width) = block.applyFused(x, height: height, width: width, into: output)
             } else {
-                block.project.apply(filtered, pixels: outHeight * outWidth, into: y, threads: threads)
-                swap(&x, &y)
+                (height, width) = block.applyLayered(x, height: height, width: width, hidden: expanded, filtered: filtered,
+                                                     into: output, threads: threads)
             }
-            (height, width, channels) = (outHeight, outWidth, block.project.outputs)
+            if !block.residual { swap(&x, &y) }
+            channels = block.project.outputs
             if stage == .block(index) { return body(x, height, width, channels) }
         }
         head.apply(x, pixels: height * width, into: y, threads: threads)

@@ -69,23 +69,27 @@ public struct ImageEncoder: Sendable {
     /// ``encode(_:)`` for many images, spread over the cores as ``batchParallelism`` says.
     /// Accepts `[3, H, W]` tensors; results are in input order.
     public func encode(batch images: [ImageTensor]) throws(EfficientNetError) -> [EfficientNetOutput] {
+        try outputs(images, logits: true)
+    }
+
+    private func outputs(_ images: [ImageTensor], logits: Bool) throws(EfficientNetError) -> [EfficientNetOutput] {
         for image in images { _ = try checkedShape(image) }
         let workers = batchParallelism == .imagesAcrossThreads ? min(Kernels.threadCount, images.count) : 1
         if workers <= 1 {
-            return images.map { model.output(for: $0.values, threads: Kernels.threadCount) }
+            return images.map { model.output(for: $0.values, threads: Kernels.threadCount, logits: logits) }
         }
         let network = model
-        return Kernels.orderedMap(images, workers: workers) { network.output(for: $0.values, threads: 1) }
+        return Kernels.orderedMap(images, workers: workers) { network.output(for: $0.values, threads: 1, logits: logits) }
     }
 
     /// The L2-normalized 1280-d embedding of one normalized image tensor.
     public func embed(_ image: ImageTensor) throws(EfficientNetError) -> [Float] {
-        normalized(try encode(image).features)
+        normalized(try outputs([image], logits: false)[0].features)
     }
 
     /// Embeddings of many image tensors, in input order.
     public func embed(batch images: [ImageTensor]) throws(EfficientNetError) -> [[Float]] {
-        try encode(batch: images).map { normalized($0.features) }
+        try outputs(images, logits: false).map { normalized($0.features) }
     }
 
     /// The `topK` most probable ImageNet classes for one normalized image tensor.
