@@ -101,3 +101,30 @@ void vk_im2col(const float *input, long channels, long h, long w, long kh, long 
                 }
             }
 }
+
+void vk_im2col_rows(const float *input, long channels, long h, long w, long k, long stride, long pad_top, long pad_left,
+                    long out_h, long out_w, float *rows) {
+    const long depth = channels * k * k;
+    for (long oy = 0; oy < out_h; oy++)
+        for (long ox = 0; ox < out_w; ox++) {
+            float *dst = rows + (oy * out_w + ox) * depth;
+            long y0 = oy * stride - pad_top, x0 = ox * stride - pad_left;
+            int inside = y0 >= 0 && x0 >= 0 && y0 + k <= h && x0 + k <= w;
+            for (long c = 0; c < channels; c++) {
+                const float *plane = input + c * h * w;
+                for (long ky = 0; ky < k; ky++) {
+                    long y = y0 + ky;
+                    float *d = dst + (c * k + ky) * k;
+                    if (inside) {
+                        const float *src = plane + y * w + x0;
+                        for (long kx = 0; kx < k; kx++) d[kx] = src[kx];
+                    } else {
+                        for (long kx = 0; kx < k; kx++) {
+                            long x = x0 + kx;
+                            d[kx] = y >= 0 && y < h && x >= 0 && x < w ? plane[y * w + x] : 0;
+                        }
+                    }
+                }
+            }
+        }
+}

@@ -132,20 +132,20 @@ public func depthwiseConv2d(
     return out
 }
 
-/// im2col at the pointer level for a CHW image (`channels × height × width`): writes
-/// `columns[((c·k + ky)·k + kx) · outHeight·outWidth + oy·outWidth + ox]`, zero outside the image, and
-/// returns the output size. A GEMM with `transposeA` over these columns is the convolution with the
-/// output channels-last.
+/// im2col at the pointer level for a CHW image (`channels × height × width`), one row per output
+/// pixel: writes `rows[(oy·outWidth + ox) · C·k·k + (c·k + ky)·k + kx]`, zero outside the image, and
+/// returns the output size. A plain GEMM of these rows with `[C·k·k, outputs]` weights is the
+/// convolution with its output channels-last (PyTorch's `(c, ky, kx)` weight order).
 @discardableResult
-public func im2col(
+public func im2colRows(
     _ input: UnsafePointer<Float>, channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
-    padding: Padding = .zero, into columns: UnsafeMutablePointer<Float>
+    padding: Padding = .zero, into rows: UnsafeMutablePointer<Float>
 ) -> (height: Int, width: Int) {
-    precondition(channels >= 1 && kernel >= 1 && stride >= 1, "im2col: channels \(channels), kernel \(kernel), stride \(stride)")
+    precondition(channels >= 1 && kernel >= 1 && stride >= 1, "im2colRows: channels \(channels), kernel \(kernel), stride \(stride)")
     let oh = padding.outputSize(height, before: padding.top, after: padding.bottom, kernel: kernel, stride: stride)
     let ow = padding.outputSize(width, before: padding.left, after: padding.right, kernel: kernel, stride: stride)
     guard oh > 0, ow > 0 else { return (oh, ow) }
-    vk_im2col(input, channels, height, width, kernel, kernel, stride, padding.top, padding.left, oh, ow, columns)
+    vk_im2col_rows(input, channels, height, width, kernel, stride, padding.top, padding.left, oh, ow, rows)
     return (oh, ow)
 }
 

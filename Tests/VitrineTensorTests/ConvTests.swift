@@ -94,6 +94,28 @@ func checkDepthwiseChannelsLast(_ random: inout SeededRandom, channels: Int, hei
         }
     }
 
+    /// `im2colRows` + one GEMM with `[C·k·k, out]` weights is the convolution, channels-last.
+    @Test func pixelRowIm2colThenGemmMatchesNaive() {
+        var random = SeededRandom(seed: 14)
+        for (c, h, w, o, k, s, pad) in [(3, 9, 11, 8, 3, 2, Padding.same(height: 9, width: 11, kernel: 3, stride: 2)),
+                                        (2, 6, 5, 3, 2, 1, Padding(top: 2, left: 0, bottom: 1, right: 3))] {
+            let input = random.tensor([c, h, w]), weight = random.tensor([o, c, k, k]), bias = random.tensor([o])
+            let want = referenceConv(input, weight: weight, bias: bias, stride: s, padding: pad, depthwise: false, activation: .relu6)
+            let (oh, ow) = (want.shape[1], want.shape[2]), depth = c * k * k
+            var rows = [Float](repeating: .nan, count: oh * ow * depth)
+            let size = im2colRows(input.scalars, channels: c, height: h, width: w, kernel: k, stride: s, padding: pad, into: &rows)
+            #expect(size.height == oh && size.width == ow)
+            var weightInOut = [Float](repeating: 0, count: depth * o) // [o, depth] → [depth, o]
+            for i in 0..<o { for d in 0..<depth { weightInOut[d * o + i] = weight.scalars[i * depth + d] } }
+            var hwc = [Float](repeating: 0, count: oh * ow * o)
+            Kernels.gemm(m: oh * ow, n: o, k: depth, a: rows, lda: depth, b: weightInOut, ldb: o, c: &hwc, ldc: o,
+                         columnBias: bias.scalars, activation: .relu6)
+            var chw = [Float](repeating: 0, count: hwc.count)
+            for i in 0..<o { for p in 0..<oh * ow { chw[i * oh * ow + p] = hwc[p * o + i] } }
+            #expect(worstError(chw, want.values, relative: 1e-5, absolute: 1e-5) <= 1, "c \(c) k \(k) stride \(s)")
+        }
+    }
+
     @Test func depthwiseMatchesNaiveForKernelsStridesAndAsymmetricPadding() {
         var random = SeededRandom(seed: 11)
         for k in [3, 5] {

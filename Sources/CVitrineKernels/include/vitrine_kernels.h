@@ -137,6 +137,11 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out);
 void vk_im2col(const float *input, long channels, long h, long w, long kh, long kw, long stride,
                long pad_top, long pad_left, long out_h, long out_w, float *col);
 
+/// im2col with one row per output pixel: rows[(oy*out_w + ox)*(channels*k*k) + (c*k + ky)*k + kx], zero
+/// padding; a plain GEMM of these rows with [channels*k*k, out] weights is the conv, channels-last.
+void vk_im2col_rows(const float *input, long channels, long h, long w, long k, long stride, long pad_top, long pad_left,
+                    long out_h, long out_w, float *rows);
+
 int vitrine_kernels_version(void);
 
 #ifdef __cplusplus

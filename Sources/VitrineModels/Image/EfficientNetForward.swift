@@ -42,21 +42,14 @@ struct StemLayer: Sendable {
     }
 
     /// CHW `[3, height, width]` image → HWC output; `columns` holds `outH·outW·3·k·k` floats.
-    /// im2col in the C kernels (tap-major), then one GEMM reading the columns transposed.
+    /// im2col in the C kernels, one row per output pixel, then one GEMM (rows of 27 contiguous
+    /// floats pack with the vector path; the transposed layout before took a scalar packing loop).
     func apply(_ image: UnsafePointer<Float>, height: Int, width: Int, columns: UnsafeMutablePointer<Float>,
                into output: UnsafeMutablePointer<Float>, threads: Int) -> (height: Int, width: Int) {
-        let depth = pointwise.inputs, channels = depth / (kernel * kernel)
-        let (outHeight, outWidth) = im2col(image, channels: channels, height: height, width: width, kernel: kernel,
-                                           stride: stride, padding: padding, into: columns)
-        let pixels = outHeight * outWidth
-        pointwise.weight.withUnsafeBufferPointer { w in
-            pointwise.bias.withUnsafeBufferPointer { b in
-                Kernels.gemm(transposeA: true, m: pixels, n: pointwise.outputs, k: depth, a: columns, lda: pixels,
-                             b: w.baseAddress!, ldb: pointwise.outputs, c: output, ldc: pointwise.outputs,
-                             columnBias: b.baseAddress!, activation: pointwise.activation, packedB: pointwise.packed,
-                             threads: threads)
-            }
-        }
+        let channels = pointwise.inputs / (kernel * kernel)
+        let (outHeight, outWidth) = im2colRows(image, channels: channels, height: height, width: width, kernel: kernel,
+                                               stride: stride, padding: padding, into: columns)
+        pointwise.apply(columns, pixels: outHeight * outWidth, into: output, threads: threads)
         return (outHeight, outWidth)
     }
 }
