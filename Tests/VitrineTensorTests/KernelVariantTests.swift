@@ -26,10 +26,10 @@ import VitrineTensor
                                        padding: .same(height: 9, width: 67, kernel: k, stride: stride), activation: .relu6)
                 #expect(r.shapeMatches && r.error <= 1, "\(variant) k \(k) stride \(stride): \(r.error)")
             }
-            for channels in [16, 21] {
-                let r = checkDepthwiseChannelsLast(&random, channels: channels, height: 9, width: 14, k: 3, stride: 2,
-                                                   padding: .same(height: 9, width: 14, kernel: 3, stride: 2))
-                #expect(r.shapeMatches && r.error <= 1, "\(variant) channels-last depthwise, \(channels) channels: \(r.error)")
+            for (channels, stride) in [(16, 2), (21, 2), (37, 1), (40, 1)] { // stride 1: the sliding-window path
+                let r = checkDepthwiseChannelsLast(&random, channels: channels, height: 9, width: 14, k: 3, stride: stride,
+                                                   padding: .same(height: 9, width: 14, kernel: 3, stride: stride))
+                #expect(r.shapeMatches && r.error <= 1, "\(variant) channels-last depthwise, \(channels) channels, stride \(stride): \(r.error)")
             }
             let gelu = geluErrors()
             #expect(gelu.near <= 1 && gelu.far <= 1, "\(variant) gelu: \(gelu)")
