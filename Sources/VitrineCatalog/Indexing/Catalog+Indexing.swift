@@ -46,7 +46,8 @@ extension Catalog {
             }
         }
 
-        // Embedding: batch i+1 is read and decoded on another thread while batch i is encoded.
+        // Embedding: batch i+1 is read, decoded and its texts encoded on other threads while batch i's
+        // images are encoded.
         let embedStart = Date()
         let batches = stride(from: 0, to: toEmbed.count, by: max(1, options.commitBatchSize)).map {
             Array(toEmbed[$0 ..< min($0 + max(1, options.commitBatchSize), toEmbed.count)])
@@ -55,13 +56,17 @@ extension Catalog {
         // Reading and decoding a batch runs on `decodeWorkers` threads: one thread decoding while
         // two encode left a core idle whenever the encoder waited for pictures.
         let decodeWorkers = max(1, options.decodeThreads ?? ProcessInfo.processInfo.activeProcessorCount)
+        // With overlap, the texts are encoded in that stage too (see `ItemPreparation.encodeTexts`).
+        let textEncoder: (any CatalogTextEncoder)? = options.overlapsDecoding && toEmbed.contains { $0.0.encoderText != nil }
+            ? try encoders.textEncoder() : nil
         let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
-            Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
+            let prepared = Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
                 guard let imageEncoder else {
                     return PreparedItem(source: item, contentHash: hash, tensors: [], imagePaths: [], text: item.encoderText, problems: [])
                 }
                 return ItemPreparation.prepare(item, hash: hash, access: access, encoder: imageEncoder)
             }
+            return textEncoder.map { ItemPreparation.encodeTexts(prepared, encoder: $0) } ?? prepared
         }
         var indexed = 0, skipped = scan.problems.filter { $0.outcome == .itemSkipped }.count, imagesEncoded = 0, done = 0
         var pending: PendingBatch? = batches.first.map { PendingBatch(batches: $0, prepare: prepare, async: options.overlapsDecoding) }

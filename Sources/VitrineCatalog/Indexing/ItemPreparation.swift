@@ -12,6 +12,8 @@ struct PreparedItem: Sendable {
     var imagePaths: [String]
     /// Encoder text, or nil.
     var text: String?
+    /// `text`'s embedding when the preparing stage already encoded it (see `encodeTexts`).
+    var textVector: [Float]?
     var problems: [IndexingProblem]
 }
 
@@ -74,6 +76,20 @@ enum ItemPreparation {
         return prepared
     }
 
+    /// Encodes the batch's texts in one encoder batch and keeps the vectors in the items, so that the
+    /// stage that reads and decodes the next batch also runs its text model while this batch's images
+    /// are encoded: text encoding alone left a core idle between its kernels' parallel parts (perf on
+    /// 1,000 photos: 1.84 of 2 cores busy). On failure the items are left as they are and `embed`
+    /// encodes (and reports) the texts itself.
+    static func encodeTexts(_ items: [PreparedItem], encoder: any CatalogTextEncoder) -> [PreparedItem] {
+        let waiting = items.indices.filter { items[$0].text != nil && items[$0].textVector == nil }
+        guard !waiting.isEmpty, let vectors = try? encoder.embed(batch: waiting.map { items[$0].text ?? "" }),
+              vectors.count == waiting.count else { return items }
+        var result = items
+        for (index, vector) in zip(waiting, vectors) { result[index].textVector = vector }
+        return result
+    }
+
     /// The decoder's message without the file name it starts with (the problem names the file).
     static func reason(_ error: ImageDecodingError) -> String {
         let text = error.description
@@ -86,7 +102,7 @@ enum ItemPreparation {
     static func embed(_ batch: [PreparedItem], encoders: EncoderCache) throws -> [EmbeddedItem] {
         let tensors = batch.flatMap(\.tensors)
         let imageVectors = tensors.isEmpty ? [] : try encoders.imageEncoder().embed(batch: tensors)
-        let texts = batch.compactMap(\.text)
+        let texts = batch.filter { $0.textVector == nil }.compactMap(\.text)
         let textVectors = texts.isEmpty ? [] : try encoders.textEncoder().embed(batch: texts)
         var imageCursor = 0, textCursor = 0
         return batch.map { prepared in
@@ -95,8 +111,8 @@ enum ItemPreparation {
                 image = pooled(Array(imageVectors[imageCursor ..< imageCursor + prepared.tensors.count]))
                 imageCursor += prepared.tensors.count
             }
-            var text: [Float]?
-            if prepared.text != nil {
+            var text = prepared.textVector
+            if prepared.text != nil && text == nil {
                 text = textVectors[textCursor]
                 textCursor += 1
             }
