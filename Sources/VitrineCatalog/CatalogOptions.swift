@@ -32,7 +32,9 @@ public struct CatalogOptions: Sendable {
 
 /// How one `index(folder:)` run behaves.
 public struct IndexingOptions: Sendable {
-    /// Items per write transaction: a kill loses at most this many items' work, never a committed one.
+    /// Items per write transaction (and per encoder batch): a kill loses at most this many items' work,
+    /// never a committed one. 32 indexed 1,000 photos ~2–3 % faster than 16 (fewer hand-offs between
+    /// the decoding and encoding stages); 64 gained nothing more.
     public var commitBatchSize: Int
     /// Decode and preprocess the next batch in the background while the current batch is encoded.
     public var overlapsDecoding: Bool
@@ -48,7 +50,7 @@ public struct IndexingOptions: Sendable {
     public var maxTextFileBytes: Int
 
     /// Defaults: batches of 16 items, overlapped decoding on every core, incremental, removes deleted items, 16 images, 1 MiB text.
-    public init(commitBatchSize: Int = 16, overlapsDecoding: Bool = true, reembedAll: Bool = false,
+    public init(commitBatchSize: Int = 32, overlapsDecoding: Bool = true, reembedAll: Bool = false,
                 removesMissingItems: Bool = true, maxImagesPerItem: Int = 16, maxTextFileBytes: Int = 1 << 20,
                 decodeThreads: Int? = nil) {
         self.commitBatchSize = commitBatchSize

@@ -1,6 +1,6 @@
 // bench-index: indexing throughput and similar-items latency of the catalog service. Release builds only:
 //   swift build -c release --product bench-index
-//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap] [--decode-threads N]   items/s, peak RSS
+//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap] [--decode-threads N] [--batch N]   items/s, peak RSS
 //   .build/release/bench-index query [--items 100000]                                  p50/p99 at 100k items
 //   .build/release/bench-index overlap assets/demo                                    fp16 vs fp32 top-10 overlap
 // The Python peer (Pillow + ONNX Runtime, same work) is benchmarks/bench-index/python_pipeline.py;
@@ -47,8 +47,9 @@ func benchIndex(_ arguments: [String]) throws {
         folder = subset
     }
     let catalog = try Catalog(storeURL: scratch.appendingPathComponent("store/catalog.sqlite"))
-    let options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"),
+    var options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"),
                                   decodeThreads: value(after: "--decode-threads", in: arguments).flatMap(Int.init))
+    if let batch = value(after: "--batch", in: arguments).flatMap(Int.init) { options.commitBatchSize = batch }
     let summary = try catalog.index(folder: folder, options: options)
     print(String(format: "swift index: %d items (%d images) in %.2f s embedding, %.2f s total → %.2f items/s; peak RSS %.0f MB; problems %d; overlap %@; threads %d",
                  summary.indexed, summary.imagesEncoded, summary.embeddingSeconds, summary.elapsedSeconds, summary.itemsPerSecond,
