@@ -94,15 +94,28 @@ static inline uint8_t to_byte(int32_t accumulator) {
     return (uint8_t)(value < 0 ? 0 : (value > 255 ? 255 : value));
 }
 
-// Rows [row_offset, row_offset + rows) of src, every column resampled.
-static void horizontal_pass(const uint8_t *src, int src_width, int row_offset, int rows,
-                            uint8_t *dst, int dst_width, const kernel_table *table) {
+// A window of a kernel table: output samples [begin, begin + n).
+typedef struct {
+    const int *first, *count;
+    const int32_t *weight;
+    int taps;
+} kernel_view;
+
+static kernel_view view_of(const kernel_table *table, int begin) {
+    kernel_view v = {table->first + begin, table->count + begin, table->weight + (size_t)begin * table->taps, table->taps};
+    return v;
+}
+
+// `rows` rows of src (row stride src_stride bytes; source column c at byte 3·(c − column_offset)),
+// resampled to `dst_width` columns given by `table` (dst row stride dst_width·3).
+static void horizontal_pass(const uint8_t *src, size_t src_stride, int column_offset, int rows,
+                            uint8_t *dst, int dst_width, const kernel_view *table) {
     for (int y = 0; y < rows; y++) {
-        const uint8_t *in = src + (size_t)(y + row_offset) * src_width * 3;
+        const uint8_t *in = src + (size_t)y * src_stride;
         uint8_t *out = dst + (size_t)y * dst_width * 3;
         for (int x = 0; x < dst_width; x++) {
             const int32_t *weight = table->weight + (size_t)x * table->taps;
-            const uint8_t *pixel = in + (size_t)table->first[x] * 3;
+            const uint8_t *pixel = in + (size_t)(table->first[x] - column_offset) * 3;
             int32_t r = 1 << (FRACTION_BITS - 1), g = r, b = r;
             for (int i = 0, n = table->count[x]; i < n; i++) {
                 r += pixel[3 * i + 0] * weight[i];
@@ -116,9 +129,11 @@ static void horizontal_pass(const uint8_t *src, int src_width, int row_offset, i
     }
 }
 
-// Row-major over the output so the inner loop walks contiguous bytes of each source row.
-static void vertical_pass(const uint8_t *src, int width, uint8_t *dst, int dst_height,
-                          const kernel_table *table, int row_offset, int32_t *accumulator) {
+// `dst_height` output rows given by `table`, `width` pixels each; source row r is at
+// src + (r − row_offset)·src_stride. Row-major over the output so the inner loop walks contiguous
+// bytes of each source row.
+static void vertical_pass(const uint8_t *src, size_t src_stride, int width, uint8_t *dst, int dst_height,
+                          const kernel_view *table, int row_offset, int32_t *accumulator) {
     size_t row_bytes = (size_t)width * 3;
     for (int y = 0; y < dst_height; y++) {
         const int32_t *weight = table->weight + (size_t)y * table->taps;
@@ -127,7 +142,7 @@ static void vertical_pass(const uint8_t *src, int width, uint8_t *dst, int dst_h
         }
         int first = table->first[y] - row_offset;
         for (int k = 0, n = table->count[y]; k < n; k++) {
-            const uint8_t *in = src + (size_t)(first + k) * row_bytes;
+            const uint8_t *in = src + (size_t)(first + k) * src_stride;
             int32_t w = weight[k];
             for (size_t i = 0; i < row_bytes; i++) {
                 accumulator[i] += in[i] * w;
@@ -152,13 +167,22 @@ static int vertical_first(int src_width, int src_height, int dst_width, int dst_
 
 int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
                           uint8_t *dst, int dst_width, int dst_height, int filter) {
+    return vitrine_resample_rgb8_region(src, src_width, src_height, dst_width, dst_height, 0, 0, dst_width, dst_height,
+                                        dst, filter);
+}
+
+int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
+                                 int left, int top, int out_width, int out_height, uint8_t *dst, int filter) {
     if (src == NULL || dst == NULL || src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 ||
-        (filter != VITRINE_FILTER_BILINEAR && filter != VITRINE_FILTER_BICUBIC)) {
+        (filter != VITRINE_FILTER_BILINEAR && filter != VITRINE_FILTER_BICUBIC) || left < 0 || top < 0 ||
+        out_width <= 0 || out_height <= 0 || left + out_width > dst_width || top + out_height > dst_height) {
         return VITRINE_STATUS_INVALID_ARGUMENT;
     }
     int resize_x = dst_width != src_width, resize_y = dst_height != src_height;
+    size_t src_stride = (size_t)src_width * 3;
     if (!resize_x && !resize_y) {
-        memcpy(dst, src, (size_t)src_width * src_height * 3);
+        for (int y = 0; y < out_height; y++)
+            memcpy(dst + (size_t)y * out_width * 3, src + (size_t)(top + y) * src_stride + (size_t)left * 3, (size_t)out_width * 3);
         return VITRINE_STATUS_OK;
     }
     kernel_table columns = {0}, rows = {0};
@@ -171,51 +195,50 @@ int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
         kernel_table_free(&columns);
         return status;
     }
+    // Only the window's output samples are computed; each reads only its own filter window, so the
+    // result is the full resize cropped (the pass order still follows the full sizes).
+    kernel_view column_view = view_of(&columns, resize_x ? left : 0), row_view = view_of(&rows, resize_y ? top : 0);
+    // Source rows / columns the window reads.
+    int first_row = resize_y ? row_view.first[0] : top;
+    int end_row = resize_y ? row_view.first[out_height - 1] + row_view.count[out_height - 1] : top + out_height;
+    int first_column = resize_x ? column_view.first[0] : left;
+    int end_column = resize_x ? column_view.first[out_width - 1] + column_view.count[out_width - 1] : left + out_width;
+    uint8_t *intermediate = NULL;
+    int32_t *accumulator = NULL;
     if (!resize_y) {
-        horizontal_pass(src, src_width, 0, src_height, dst, dst_width, &columns);
-    } else if (resize_x && vertical_first(src_width, src_height, dst_width, dst_height)) {
-        uint8_t *intermediate = malloc((size_t)src_width * (size_t)dst_height * 3);
-        int32_t *accumulator = malloc(sizeof(int32_t) * (size_t)src_width * 3);
-        if (intermediate == NULL || accumulator == NULL) {
-            free(intermediate);
-            free(accumulator);
+        horizontal_pass(src + (size_t)top * src_stride, src_stride, 0, out_height, dst, out_width, &column_view);
+    } else if (!resize_x) {
+        accumulator = malloc(sizeof(int32_t) * (size_t)out_width * 3);
+        if (accumulator == NULL) {
             status = VITRINE_STATUS_OUT_OF_MEMORY;
             goto done;
         }
-        vertical_pass(src, src_width, intermediate, dst_height, &rows, 0, accumulator);
-        horizontal_pass(intermediate, src_width, 0, dst_height, dst, dst_width, &columns);
-        free(accumulator);
-        free(intermediate);
+        vertical_pass(src + (size_t)left * 3, src_stride, out_width, dst, out_height, &row_view, 0, accumulator);
+    } else if (vertical_first(src_width, src_height, dst_width, dst_height)) {
+        int span = end_column - first_column;
+        intermediate = malloc((size_t)span * (size_t)out_height * 3);
+        accumulator = malloc(sizeof(int32_t) * (size_t)span * 3);
+        if (intermediate == NULL || accumulator == NULL) {
+            status = VITRINE_STATUS_OUT_OF_MEMORY;
+            goto done;
+        }
+        vertical_pass(src + (size_t)first_column * 3, src_stride, span, intermediate, out_height, &row_view, 0, accumulator);
+        horizontal_pass(intermediate, (size_t)span * 3, first_column, out_height, dst, out_width, &column_view);
     } else {
         // Only source rows some output row reads go through the horizontal pass.
-        int first_row = rows.first[0];
-        int last_row = rows.first[dst_height - 1] + rows.count[dst_height - 1];
-        const uint8_t *vertical_source = src;
-        int vertical_width = src_width, row_offset = 0;
-        uint8_t *intermediate = NULL;
-        int32_t *accumulator = NULL;
-        if (resize_x) {
-            intermediate = malloc((size_t)dst_width * (size_t)(last_row - first_row) * 3);
-            if (intermediate == NULL) {
-                status = VITRINE_STATUS_OUT_OF_MEMORY;
-                goto done;
-            }
-            horizontal_pass(src, src_width, first_row, last_row - first_row, intermediate, dst_width, &columns);
-            vertical_source = intermediate;
-            vertical_width = dst_width;
-            row_offset = first_row;
-        }
-        accumulator = malloc(sizeof(int32_t) * (size_t)vertical_width * 3);
-        if (accumulator == NULL) {
-            free(intermediate);
+        intermediate = malloc((size_t)out_width * (size_t)(end_row - first_row) * 3);
+        accumulator = malloc(sizeof(int32_t) * (size_t)out_width * 3);
+        if (intermediate == NULL || accumulator == NULL) {
             status = VITRINE_STATUS_OUT_OF_MEMORY;
             goto done;
         }
-        vertical_pass(vertical_source, vertical_width, dst, dst_height, &rows, row_offset, accumulator);
-        free(accumulator);
-        free(intermediate);
+        horizontal_pass(src + (size_t)first_row * src_stride, src_stride, 0, end_row - first_row, intermediate, out_width,
+                        &column_view);
+        vertical_pass(intermediate, (size_t)out_width * 3, out_width, dst, out_height, &row_view, first_row, accumulator);
     }
 done:
+    free(intermediate);
+    free(accumulator);
     kernel_table_free(&columns);
     kernel_table_free(&rows);
     return status;

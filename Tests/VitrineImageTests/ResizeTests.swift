@@ -38,3 +38,35 @@ func resizeMatchesPillow(_ fixture: PixelCase) throws {
     let six = try RGBImage(width: 6, height: 1, pixels: Array(pixels.prefix(18)))
     #expect(try six.centerCropped(width: 3, height: 1).pixels == [2, 0, 0, 3, 0, 0, 4, 0, 0])
 }
+
+/// The window-only resize must give the same bytes as a full resize and a centre crop: downscales
+/// either pass order (tall images shrunk mostly in height run vertical-first), upscales, one axis
+/// unchanged, odd crop offsets, both filters.
+@Test func resizedCenterCropEqualsResizeThenCrop() throws {
+    var state: UInt64 = 7
+    func byte() -> UInt8 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return UInt8(truncatingIfNeeded: state >> 56)
+    }
+    let shapes: [(source: (Int, Int), target: (Int, Int), crop: (Int, Int))] = [
+        ((480, 300), (409, 256), (224, 224)),
+        ((120, 700), (80, 300), (64, 201)),   // height shrinks much more: vertical pass first
+        ((50, 40), (130, 101), (99, 100)),     // upscale
+        ((64, 90), (64, 45), (33, 20)),        // width unchanged
+        ((90, 64), (45, 64), (20, 33)),        // height unchanged
+        ((33, 33), (33, 33), (11, 12)),        // no resize: a plain crop
+    ]
+    for shape in shapes {
+        let (w, h) = shape.source
+        let image = try RGBImage(width: w, height: h, pixels: (0..<(w * h * 3)).map { _ in byte() })
+        for filter in [ResamplingFilter.bilinear, .bicubic] {
+            let full = try image.resized(width: shape.target.0, height: shape.target.1, filter: filter)
+                .centerCropped(width: shape.crop.0, height: shape.crop.1)
+            let window = try image.resizedCenterCrop(width: shape.target.0, height: shape.target.1, cropWidth: shape.crop.0,
+                                                     cropHeight: shape.crop.1, filter: filter)
+            #expect(window == full, "\(shape) \(filter)")
+        }
+    }
+    #expect(throws: ImageProcessingError.self) { try RGBImage(width: 4, height: 4, pixels: [UInt8](repeating: 0, count: 48))
+        .resizedCenterCrop(width: 8, height: 8, cropWidth: 9, cropHeight: 2) }
+}

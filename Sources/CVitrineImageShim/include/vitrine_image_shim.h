@@ -83,4 +83,10 @@ typedef enum {
 int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
                           uint8_t *dst, int dst_width, int dst_height, int filter);
 
+/// The window [left, left + out_width) × [top, top + out_height) of that resize to dst_width ×
+/// dst_height, computed alone (same bytes as resizing fully and cropping; a centre crop of 224 from
+/// 256 computes about half the samples). dst holds out_width × out_height × 3 bytes.
+int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
+                                 int left, int top, int out_width, int out_height, uint8_t *dst, int filter);
+
 #endif

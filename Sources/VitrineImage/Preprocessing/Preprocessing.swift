@@ -62,8 +62,9 @@ public struct Preprocessing: Sendable, Equatable {
             throw .invalidSize(operation: "preprocessing (short side \(resizeShortSide), crop)", width: cropSize, height: cropSize)
         }
         let target = RGBImage.size(width: decoded.sourceWidth, height: decoded.sourceHeight, forShortSide: resizeShortSide)
-        let resized = try decoded.image.resized(width: target.width, height: target.height, filter: filter)
-        let cropped = try resized.centerCropped(width: cropSize, height: cropSize)
+        // Only the crop window is resampled (same pixels as resizing fully, then cropping).
+        let cropped = try decoded.image.resizedCenterCrop(width: target.width, height: target.height,
+                                                          cropWidth: cropSize, cropHeight: cropSize, filter: filter)
         return try cropped.normalizedTensor(mean: mean, std: std)
     }
 
