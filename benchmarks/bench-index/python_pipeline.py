@@ -4,7 +4,8 @@
 For each `photo-NNNN.jpg` + `.txt` pair in a folder (first --limit pairs): Pillow decode
 (draft mode for JPEG DCT scaling, as the Swift path uses libjpeg scaling), resize short side 256
 (bilinear, antialiased), centre crop 224, normalize (mean/std 0.5); EfficientNet-Lite0 features in
-batches of 16; the caption through the Hugging Face tokenizer and all-MiniLM-L6-v2 (ONNX, models from
+batches of --batch; the item's text as Vitrine builds it ("photo 0001. <caption>") through the
+Hugging Face tokenizer and all-MiniLM-L6-v2 (ONNX, models from
 tools/export_onnx.py in /tmp/vitrine-onnx); L2-normalize both; fused vector; write all three as fp16
 blobs into an SQLite file in batch transactions. Prints one JSON line with items/s (without and with
 loading the models; Vitrine's figure includes loading) and peak RSS.
@@ -76,7 +77,10 @@ def main() -> None:
         tensors = np.stack([image_tensor(p) for p in batch])
         (features, _) = images.run(["features", "logits"], {"image": tensors})
         features /= np.linalg.norm(features, axis=1, keepdims=True)
-        captions = [p.with_suffix(".txt").read_text(encoding="utf-8") for p in batch]
+        # The text Vitrine's encoder reads for a picture + caption pair: "title. description", the
+        # title derived from the file name ("photo-0001" → "photo 0001"; SourceItem.encoderText).
+        captions = [f"{p.stem.replace('-', ' ').replace('_', ' ')}. {p.with_suffix('.txt').read_text(encoding='utf-8').strip()}"
+                    for p in batch]
         encoded = tokenizer.encode_batch(captions)
         feed = {
             "input_ids": np.array([e.ids for e in encoded], dtype=np.int64),
