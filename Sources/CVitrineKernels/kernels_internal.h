@@ -24,6 +24,11 @@ typedef struct vk_ops {
     // The same for cols ≤ nr/2: one vector of B columns (panel rows nr apart), half the work.
     void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc, float alpha, float beta,
                       const vk_tile_epilogue *ep, long rows, long cols);
+    // Both, reading `rows` rows of a row-major A in place (row r at a + r·lda) instead of a packed panel.
+    void (*kernel_direct)(long kc, const float *a, long lda, const float *b, float *c, long ldc, float alpha, float beta,
+                          const vk_tile_epilogue *ep, long rows, long cols);
+    void (*kernel_1v_direct)(long kc, const float *a, long lda, const float *b, long nr, float *c, long ldc, float alpha,
+                             float beta, const vk_tile_epilogue *ep, long rows, long cols);
     // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
     void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);
     float (*dot)(long n, const float *x, const float *y);

@@ -145,25 +145,31 @@ static inline void VK_NAME(column_bias)(const vk_tile_epilogue *ep, long cols, V
 }
 
 // 6 × (2·VK_W) micro-kernel: 12 vector accumulators, A broadcast, two B vectors per k.
-// Writes the first `rows` × `cols` of the tile (packed panels are zero-padded, so edge tiles compute
-// garbage-free zeros past the matrix and store only what exists); with an epilogue the tile gets its
+// A's element (r, p) is a[r·rs + p·cs]: a packed panel (rs 1, cs MR) or rows of A read in place
+// (rs lda, cs 1; `direct`, rows past `rows` then re-read row 0 so nothing past A is touched).
+// Writes the first `rows` × `cols` of the tile (packed B panels are zero-padded, so edge tiles
+// compute zeros past the matrix and store only what exists); with an epilogue the tile gets its
 // biases and activation in registers before the store (a second pass over C was ~10 % of
-// EfficientNet's time at its small depths).
-static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restrict b, float *restrict c,
-                            long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+// EfficientNet's time at its small depths). Inlined with constant strides into the four kernels.
+static inline __attribute__((always_inline)) void VK_NAME(kernel_2v_body)(
+    long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b, float *restrict c, long ldc,
+    float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+    const float *r0 = a, *r1 = a + (direct && rows <= 1 ? 0 : rs), *r2 = a + (direct && rows <= 2 ? 0 : 2 * rs);
+    const float *r3 = a + (direct && rows <= 3 ? 0 : 3 * rs), *r4 = a + (direct && rows <= 4 ? 0 : 4 * rs);
+    const float *r5 = a + (direct && rows <= 5 ? 0 : 5 * rs);
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
     V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
     for (long p = 0; p < kc; p++) {
         V b0 = vload(b), b1 = vload(b + VK_W);
-        V a0 = vsplat(a[0]), a1 = vsplat(a[1]), a2 = vsplat(a[2]);
+        long i = p * cs;
+        V a0 = vsplat(r0[i]), a1 = vsplat(r1[i]), a2 = vsplat(r2[i]);
         c00 = VK_FMA(a0, b0, c00); c01 = VK_FMA(a0, b1, c01);
         c10 = VK_FMA(a1, b0, c10); c11 = VK_FMA(a1, b1, c11);
         c20 = VK_FMA(a2, b0, c20); c21 = VK_FMA(a2, b1, c21);
-        V a3 = vsplat(a[3]), a4 = vsplat(a[4]), a5 = vsplat(a[5]);
+        V a3 = vsplat(r3[i]), a4 = vsplat(r4[i]), a5 = vsplat(r5[i]);
         c30 = VK_FMA(a3, b0, c30); c31 = VK_FMA(a3, b1, c31);
         c40 = VK_FMA(a4, b0, c40); c41 = VK_FMA(a4, b1, c41);
         c50 = VK_FMA(a5, b0, c50); c51 = VK_FMA(a5, b1, c51);
-        a += VK_MR;
         b += 2 * VK_W;
     }
     V cb0, cb1;
@@ -181,21 +187,24 @@ static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restr
 #undef VK_ROW
 }
 
-// 6 × VK_W micro-kernel for tiles with at most VK_W columns left (N = 16, 24, 40, … in EfficientNet):
-// reads the first VK_W columns of a panel whose rows are `nr` apart; same store as `kernel`.
-static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *restrict b, long nr,
-                               float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
-                               long rows, long cols) {
+// 6 × VK_W: tiles with at most VK_W columns left (N = 16, 24, 40, … in EfficientNet), reading the
+// first VK_W columns of a B panel whose rows are `nr` apart; A and the store as above.
+static inline __attribute__((always_inline)) void VK_NAME(kernel_1v_body)(
+    long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b, long nr, float *restrict c,
+    long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+    const float *r0 = a, *r1 = a + (direct && rows <= 1 ? 0 : rs), *r2 = a + (direct && rows <= 2 ? 0 : 2 * rs);
+    const float *r3 = a + (direct && rows <= 3 ? 0 : 3 * rs), *r4 = a + (direct && rows <= 4 ? 0 : 4 * rs);
+    const float *r5 = a + (direct && rows <= 5 ? 0 : 5 * rs);
     V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0};
     for (long p = 0; p < kc; p++) {
         V b0 = vload(b);
-        c0 = VK_FMA(vsplat(a[0]), b0, c0);
-        c1 = VK_FMA(vsplat(a[1]), b0, c1);
-        c2 = VK_FMA(vsplat(a[2]), b0, c2);
-        c3 = VK_FMA(vsplat(a[3]), b0, c3);
-        c4 = VK_FMA(vsplat(a[4]), b0, c4);
-        c5 = VK_FMA(vsplat(a[5]), b0, c5);
-        a += VK_MR;
+        long i = p * cs;
+        c0 = VK_FMA(vsplat(r0[i]), b0, c0);
+        c1 = VK_FMA(vsplat(r1[i]), b0, c1);
+        c2 = VK_FMA(vsplat(r2[i]), b0, c2);
+        c3 = VK_FMA(vsplat(r3[i]), b0, c3);
+        c4 = VK_FMA(vsplat(r4[i]), b0, c4);
+        c5 = VK_FMA(vsplat(r5[i]), b0, c5);
         b += nr;
     }
     V cb0, cb1, zero = {0};
@@ -211,6 +220,28 @@ static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *re
     VK_ROW(4, c4);
     VK_ROW(5, c5);
 #undef VK_ROW
+}
+
+static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restrict b, float *restrict c,
+                            long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+    VK_NAME(kernel_2v_body)(kc, a, 1, VK_MR, 0, b, c, ldc, alpha, beta, ep, rows, cols);
+}
+
+static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *restrict b, long nr,
+                               float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
+                               long rows, long cols) {
+    VK_NAME(kernel_1v_body)(kc, a, 1, VK_MR, 0, b, nr, c, ldc, alpha, beta, ep, rows, cols);
+}
+
+static void VK_NAME(kernel_direct)(long kc, const float *restrict a, long lda, const float *restrict b, float *restrict c,
+                                   long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+    VK_NAME(kernel_2v_body)(kc, a, lda, 1, 1, b, c, ldc, alpha, beta, ep, rows, cols);
+}
+
+static void VK_NAME(kernel_1v_direct)(long kc, const float *restrict a, long lda, const float *restrict b, long nr,
+                                      float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
+                                      long rows, long cols) {
+    VK_NAME(kernel_1v_body)(kc, a, lda, 1, 1, b, nr, c, ldc, alpha, beta, ep, rows, cols);
 }
 
 static void VK_NAME(epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act) {
@@ -567,6 +598,8 @@ const vk_ops VK_OPS = {
     .nr = 2 * VK_W,
     .kernel = VK_NAME(kernel),
     .kernel_1v = VK_NAME(kernel_1v),
+    .kernel_direct = VK_NAME(kernel_direct),
+    .kernel_1v_direct = VK_NAME(kernel_1v_direct),
     .epilogue_row = VK_NAME(epilogue_row),
     .dot = VK_NAME(dot),
     .axpy = VK_NAME(axpy),
