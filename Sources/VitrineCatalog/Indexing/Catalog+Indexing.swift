@@ -31,8 +31,11 @@ extension Catalog {
         let present = state.read { state in Set(state.recommender.index.ids) }
         var toEmbed: [(SourceItem, String)] = []
         var reused = 0
-        for item in scan.items {
-            let hash = ItemPreparation.contentHash(of: item, access: access, modelKey: modelKey)
+        // Hashing reads every image file: on every core (it was ~0.5 s of one core per 1,000 photos).
+        let hashes = Kernels.orderedMap(scan.items, workers: ProcessInfo.processInfo.activeProcessorCount) { item in
+            ItemPreparation.contentHash(of: item, access: access, modelKey: modelKey)
+        }
+        for (item, hash) in zip(scan.items, hashes) {
             if !options.reembedAll, stored[item.id] == hash, present.contains(item.id) { reused += 1 } else { toEmbed.append((item, hash)) }
         }
         var removed = 0
