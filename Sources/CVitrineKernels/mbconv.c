@@ -20,7 +20,7 @@ typedef struct {
     size_t capacity;
 } buffer;
 
-static _Thread_local buffer ring_buffer, zero_buffer, expanded_buffer, filtered_buffer;
+static _Thread_local buffer ring_buffer, zero_buffer, filtered_buffer;
 
 static float *reserve(buffer *b, size_t floats, int zeroed) {
     if (b->capacity < floats) {
@@ -44,15 +44,14 @@ static void pointwise(long m, long k, long n, const float *a, const float *weigh
 }
 
 // Output rows per band: enough pixels for full-speed GEMMs (~256 rows of A), few enough that the
-// ring, the expanded rows and the depthwise output stay within about 640 KB (L2 is 1 MB per core
+// ring and the depthwise output stay within about 640 KB (L2 is 1 MB per core
 // on the machines measured).
 static long band_rows(const vk_mbconv_params *p, long oh, long ow, long wp) {
     long rows = (256 + ow - 1) / ow;
     for (; rows > 1; rows--) {
         size_t ring = (size_t)((rows - 1) * p->stride + p->kernel) * (size_t)(wp * p->hidden);
-        size_t expanded = (size_t)(rows * p->stride + p->kernel) * (size_t)(p->w * p->hidden);
         size_t filtered = (size_t)(rows * ow * p->hidden);
-        if ((ring + expanded + filtered) * sizeof(float) <= 640 * 1024) break;
+        if ((ring + filtered) * sizeof(float) <= 640 * 1024) break;
     }
     return rows < oh ? rows : oh;
 }
@@ -70,7 +69,6 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
     const size_t row_floats = (size_t)(wp * ch);
     float *ring = reserve(&ring_buffer, (size_t)slots * row_floats, 0);
     const float *zero_row = reserve(&zero_buffer, row_floats, 1);
-    float *expanded = reserve(&expanded_buffer, (size_t)(band * s + k) * (size_t)(w * ch), 0);
     float *filtered = reserve(&filtered_buffer, (size_t)(band * ow * ch), 0);
     for (long slot = 0; slot < slots; slot++) { // padding columns; the image columns are always written first
         float *row = ring + (size_t)slot * row_floats;
@@ -87,16 +85,15 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
         if (next < oy0 * s) next = oy0 * s;
         // Image rows among the new padded rows: expand them in one GEMM, then place each in its slot.
         long y0 = next - pt < 0 ? 0 : next - pt, y1 = end - pt > h ? h : end - pt;
-        if (y1 > y0) {
-            const float *source = input + (size_t)(y0 * w * p->cin);
-            if (p->expand_weight) {
-                pointwise((y1 - y0) * w, p->cin, ch, source, p->expand_weight, p->expand_packed, p->packed_nr,
-                          p->expand_bias, p->expand_act, 0, expanded);
-                source = expanded;
-            }
-            for (long y = y0; y < y1; y++)
-                memcpy(ring + (size_t)((y + pt) % slots) * row_floats + pl * ch, source + (size_t)((y - y0) * w * ch),
-                       sizeof(float) * (size_t)(w * ch));
+        // Each row straight into its slot (one GEMM of M = w per row: no copy of the expanded rows).
+        for (long y = y0; y < y1; y++) {
+            float *slot = ring + (size_t)((y + pt) % slots) * row_floats + pl * ch;
+            const float *source = input + (size_t)(y * w * p->cin);
+            if (p->expand_weight)
+                pointwise(w, p->cin, ch, source, p->expand_weight, p->expand_packed, p->packed_nr, p->expand_bias,
+                          p->expand_act, 0, slot);
+            else
+                memcpy(slot, source, sizeof(float) * (size_t)(w * ch));
         }
         next = end;
         for (long oy = oy0; oy < oy1; oy++) {
