@@ -71,9 +71,10 @@ final class ReadWriteLocked<Value>: @unchecked Sendable {
     }
 }
 
-/// Builds each encoder once, on first use, and keeps the failure if building failed.
+/// Builds each encoder once, on first use. One lock per encoder, so the two models can load at the
+/// same time on different threads.
 final class EncoderCache: @unchecked Sendable {
-    private let lock = NSLock()
+    private let imageLock = NSLock(), textLock = NSLock()
     private let provider: EncoderProvider
     private var image: (any CatalogImageEncoder)?
     private var text: (any CatalogTextEncoder)?
@@ -81,8 +82,8 @@ final class EncoderCache: @unchecked Sendable {
     init(provider: EncoderProvider) { self.provider = provider }
 
     func imageEncoder() throws -> any CatalogImageEncoder {
-        lock.lock()
-        defer { lock.unlock() }
+        imageLock.lock()
+        defer { imageLock.unlock() }
         if let image { return image }
         let made = try provider.makeImageEncoder()
         image = made
@@ -90,8 +91,8 @@ final class EncoderCache: @unchecked Sendable {
     }
 
     func textEncoder() throws -> any CatalogTextEncoder {
-        lock.lock()
-        defer { lock.unlock() }
+        textLock.lock()
+        defer { textLock.unlock() }
         if let text { return text }
         let made = try provider.makeTextEncoder()
         text = made

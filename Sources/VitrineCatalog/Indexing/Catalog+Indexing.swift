@@ -55,13 +55,15 @@ extension Catalog {
         let batches = stride(from: 0, to: toEmbed.count, by: max(1, options.commitBatchSize)).map {
             Array(toEmbed[$0 ..< min($0 + max(1, options.commitBatchSize), toEmbed.count)])
         }
+        // With overlap, the texts are encoded in the decoding stage too (see `ItemPreparation.encodeTexts`);
+        // the text model loads on another thread meanwhile (loading both took ~0.2 s of one core).
+        let encodesTextsEarly = options.overlapsDecoding && toEmbed.contains { $0.0.encoderText != nil }
+        let encoders = self.encoders
+        if encodesTextsEarly { DispatchQueue.global(qos: .userInitiated).async { _ = try? encoders.textEncoder() } }
         let imageEncoder: (any CatalogImageEncoder)? = toEmbed.contains { !$0.0.imagePaths.isEmpty } ? try encoders.imageEncoder() : nil
         // Reading and decoding a batch runs on `decodeWorkers` threads: one thread decoding while
         // two encode left a core idle whenever the encoder waited for pictures.
         let decodeWorkers = max(1, options.decodeThreads ?? ProcessInfo.processInfo.activeProcessorCount)
-        // With overlap, the texts are encoded in that stage too (see `ItemPreparation.encodeTexts`).
-        let textEncoder: (any CatalogTextEncoder)? = options.overlapsDecoding && toEmbed.contains { $0.0.encoderText != nil }
-            ? try encoders.textEncoder() : nil
         let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
             let prepared = Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
                 guard let imageEncoder else {
@@ -69,7 +71,9 @@ extension Catalog {
                 }
                 return ItemPreparation.prepare(item, hash: hash, access: access, encoder: imageEncoder)
             }
-            return textEncoder.map { ItemPreparation.encodeTexts(prepared, encoder: $0) } ?? prepared
+            // A text model that fails to load leaves the texts to `embed`, which reports the error.
+            guard encodesTextsEarly, let textEncoder = try? encoders.textEncoder() else { return prepared }
+            return ItemPreparation.encodeTexts(prepared, encoder: textEncoder)
         }
         var indexed = 0, skipped = scan.problems.filter { $0.outcome == .itemSkipped }.count, imagesEncoded = 0, done = 0
         var pending: PendingBatch? = batches.first.map { PendingBatch(batches: $0, prepare: prepare, async: options.overlapsDecoding) }
