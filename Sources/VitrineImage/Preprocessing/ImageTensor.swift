@@ -50,13 +50,18 @@ extension RGBImage {
         }
         let plane = width * height
         let count = plane * 3
+        // A byte has 256 values: each channel's results are computed once into a table (the same
+        // expression, so the same floats) instead of two divisions per pixel (1 % of indexing time).
+        var table = [Float](repeating: 0, count: 3 * 256)
+        for channel in 0..<3 {
+            for value in 0..<256 { table[channel * 256 + value] = (Float(value) / 255 - mean[channel]) / std[channel] }
+        }
         let values = [Float](unsafeUninitializedCapacity: count) { output, initialized in
             pixels.withUnsafeBufferPointer { input in
-                for channel in 0..<3 {
-                    let (m, s) = (mean[channel], std[channel])
-                    let base = channel * plane
-                    for i in 0..<plane {
-                        output[base + i] = (Float(input[i * 3 + channel]) / 255 - m) / s
+                table.withUnsafeBufferPointer { lookup in
+                    for channel in 0..<3 {
+                        let base = channel * plane, row = lookup.baseAddress! + channel * 256
+                        for i in 0..<plane { output[base + i] = row[Int(input[i * 3 + channel])] }
                     }
                 }
             }
