@@ -115,6 +115,7 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
     // Row-major A feeding few B panels is read in place: packing it cost more than it saved when
     // N is small (EfficientNet's 1×1 convs with 16–320 outputs; the packing was ~4 % of an image).
     const int direct_a = q->csa == 1 && q->n <= DIRECT_A_MAX_N;
+    const long mr = direct_a ? ops->mr_direct : VK_MR, mcb = MC / mr * mr; // tile rows, row block
     float *pa = scratch_reserve(&pack_a_scratch, (size_t)(MC * KC + 16)); // + slack for pack_kmajor
     float *pb = scratch_reserve(&pack_b_scratch, (size_t)(KC * (NC + nr) + 16));
     if (!pa || !pb) abort(); // out of memory for a few MiB of packing space
@@ -126,11 +127,11 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
             float beta = pc == 0 ? q->beta : 1.0f;
             // With a single row block each B panel is used once: pack it right before use, so it
             // stays in L1 instead of streaming the whole packed block out to L2/L3 and back.
-            int panel_at_a_time = q->m <= MC;
+            int panel_at_a_time = q->m <= mcb;
             const float *prepacked = q->bp ? q->bp + pc * q->bp_npad + (q->bp_col0 + jc) * kc : NULL;
             if (!prepacked && !panel_at_a_time) pack_b(ops, kc, nc, q->b + pc * q->rsb + jc * q->csb, q->rsb, q->csb, nr, pb);
-            for (long ic = 0; ic < q->m; ic += MC) {
-                long mc = q->m - ic < MC ? q->m - ic : MC;
+            for (long ic = 0; ic < q->m; ic += mcb) {
+                long mc = q->m - ic < mcb ? q->m - ic : mcb;
                 const float *ablock = q->a + ic * q->rsa + pc * q->csa;
                 if (!direct_a) pack_a(ops, mc, kc, ablock, q->rsa, q->csa, pa);
                 for (long jr = 0; jr < nc; jr += nr) {
@@ -142,8 +143,8 @@ static void gemm_blocked(const vk_ops *ops, const problem *q) {
                         pack_b(ops, kc, cols, q->b + pc * q->rsb + (jc + jr) * q->csb, q->rsb, q->csb, nr, pb);
                         bp = pb;
                     }
-                    for (long ir = 0; ir < mc; ir += VK_MR) {
-                        long rows = mc - ir < VK_MR ? mc - ir : VK_MR;
+                    for (long ir = 0; ir < mc; ir += mr) {
+                        long rows = mc - ir < mr ? mc - ir : mr;
                         float *cp = q->c + (ic + ir) * q->ldc + jc + jr;
                         vk_tile_epilogue ep = {
                             q->bias_row ? q->bias_row + ic + ir : NULL, q->bias_col ? q->bias_col + jc + jr : NULL, q->act,

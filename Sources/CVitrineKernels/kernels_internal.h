@@ -14,6 +14,7 @@ typedef struct vk_tile_epilogue {
 
 typedef struct vk_ops {
     int nr; // micro-tile columns (2 vectors)
+    int mr_direct; // micro-tile rows of kernel_direct / kernel_1v_direct (VK_MR or more)
     // dst[p*width + r] = src[r*ld + p] (r < rows), zero for rows <= r < width; may write 8 floats past the panel.
     void (*pack_kmajor)(const float *src, long ld, long rows, long kc, float *dst, long width);
     // c[rows×cols] = alpha * a·b + beta * c (beta == 0: c not read), rows ≤ MR, cols ≤ nr; a, b packed
@@ -24,7 +25,8 @@ typedef struct vk_ops {
     // The same for cols ≤ nr/2: one vector of B columns (panel rows nr apart), half the work.
     void (*kernel_1v)(long kc, const float *a, const float *b, long nr, float *c, long ldc, float alpha, float beta,
                       const vk_tile_epilogue *ep, long rows, long cols);
-    // Both, reading `rows` rows of a row-major A in place (row r at a + r·lda) instead of a packed panel.
+    // Both, reading `rows` ≤ mr_direct rows of a row-major A in place (row r at a + r·lda) instead of
+    // a packed panel.
     void (*kernel_direct)(long kc, const float *a, long lda, const float *b, float *c, long ldc, float alpha, float beta,
                           const vk_tile_epilogue *ep, long rows, long cols);
     void (*kernel_1v_direct)(long kc, const float *a, long lda, const float *b, long nr, float *c, long ldc, float alpha,

@@ -144,21 +144,29 @@ static inline void VK_NAME(column_bias)(const vk_tile_epilogue *ep, long cols, V
     if (n1 > 0) *cb1 = n1 == VK_W ? vload(ep->col_bias + VK_W) : vload_partial(ep->col_bias + VK_W, n1, 0);
 }
 
-// 6 × (2·VK_W) micro-kernel: 12 vector accumulators, A broadcast, two B vectors per k.
-// A's element (r, p) is a[r·rs + p·cs]: a packed panel (rs 1, cs MR) or rows of A read in place
-// (rs lda, cs 1; `direct`, rows past `rows` then re-read row 0 so nothing past A is touched).
-// Writes the first `rows` × `cols` of the tile (packed B panels are zero-padded, so edge tiles
-// compute zeros past the matrix and store only what exists); with an epilogue the tile gets its
-// biases and activation in registers before the store (a second pass over C was ~10 % of
-// EfficientNet's time at its small depths). Inlined with constant strides into the four kernels.
+// Rows of a micro-tile that reads A in place: 7 with AVX-512 (14 accumulators of 32 registers; every
+// M in EfficientNet-Lite0 is a multiple of 7, so no ragged last tile), 6 elsewhere (AVX2 has 16).
+#if VK_W == 16
+#define VK_MRD 7
+#else
+#define VK_MRD 6
+#endif
+
+// R × (2·VK_W) micro-kernel (R = 6 or 7, a constant once inlined): 2R vector accumulators, A
+// broadcast, two B vectors per k. A's element (r, p) is a[r·rs + p·cs]: a packed panel (rs 1, cs MR)
+// or rows of A read in place (rs lda, cs 1; `direct`, rows past `rows` then re-read row 0 so nothing
+// past A is touched). Writes the first `rows` × `cols` of the tile (packed B panels are zero-padded,
+// so edge tiles compute zeros past the matrix and store only what exists); with an epilogue the
+// tile gets its biases and activation in registers before the store (a second pass over C was
+// ~10 % of EfficientNet's time at its small depths).
 static inline __attribute__((always_inline)) void VK_NAME(kernel_2v_body)(
-    long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b, float *restrict c, long ldc,
-    float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
-    const float *r0 = a, *r1 = a + (direct && rows <= 1 ? 0 : rs), *r2 = a + (direct && rows <= 2 ? 0 : 2 * rs);
-    const float *r3 = a + (direct && rows <= 3 ? 0 : 3 * rs), *r4 = a + (direct && rows <= 4 ? 0 : 4 * rs);
-    const float *r5 = a + (direct && rows <= 5 ? 0 : 5 * rs);
+    const int R, long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b,
+    float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+#define VK_AROW(n) const float *r##n = a + (direct && rows <= (n) ? 0 : (n) * rs)
+    VK_AROW(0); VK_AROW(1); VK_AROW(2); VK_AROW(3); VK_AROW(4); VK_AROW(5); VK_AROW(6);
+#undef VK_AROW
     V c00 = {0}, c01 = {0}, c10 = {0}, c11 = {0}, c20 = {0}, c21 = {0};
-    V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0};
+    V c30 = {0}, c31 = {0}, c40 = {0}, c41 = {0}, c50 = {0}, c51 = {0}, c60 = {0}, c61 = {0};
     for (long p = 0; p < kc; p++) {
         V b0 = vload(b), b1 = vload(b + VK_W);
         long i = p * cs;
@@ -170,6 +178,10 @@ static inline __attribute__((always_inline)) void VK_NAME(kernel_2v_body)(
         c30 = VK_FMA(a3, b0, c30); c31 = VK_FMA(a3, b1, c31);
         c40 = VK_FMA(a4, b0, c40); c41 = VK_FMA(a4, b1, c41);
         c50 = VK_FMA(a5, b0, c50); c51 = VK_FMA(a5, b1, c51);
+        if (R > 6) {
+            V a6 = vsplat(r6[i]);
+            c60 = VK_FMA(a6, b0, c60); c61 = VK_FMA(a6, b1, c61);
+        }
         b += 2 * VK_W;
     }
     V cb0, cb1;
@@ -184,18 +196,19 @@ static inline __attribute__((always_inline)) void VK_NAME(kernel_2v_body)(
     VK_ROW(3, c30, c31);
     VK_ROW(4, c40, c41);
     VK_ROW(5, c50, c51);
+    if (R > 6) VK_ROW(6, c60, c61);
 #undef VK_ROW
 }
 
-// 6 × VK_W: tiles with at most VK_W columns left (N = 16, 24, 40, … in EfficientNet), reading the
+// R × VK_W: tiles with at most VK_W columns left (N = 16, 24, 40, … in EfficientNet), reading the
 // first VK_W columns of a B panel whose rows are `nr` apart; A and the store as above.
 static inline __attribute__((always_inline)) void VK_NAME(kernel_1v_body)(
-    long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b, long nr, float *restrict c,
-    long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
-    const float *r0 = a, *r1 = a + (direct && rows <= 1 ? 0 : rs), *r2 = a + (direct && rows <= 2 ? 0 : 2 * rs);
-    const float *r3 = a + (direct && rows <= 3 ? 0 : 3 * rs), *r4 = a + (direct && rows <= 4 ? 0 : 4 * rs);
-    const float *r5 = a + (direct && rows <= 5 ? 0 : 5 * rs);
-    V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0};
+    const int R, long kc, const float *restrict a, long rs, long cs, int direct, const float *restrict b, long nr,
+    float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
+#define VK_AROW(n) const float *r##n = a + (direct && rows <= (n) ? 0 : (n) * rs)
+    VK_AROW(0); VK_AROW(1); VK_AROW(2); VK_AROW(3); VK_AROW(4); VK_AROW(5); VK_AROW(6);
+#undef VK_AROW
+    V c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0};
     for (long p = 0; p < kc; p++) {
         V b0 = vload(b);
         long i = p * cs;
@@ -205,6 +218,7 @@ static inline __attribute__((always_inline)) void VK_NAME(kernel_1v_body)(
         c3 = VK_FMA(vsplat(r3[i]), b0, c3);
         c4 = VK_FMA(vsplat(r4[i]), b0, c4);
         c5 = VK_FMA(vsplat(r5[i]), b0, c5);
+        if (R > 6) c6 = VK_FMA(vsplat(r6[i]), b0, c6);
         b += nr;
     }
     V cb0, cb1, zero = {0};
@@ -219,29 +233,30 @@ static inline __attribute__((always_inline)) void VK_NAME(kernel_1v_body)(
     VK_ROW(3, c3);
     VK_ROW(4, c4);
     VK_ROW(5, c5);
+    if (R > 6) VK_ROW(6, c6);
 #undef VK_ROW
 }
 
 static void VK_NAME(kernel)(long kc, const float *restrict a, const float *restrict b, float *restrict c,
                             long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
-    VK_NAME(kernel_2v_body)(kc, a, 1, VK_MR, 0, b, c, ldc, alpha, beta, ep, rows, cols);
+    VK_NAME(kernel_2v_body)(VK_MR, kc, a, 1, VK_MR, 0, b, c, ldc, alpha, beta, ep, rows, cols);
 }
 
 static void VK_NAME(kernel_1v)(long kc, const float *restrict a, const float *restrict b, long nr,
                                float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
                                long rows, long cols) {
-    VK_NAME(kernel_1v_body)(kc, a, 1, VK_MR, 0, b, nr, c, ldc, alpha, beta, ep, rows, cols);
+    VK_NAME(kernel_1v_body)(VK_MR, kc, a, 1, VK_MR, 0, b, nr, c, ldc, alpha, beta, ep, rows, cols);
 }
 
 static void VK_NAME(kernel_direct)(long kc, const float *restrict a, long lda, const float *restrict b, float *restrict c,
                                    long ldc, float alpha, float beta, const vk_tile_epilogue *ep, long rows, long cols) {
-    VK_NAME(kernel_2v_body)(kc, a, lda, 1, 1, b, c, ldc, alpha, beta, ep, rows, cols);
+    VK_NAME(kernel_2v_body)(VK_MRD, kc, a, lda, 1, 1, b, c, ldc, alpha, beta, ep, rows, cols);
 }
 
 static void VK_NAME(kernel_1v_direct)(long kc, const float *restrict a, long lda, const float *restrict b, long nr,
                                       float *restrict c, long ldc, float alpha, float beta, const vk_tile_epilogue *ep,
                                       long rows, long cols) {
-    VK_NAME(kernel_1v_body)(kc, a, lda, 1, 1, b, nr, c, ldc, alpha, beta, ep, rows, cols);
+    VK_NAME(kernel_1v_body)(VK_MRD, kc, a, lda, 1, 1, b, nr, c, ldc, alpha, beta, ep, rows, cols);
 }
 
 static void VK_NAME(epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act) {
@@ -596,6 +611,7 @@ static void VK_NAME(pack_kmajor)(const float *src, long ld, long rows, long kc, 
 const vk_ops VK_OPS = {
     .pack_kmajor = VK_NAME(pack_kmajor),
     .nr = 2 * VK_W,
+    .mr_direct = VK_MRD,
     .kernel = VK_NAME(kernel),
     .kernel_1v = VK_NAME(kernel_1v),
     .kernel_direct = VK_NAME(kernel_direct),

@@ -7,7 +7,7 @@ import VitrineTensor
     @Test func everySupportedVariantComputesGemmCorrectly() {
         forEachSupportedVariant { variant in
             var random = SeededRandom(seed: 40)
-            for (m, n, k) in [(1, 1, 1), (7, 33, 19), (13, 70, 300), (1, 45, 20), (30, 1, 20)] {
+            for (m, n, k) in [(1, 1, 1), (7, 33, 19), (13, 70, 300), (1, 45, 20), (30, 1, 20), (151, 45, 33)] { // 151: two row blocks, ragged 7-row tiles
                 for activation in Activation.allCases {
                     let error = checkGemm(&random, m: m, n: n, k: k, transposeA: m % 2 == 0, transposeB: n % 2 == 1,
                                           beta: 0.5, rowBias: true, columnBias: true, activation: activation,
