@@ -36,7 +36,7 @@ let package = Package(
         .target(name: "VitrineTensor", dependencies: ["CVitrineKernels"]),
         .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
         .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
-        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
+        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite", "CVitrineKernels"]),
         // The service the server and the CLI share: folder layouts, the indexing pipeline,
         // queries and recommendations over the store, with the real encoders.
         .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage", "VitrineTensor"]),
@@ -77,7 +77,7 @@ let package = Package(
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore"]),
-        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore"]),
+        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "CVitrineKernels"]),
         .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"]),
         .testTarget(
             name: "VitrineServerTests",

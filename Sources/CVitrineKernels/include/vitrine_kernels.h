@@ -12,6 +12,7 @@
 // functions named *_part compute one of `parts` disjoint slices of the output.
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -141,6 +142,14 @@ void vk_im2col(const float *input, long channels, long h, long w, long kh, long 
 /// padding; a plain GEMM of these rows with [channels*k*k, out] weights is the conv, channels-last.
 void vk_im2col_rows(const float *input, long channels, long h, long w, long k, long stride, long pad_top, long pad_left,
                     long out_h, long out_w, float *rows);
+
+/// SHA-256 compression of `blocks` 64-byte blocks into `state` (FIPS 180-4 word order): the x86 SHA
+/// extensions when the CPU has them, portable C otherwise.
+void vk_sha256_blocks(uint32_t state[8], const uint8_t *data, size_t blocks);
+/// The portable path alone (tests compare the two).
+void vk_sha256_blocks_portable(uint32_t state[8], const uint8_t *data, size_t blocks);
+/// Whether vk_sha256_blocks uses the SHA extensions on this CPU.
+int vk_sha256_hardware(void);
 
 int vitrine_kernels_version(void);
 
