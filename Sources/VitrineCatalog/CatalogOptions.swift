@@ -38,7 +38,9 @@ public struct IndexingOptions: Sendable {
     public var commitBatchSize: Int
     /// Decode and preprocess the next batch in the background while the current batch is encoded.
     public var overlapsDecoding: Bool
-    /// Threads that read and decode one batch (nil: one per core).
+    /// Threads that read and decode one batch (nil: one per core without overlap, half the cores with it,
+    /// since the image encoder's workers share the cores: 1 instead of 2 on 2 cores indexed 1,000
+    /// photos ~1 % faster in four alternating pairs).
     public var decodeThreads: Int?
     /// Re-embed every item even when its content hash is unchanged.
     public var reembedAll: Bool

@@ -61,9 +61,11 @@ extension Catalog {
         let encoders = self.encoders
         if encodesTextsEarly { DispatchQueue.global(qos: .userInitiated).async { _ = try? encoders.textEncoder() } }
         let imageEncoder: (any CatalogImageEncoder)? = toEmbed.contains { !$0.0.imagePaths.isEmpty } ? try encoders.imageEncoder() : nil
-        // Reading and decoding a batch runs on `decodeWorkers` threads: one thread decoding while
-        // two encode left a core idle whenever the encoder waited for pictures.
-        let decodeWorkers = max(1, options.decodeThreads ?? ProcessInfo.processInfo.activeProcessorCount)
+        // Reading and decoding a batch runs on `decodeWorkers` threads: every core without overlap;
+        // with it the image encoder's workers share the cores, so half of them (this stage also
+        // encodes the texts, which keeps it busy; `IndexingOptions.decodeThreads`).
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        let decodeWorkers = max(1, options.decodeThreads ?? (options.overlapsDecoding ? cores / 2 : cores))
         let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
             let prepared = Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
                 guard let imageEncoder else {
