@@ -232,6 +232,89 @@ int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, 
     return VITRINE_STATUS_OK;
 }
 
+int vitrine_jpeg_decode_rgb_region(vitrine_jpeg_decoder *decoder, int scale_numerator, int x, int y, int width,
+                                   int height, uint8_t *rgb, size_t capacity, int strict, int *decoded_x,
+                                   int *decoded_width) {
+#if defined(LIBJPEG_TURBO_VERSION_NUMBER) && LIBJPEG_TURBO_VERSION_NUMBER >= 1005000
+    if (decoder == NULL || rgb == NULL || decoded_x == NULL || decoded_width == NULL || !decoder->header_read ||
+        scale_numerator < 1 || scale_numerator > 16 || x < 0 || y < 0 || width <= 0 || height <= 0) {
+        return VITRINE_STATUS_INVALID_ARGUMENT;
+    }
+    // Volatile: assigned after setjmp and freed after a longjmp.
+    uint8_t *volatile scratch = NULL;
+    if (setjmp(decoder->jump)) {
+        free(scratch);
+        return failure_status(decoder);
+    }
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    configure_output(decoder, scale_numerator);
+    if (cinfo->out_color_space != JCS_RGB || (JDIMENSION)(x + width) > cinfo->output_width ||
+        (JDIMENSION)(y + height) > cinfo->output_height) {
+        snprintf(decoder->message, sizeof decoder->message, "region %dx%d+%d+%d does not fit the %ux%u RGB output",
+                 width, height, x, y, cinfo->output_width, cinfo->output_height);
+        return VITRINE_STATUS_INVALID_ARGUMENT;
+    }
+    jpeg_start_decompress(cinfo);
+    // libjpeg widens the columns to whole iMCUs (xoffset down, width up).
+    JDIMENSION xoffset = (JDIMENSION)x, columns = (JDIMENSION)width;
+    if (columns < cinfo->output_width) jpeg_crop_scanline(cinfo, &xoffset, &columns);
+    *decoded_x = (int)xoffset;
+    *decoded_width = (int)cinfo->output_width; // the cropped width, after jpeg_crop_scanline
+    size_t row_bytes = (size_t)cinfo->output_width * 3;
+    if (row_bytes * (size_t)height > capacity) {
+        snprintf(decoder->message, sizeof decoder->message,
+                 "output buffer of %zu bytes is too small for %ux%d RGB", capacity, cinfo->output_width, height);
+        jpeg_abort_decompress(cinfo);
+        return VITRINE_STATUS_INVALID_ARGUMENT;
+    }
+    JDIMENSION total = cinfo->output_height;
+    if (y > 0 && jpeg_skip_scanlines(cinfo, (JDIMENSION)y) != (JDIMENSION)y) {
+        snprintf(decoder->message, sizeof decoder->message, "%s",
+                 decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
+        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
+    }
+    for (int row = 0; row < height; row++) {
+        JSAMPROW target = rgb + (size_t)row * row_bytes;
+        if (jpeg_read_scanlines(cinfo, &target, 1) != 1) break;
+    }
+    // The rows below the region are read (cropped) into a scratch row: skipping to the end would let
+    // libjpeg stop parsing, and corrupt or truncated data there must fail as in a full decode.
+    // Skipping the rows above only spares their reconstruction.
+    if (cinfo->output_scanline == (JDIMENSION)(y + height) && cinfo->output_scanline < total) {
+        scratch = malloc(row_bytes);
+        if (scratch == NULL) {
+            jpeg_abort_decompress(cinfo);
+            return VITRINE_STATUS_OUT_OF_MEMORY;
+        }
+        while (cinfo->output_scanline < total) {
+            JSAMPROW target = scratch;
+            if (jpeg_read_scanlines(cinfo, &target, 1) != 1) break;
+        }
+        free(scratch);
+        scratch = NULL;
+    }
+    if (cinfo->output_scanline < total || decoder->saw_end_of_file) {
+        snprintf(decoder->message, sizeof decoder->message, "%s",
+                 decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
+        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
+    }
+    jpeg_finish_decompress(cinfo);
+    if (decoder->saw_end_of_file) {
+        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
+        return failure_status(decoder);
+    }
+    if (strict && decoder->warning_count > 0) {
+        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
+        return VITRINE_STATUS_CORRUPT;
+    }
+    return VITRINE_STATUS_OK;
+#else
+    (void)decoder; (void)scale_numerator; (void)x; (void)y; (void)width; (void)height; (void)rgb; (void)capacity;
+    (void)strict; (void)decoded_x; (void)decoded_width;
+    return VITRINE_STATUS_UNSUPPORTED; // IJG libjpeg has no cropping: callers decode whole images
+#endif
+}
+
 const uint8_t *vitrine_jpeg_exif(const vitrine_jpeg_decoder *decoder, size_t *length) {
     if (decoder == NULL || length == NULL || !decoder->header_read) {
         return NULL;

@@ -173,47 +173,93 @@ int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
 
 int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
                                  int left, int top, int out_width, int out_height, uint8_t *dst, int filter) {
-    if (src == NULL || dst == NULL || src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 ||
+    if (src == NULL || src_width <= 0 || src_height <= 0) {
+        return VITRINE_STATUS_INVALID_ARGUMENT;
+    }
+    vitrine_rgb8_part whole = {src, (size_t)src_width * 3, 0, 0, src_width, src_height};
+    return vitrine_resample_rgb8_part(&whole, src_width, src_height, dst_width, dst_height, left, top, out_width,
+                                      out_height, dst, filter);
+}
+
+// Builds both tables and the source window [x0, x1) × [y0, y1) the output window reads.
+static int plan(int src_width, int src_height, int dst_width, int dst_height, int left, int top, int out_width,
+                int out_height, int filter, kernel_table *columns, kernel_table *rows, int window[4]) {
+    if (src_width <= 0 || src_height <= 0 || dst_width <= 0 || dst_height <= 0 ||
         (filter != VITRINE_FILTER_BILINEAR && filter != VITRINE_FILTER_BICUBIC) || left < 0 || top < 0 ||
         out_width <= 0 || out_height <= 0 || left + out_width > dst_width || top + out_height > dst_height) {
         return VITRINE_STATUS_INVALID_ARGUMENT;
     }
-    int resize_x = dst_width != src_width, resize_y = dst_height != src_height;
-    size_t src_stride = (size_t)src_width * 3;
-    if (!resize_x && !resize_y) {
-        for (int y = 0; y < out_height; y++)
-            memcpy(dst + (size_t)y * out_width * 3, src + (size_t)(top + y) * src_stride + (size_t)left * 3, (size_t)out_width * 3);
-        return VITRINE_STATUS_OK;
-    }
-    kernel_table columns = {0}, rows = {0};
-    int status = kernel_table_build(&columns, src_width, dst_width, filter);
+    int status = kernel_table_build(columns, src_width, dst_width, filter);
     if (status != VITRINE_STATUS_OK) {
         return status;
     }
-    status = kernel_table_build(&rows, src_height, dst_height, filter);
+    status = kernel_table_build(rows, src_height, dst_height, filter);
     if (status != VITRINE_STATUS_OK) {
+        kernel_table_free(columns);
+        return status;
+    }
+    int resize_x = dst_width != src_width, resize_y = dst_height != src_height;
+    int last_x = left + out_width - 1, last_y = top + out_height - 1;
+    window[0] = resize_x ? columns->first[left] : left;
+    window[1] = resize_y ? rows->first[top] : top;
+    window[2] = resize_x ? columns->first[last_x] + columns->count[last_x] : left + out_width;
+    window[3] = resize_y ? rows->first[last_y] + rows->count[last_y] : top + out_height;
+    return VITRINE_STATUS_OK;
+}
+
+int vitrine_resample_source_window(int src_width, int src_height, int dst_width, int dst_height, int left, int top,
+                                   int out_width, int out_height, int filter, int window[4]) {
+    kernel_table columns = {0}, rows = {0};
+    int status = plan(src_width, src_height, dst_width, dst_height, left, top, out_width, out_height, filter, &columns,
+                      &rows, window);
+    if (status == VITRINE_STATUS_OK) {
         kernel_table_free(&columns);
+        kernel_table_free(&rows);
+    }
+    return status;
+}
+
+int vitrine_resample_rgb8_part(const vitrine_rgb8_part *part, int src_width, int src_height, int dst_width,
+                               int dst_height, int left, int top, int out_width, int out_height, uint8_t *dst,
+                               int filter) {
+    if (part == NULL || part->pixels == NULL || dst == NULL) {
+        return VITRINE_STATUS_INVALID_ARGUMENT;
+    }
+    kernel_table columns = {0}, rows = {0};
+    int window[4];
+    int status = plan(src_width, src_height, dst_width, dst_height, left, top, out_width, out_height, filter, &columns,
+                      &rows, window);
+    if (status != VITRINE_STATUS_OK) {
         return status;
     }
     // Only the window's output samples are computed; each reads only its own filter window, so the
-    // result is the full resize cropped (the pass order still follows the full sizes).
-    kernel_view column_view = view_of(&columns, resize_x ? left : 0), row_view = view_of(&rows, resize_y ? top : 0);
-    // Source rows / columns the window reads.
-    int first_row = resize_y ? row_view.first[0] : top;
-    int end_row = resize_y ? row_view.first[out_height - 1] + row_view.count[out_height - 1] : top + out_height;
-    int first_column = resize_x ? column_view.first[0] : left;
-    int end_column = resize_x ? column_view.first[out_width - 1] + column_view.count[out_width - 1] : left + out_width;
+    // result is the full resize cropped (the pass order still follows the full sizes). The part must
+    // hold every source pixel the window reads.
+    int first_column = window[0], first_row = window[1], end_column = window[2], end_row = window[3];
     uint8_t *intermediate = NULL;
     int32_t *accumulator = NULL;
-    if (!resize_y) {
-        horizontal_pass(src + (size_t)top * src_stride, src_stride, 0, out_height, dst, out_width, &column_view);
+    if (first_column < part->x || first_row < part->y || end_column > part->x + part->width ||
+        end_row > part->y + part->height) {
+        status = VITRINE_STATUS_INVALID_ARGUMENT;
+        goto done;
+    }
+    int resize_x = dst_width != src_width, resize_y = dst_height != src_height;
+    kernel_view column_view = view_of(&columns, resize_x ? left : 0), row_view = view_of(&rows, resize_y ? top : 0);
+    size_t stride = part->stride;
+    // Source pixel (x, y) of the part.
+#define AT(px, py) (part->pixels + (size_t)((py) - part->y) * stride + (size_t)((px) - part->x) * 3)
+    if (!resize_x && !resize_y) {
+        for (int y = 0; y < out_height; y++)
+            memcpy(dst + (size_t)y * out_width * 3, AT(left, top + y), (size_t)out_width * 3);
+    } else if (!resize_y) {
+        horizontal_pass(AT(part->x, top), stride, part->x, out_height, dst, out_width, &column_view);
     } else if (!resize_x) {
         accumulator = malloc(sizeof(int32_t) * (size_t)out_width * 3);
         if (accumulator == NULL) {
             status = VITRINE_STATUS_OUT_OF_MEMORY;
             goto done;
         }
-        vertical_pass(src + (size_t)left * 3, src_stride, out_width, dst, out_height, &row_view, 0, accumulator);
+        vertical_pass(AT(left, part->y), stride, out_width, dst, out_height, &row_view, part->y, accumulator);
     } else if (vertical_first(src_width, src_height, dst_width, dst_height)) {
         int span = end_column - first_column;
         intermediate = malloc((size_t)span * (size_t)out_height * 3);
@@ -222,7 +268,7 @@ int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_heig
             status = VITRINE_STATUS_OUT_OF_MEMORY;
             goto done;
         }
-        vertical_pass(src + (size_t)first_column * 3, src_stride, span, intermediate, out_height, &row_view, 0, accumulator);
+        vertical_pass(AT(first_column, part->y), stride, span, intermediate, out_height, &row_view, part->y, accumulator);
         horizontal_pass(intermediate, (size_t)span * 3, first_column, out_height, dst, out_width, &column_view);
     } else {
         // Only source rows some output row reads go through the horizontal pass.
@@ -232,10 +278,11 @@ int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_heig
             status = VITRINE_STATUS_OUT_OF_MEMORY;
             goto done;
         }
-        horizontal_pass(src + (size_t)first_row * src_stride, src_stride, 0, end_row - first_row, intermediate, out_width,
+        horizontal_pass(AT(part->x, first_row), stride, part->x, end_row - first_row, intermediate, out_width,
                         &column_view);
         vertical_pass(intermediate, (size_t)out_width * 3, out_width, dst, out_height, &row_view, first_row, accumulator);
     }
+#undef AT
 done:
     free(intermediate);
     free(accumulator);

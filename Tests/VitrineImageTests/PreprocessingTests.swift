@@ -61,3 +61,30 @@ func preprocessingMatchesTorchvisionRecipe(_ fixture: PreprocessCase) throws {
         try Preprocessing(resizeShortSide: 20, cropSize: 32).tensor(from: RGBImage(width: 1, height: 1, pixels: [0, 0, 0]))
     }
 }
+
+/// JPEGs are decoded only where the centre crop reads them; the tensor and any error must be those
+/// of a whole decode. Recipes small enough that DCT scaling picks 1/8…8/8 on the fixtures; both filters.
+@Test func croppedJPEGDecodingGivesTheWholeDecodesTensorAndErrors() throws {
+    let names = ["baseline.jpg", "large.jpg", "gray.jpg", "progressive.jpg", "cmyk.jpg", "orientation-1.jpg",
+                 "orientation-6.jpg", "truncated.jpg", "corrupt-entropy.jpg", "corrupt-entropy-extraneous.jpg",
+                 "corrupt-entropy-undetectable.jpg"]
+    for name in names {
+        let bytes = try Fixtures.bytes(name)
+        for (side, crop) in [(16, 12), (24, 20), (40, 33), (48, 48), (60, 31), (150, 120)] {
+            for filter in [ResamplingFilter.bilinear, .bicubic] {
+                let recipe = Preprocessing(resizeShortSide: side, cropSize: crop, filter: filter)
+                let windowed = Result { try recipe.tensor(fromFileBytes: bytes, name: name) }
+                let whole = Result { try recipe.tensor(from: ImageDecoder.decodeKeepingSourceSize(bytes, name: name,
+                                                                                                 options: recipe.decodingOptions)) }
+                switch (windowed, whole) {
+                case let (.success(a), .success(b)):
+                    #expect(a == b, "\(name) \(side)/\(crop) \(filter)")
+                case let (.failure(a), .failure(b)):
+                    #expect("\(a)" == "\(b)", "\(name) \(side)/\(crop) \(filter)")
+                default:
+                    Issue.record("\(name) \(side)/\(crop) \(filter): windowed \(windowed), whole \(whole)")
+                }
+            }
+        }
+    }
+}

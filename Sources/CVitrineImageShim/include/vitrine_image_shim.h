@@ -49,6 +49,14 @@ int vitrine_jpeg_scaled_size(vitrine_jpeg_decoder *decoder, int scale_numerator,
 /// A premature end of data is always reported as VITRINE_STATUS_TRUNCATED.
 int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, uint8_t *rgb, size_t capacity, int strict);
 /// The first APP1 marker that starts with "Exif\0\0" (payload after the marker length), or NULL.
+/// Decodes only rows [y, y + height) and the iMCU columns covering [x, x + width) of the N/8-scaled
+/// RGB output (libjpeg-turbo's jpeg_crop_scanline / jpeg_skip_scanlines: skipped parts are entropy-
+/// decoded but not reconstructed, so errors are found as in a full decode). The decoded columns are
+/// [*decoded_x, *decoded_x + *decoded_width), rows `height`, packed (row stride *decoded_width·3).
+/// Not for CMYK files. Returns VITRINE_STATUS_UNSUPPORTED with a libjpeg that cannot crop.
+int vitrine_jpeg_decode_rgb_region(vitrine_jpeg_decoder *decoder, int scale_numerator, int x, int y, int width,
+                                   int height, uint8_t *rgb, size_t capacity, int strict, int *decoded_x,
+                                   int *decoded_width);
 /// Valid between vitrine_jpeg_read_header and vitrine_jpeg_decode_rgb (libjpeg frees markers when done).
 const uint8_t *vitrine_jpeg_exif(const vitrine_jpeg_decoder *decoder, size_t *length);
 /// libjpeg's message for the last failure (empty when none).
@@ -88,5 +96,24 @@ int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
 /// 256 computes about half the samples). dst holds out_width × out_height × 3 bytes.
 int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
                                  int left, int top, int out_width, int out_height, uint8_t *dst, int filter);
+
+/// Part of a source image: `width × height` pixels whose top-left is source pixel (x, y), rows
+/// `stride` bytes apart.
+typedef struct {
+    const uint8_t *pixels;
+    size_t stride;
+    int x, y, width, height;
+} vitrine_rgb8_part;
+
+/// The source pixels [window[0], window[2]) × [window[1], window[3]) that the output window of that
+/// resize reads (what a part must cover).
+int vitrine_resample_source_window(int src_width, int src_height, int dst_width, int dst_height, int left, int top,
+                                   int out_width, int out_height, int filter, int window[4]);
+
+/// vitrine_resample_rgb8_region from a part of the `src_width × src_height` source that covers the
+/// window's source pixels (a region-decoded JPEG): same bytes as from the whole source.
+int vitrine_resample_rgb8_part(const vitrine_rgb8_part *part, int src_width, int src_height, int dst_width,
+                               int dst_height, int left, int top, int out_width, int out_height, uint8_t *dst,
+                               int filter);
 
 #endif

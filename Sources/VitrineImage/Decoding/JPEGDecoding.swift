@@ -59,6 +59,68 @@ enum JPEGDecoding {
             sourceHeight: Int(swapsAxes ? info.width : info.height))
     }
 
+    /// Part of a decoded frame: the pixels of columns [x, x + width) and rows [y, y + height) of a
+    /// `frameWidth × frameHeight` decode (N/8-scaled) of a file that declares `sourceWidth × sourceHeight`.
+    struct Window {
+        var pixels: [UInt8]
+        var x, y, width, height: Int
+        var frameWidth, frameHeight: Int
+        var sourceWidth, sourceHeight: Int
+    }
+
+    /// Decodes only the part of the frame that `region` asks for, given the frame and source sizes;
+    /// nil (decode the whole image instead) when the file needs EXIF rotation, is CMYK, or the
+    /// system libjpeg cannot crop. Errors are those of a full decode.
+    static func decodeWindow(
+        _ bytes: [UInt8], name: String, options: ImageDecodingOptions,
+        region: (_ frameWidth: Int, _ frameHeight: Int, _ sourceWidth: Int, _ sourceHeight: Int) -> (x: Int, y: Int, width: Int, height: Int)?
+    ) throws(ImageDecodingError) -> Window? {
+        let result: Result<Window?, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let decoder = vitrine_jpeg_open(buffer.baseAddress, buffer.count) else {
+                return .failure(.outOfMemory(file: name))
+            }
+            defer { vitrine_jpeg_close(decoder) }
+            return Result { () throws(ImageDecodingError) -> Window? in
+                func failure(_ status: Int32) -> ImageDecodingError {
+                    ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
+                }
+                var info = vitrine_jpeg_info()
+                var status = vitrine_jpeg_read_header(decoder, &info)
+                guard status == 0 else { throw failure(status) }
+                try ImageDecoder.checkPixelLimit(width: Int(info.width), height: Int(info.height), name: name, limit: options.pixelLimit)
+                var exifLength = 0
+                let orientation = vitrine_jpeg_exif(decoder, &exifLength).map {
+                    EXIFOrientation(exifPayload: UnsafeBufferPointer(start: $0, count: exifLength))
+                } ?? .up
+                guard info.color != Int32(VITRINE_JPEG_CMYK.rawValue), orientation == .up || !options.appliesEXIFOrientation else {
+                    return nil
+                }
+                let numerator = try scaleNumerator(decoder, info: info, minimumShortSide: options.minimumShortSide, name: name)
+                var frameWidth: Int32 = 0, frameHeight: Int32 = 0
+                status = vitrine_jpeg_scaled_size(decoder, numerator, &frameWidth, &frameHeight)
+                guard status == 0 else { throw failure(status) }
+                guard let wanted = region(Int(frameWidth), Int(frameHeight), Int(info.width), Int(info.height)) else { return nil }
+                // libjpeg widens the columns to whole iMCUs (at most 4·16 pixels each side).
+                let capacity = (wanted.width + 128) * wanted.height * 3
+                var decodedX: Int32 = 0, decodedWidth: Int32 = 0
+                let strict: Int32 = options.rejectsCorruptJPEGData ? 1 : 0
+                var pixels = [UInt8](unsafeUninitializedCapacity: capacity) { output, initialized in
+                    status = vitrine_jpeg_decode_rgb_region(
+                        decoder, numerator, Int32(wanted.x), Int32(wanted.y), Int32(wanted.width), Int32(wanted.height),
+                        output.baseAddress, output.count, strict, &decodedX, &decodedWidth)
+                    initialized = status == 0 ? Int(decodedWidth) * wanted.height * 3 : 0
+                }
+                if status == VITRINE_STATUS_UNSUPPORTED.rawValue { return nil }
+                guard status == 0 else { throw failure(status) }
+                pixels.removeLast(pixels.count - Int(decodedWidth) * wanted.height)
+                return Window(pixels: pixels, x: Int(decodedX), y: wanted.y, width: Int(decodedWidth), height: wanted.height,
+                              frameWidth: Int(frameWidth), frameHeight: Int(frameHeight),
+                              sourceWidth: Int(info.width), sourceHeight: Int(info.height))
+            }
+        }
+        return try result.get()
+    }
+
     /// The smallest N in 1...8 for which decoding at N/8 keeps the short side ≥ the minimum.
     /// Sizes come from libjpeg itself (it rounds up), so the guarantee holds exactly.
     private static func scaleNumerator(
