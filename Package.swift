@@ -66,7 +66,7 @@ let package = Package(
         .executableTarget(name: "bench-text-encoder", dependencies: ["VitrineModels", "VitrineTensor"], path: "benchmarks/bench-text-encoder"),
         .executableTarget(
             name: "bench-index", dependencies: ["VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineTensor"],
-            path: "benchmarks/bench-index", exclude: ["python_pipeline.py"]
+            path: "benchmarks/bench-index", exclude: ["python_pipeline.py", "run.sh"]
         ),
 
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
@@ -78,7 +78,9 @@ let package = Package(
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore"]),
         .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "CVitrineKernels"]),
-        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"]),
+        // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
+        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [

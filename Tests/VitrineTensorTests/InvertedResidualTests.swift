@@ -88,11 +88,11 @@ func invertedResidualMismatches(seed: UInt64, bitwise: Bool) -> [String] {
         var fusedSize = (height: 0, width: 0)
         input.withUnsafeBufferPointer { x in
             layered.withUnsafeMutableBufferPointer { out in
-                block.applyLayered(c.residual ? UnsafePointer(out.baseAddress!) : x.baseAddress!, height: c.height, width: c.width,
+                _ = block.applyLayered(c.residual ? UnsafePointer(out.baseAddress!) : x.baseAddress!, height: c.height, width: c.width,
                                    hidden: &hidden, filtered: &filtered, into: out.baseAddress!, threads: 1)
             }
             layeredTwo.withUnsafeMutableBufferPointer { out in
-                block.applyLayered(c.residual ? UnsafePointer(out.baseAddress!) : x.baseAddress!, height: c.height, width: c.width,
+                _ = block.applyLayered(c.residual ? UnsafePointer(out.baseAddress!) : x.baseAddress!, height: c.height, width: c.width,
                                    hidden: &hidden, filtered: &filtered, into: out.baseAddress!, threads: 2)
             }
             fused.withUnsafeMutableBufferPointer { out in
