@@ -171,6 +171,33 @@ static void cmyk_row_to_rgb(const uint8_t *cmyk, uint8_t *rgb, int width, int in
     }
 }
 
+// The file ran out of data before the last scanline (libjpeg padded the rest).
+static int premature_end(vitrine_jpeg_decoder *decoder) {
+    snprintf(decoder->message, sizeof decoder->message, "%s",
+             decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
+    return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
+}
+
+// After the scanlines were read: running out of data is an error even when warnings are tolerated
+// (the rest is padding); then the end marker; then, when strict, any warning. Called under the
+// caller's setjmp (jpeg_finish_decompress may raise an error).
+static int finish_decode(vitrine_jpeg_decoder *decoder, int strict) {
+    struct jpeg_decompress_struct *cinfo = &decoder->cinfo;
+    if (cinfo->output_scanline < cinfo->output_height || decoder->saw_end_of_file) {
+        return premature_end(decoder);
+    }
+    jpeg_finish_decompress(cinfo);
+    if (decoder->saw_end_of_file) {
+        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
+        return failure_status(decoder);
+    }
+    if (strict && decoder->warning_count > 0) {
+        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
+        return VITRINE_STATUS_CORRUPT;
+    }
+    return VITRINE_STATUS_OK;
+}
+
 int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, uint8_t *rgb, size_t capacity, int strict) {
     if (decoder == NULL || rgb == NULL || !decoder->header_read || scale_numerator < 1 || scale_numerator > 16) {
         return VITRINE_STATUS_INVALID_ARGUMENT;
@@ -214,22 +241,7 @@ int vitrine_jpeg_decode_rgb(vitrine_jpeg_decoder *decoder, int scale_numerator, 
     }
     free(cmyk_row);
     cmyk_row = NULL;
-    // Running out of data is an error even when warnings are tolerated: the rest is padding.
-    if (cinfo->output_scanline < cinfo->output_height || decoder->saw_end_of_file) {
-        snprintf(decoder->message, sizeof decoder->message, "%s",
-                 decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
-        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
-    }
-    jpeg_finish_decompress(cinfo);
-    if (decoder->saw_end_of_file) {
-        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return failure_status(decoder);
-    }
-    if (strict && decoder->warning_count > 0) {
-        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return VITRINE_STATUS_CORRUPT;
-    }
-    return VITRINE_STATUS_OK;
+    return finish_decode(decoder, strict);
 }
 
 int vitrine_jpeg_decode_rgb_region(vitrine_jpeg_decoder *decoder, int scale_numerator, int x, int y, int width,
@@ -268,11 +280,7 @@ int vitrine_jpeg_decode_rgb_region(vitrine_jpeg_decoder *decoder, int scale_nume
         return VITRINE_STATUS_INVALID_ARGUMENT;
     }
     JDIMENSION total = cinfo->output_height;
-    if (y > 0 && jpeg_skip_scanlines(cinfo, (JDIMENSION)y) != (JDIMENSION)y) {
-        snprintf(decoder->message, sizeof decoder->message, "%s",
-                 decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
-        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
-    }
+    if (y > 0 && jpeg_skip_scanlines(cinfo, (JDIMENSION)y) != (JDIMENSION)y) return premature_end(decoder);
     for (int row = 0; row < height; row++) {
         JSAMPROW target = rgb + (size_t)row * row_bytes;
         if (jpeg_read_scanlines(cinfo, &target, 1) != 1) break;
@@ -293,21 +301,7 @@ int vitrine_jpeg_decode_rgb_region(vitrine_jpeg_decoder *decoder, int scale_nume
         free(scratch);
         scratch = NULL;
     }
-    if (cinfo->output_scanline < total || decoder->saw_end_of_file) {
-        snprintf(decoder->message, sizeof decoder->message, "%s",
-                 decoder->warning[0] ? decoder->warning : "Premature end of JPEG file");
-        return decoder->saw_end_of_file ? failure_status(decoder) : VITRINE_STATUS_TRUNCATED;
-    }
-    jpeg_finish_decompress(cinfo);
-    if (decoder->saw_end_of_file) {
-        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return failure_status(decoder);
-    }
-    if (strict && decoder->warning_count > 0) {
-        snprintf(decoder->message, sizeof decoder->message, "%s", decoder->warning);
-        return VITRINE_STATUS_CORRUPT;
-    }
-    return VITRINE_STATUS_OK;
+    return finish_decode(decoder, strict);
 #else
     (void)decoder; (void)scale_numerator; (void)x; (void)y; (void)width; (void)height; (void)rgb; (void)capacity;
     (void)strict; (void)decoded_x; (void)decoded_width;

@@ -165,22 +165,6 @@ static int vertical_first(int src_width, int src_height, int dst_width, int dst_
     return dst_height < src_height && 2L * (src_width - dst_width) < (long)(src_height - dst_height);
 }
 
-int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
-                          uint8_t *dst, int dst_width, int dst_height, int filter) {
-    return vitrine_resample_rgb8_region(src, src_width, src_height, dst_width, dst_height, 0, 0, dst_width, dst_height,
-                                        dst, filter);
-}
-
-int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
-                                 int left, int top, int out_width, int out_height, uint8_t *dst, int filter) {
-    if (src == NULL || src_width <= 0 || src_height <= 0) {
-        return VITRINE_STATUS_INVALID_ARGUMENT;
-    }
-    vitrine_rgb8_part whole = {src, (size_t)src_width * 3, 0, 0, src_width, src_height};
-    return vitrine_resample_rgb8_part(&whole, src_width, src_height, dst_width, dst_height, left, top, out_width,
-                                      out_height, dst, filter);
-}
-
 // Builds both tables and the source window [x0, x1) × [y0, y1) the output window reads.
 static int plan(int src_width, int src_height, int dst_width, int dst_height, int left, int top, int out_width,
                 int out_height, int filter, kernel_table *columns, kernel_table *rows, int window[4]) {

@@ -416,6 +416,18 @@ static void VK_NAME(depthwise_row)(float *out, long n, const float *const *rows,
     }
 }
 
+// Stores 4 consecutive pixels' two channel vectors (pixel rows `c` floats apart) after the activation.
+static inline void VK_NAME(store_pixels_4x2)(float *o, long c, int act, V a0, V a1, V a2, V a3, V b0, V b1, V b2, V b3) {
+    vstore(o, vact(a0, act));
+    vstore(o + VK_W, vact(b0, act));
+    vstore(o + c, vact(a1, act));
+    vstore(o + c + VK_W, vact(b1, act));
+    vstore(o + 2 * c, vact(a2, act));
+    vstore(o + 2 * c + VK_W, vact(b2, act));
+    vstore(o + 3 * c, vact(a3, act));
+    vstore(o + 3 * c + VK_W, vact(b3, act));
+}
+
 // One output row of a channels-last (HWC) depthwise conv over zero-padded input rows: `rows[ky]` is
 // the padded input row (wp·c floats) under tap row ky of this output row's window, taps are k×k×c,
 // the output row is out_w×c. Row pointers, not a stride, so the rows may live in a ring buffer.
@@ -459,14 +471,7 @@ static void VK_NAME(depthwise_hwc_row)(const float *const *rows, long c, const f
                     y0 = y1; y1 = y2; y2 = y3;
                 }
             }
-            vstore(o + ch, vact(a0, act));
-            vstore(o + ch + VK_W, vact(b0, act));
-            vstore(o + c + ch, vact(a1, act));
-            vstore(o + c + ch + VK_W, vact(b1, act));
-            vstore(o + 2 * c + ch, vact(a2, act));
-            vstore(o + 2 * c + ch + VK_W, vact(b2, act));
-            vstore(o + 3 * c + ch, vact(a3, act));
-            vstore(o + 3 * c + ch + VK_W, vact(b3, act));
+            VK_NAME(store_pixels_4x2)(o + ch, c, act, a0, a1, a2, a3, b0, b1, b2, b3);
         }
         for (; ch + 2 * VK_W <= full; ch += 2 * VK_W) {
             V a0 = vload(bias + ch), a1 = a0, a2 = a0, a3 = a0;
@@ -486,14 +491,7 @@ static void VK_NAME(depthwise_hwc_row)(const float *const *rows, long c, const f
                     b3 = VK_FMA(vload(p + 3 * step + VK_W), u, b3);
                 }
             }
-            vstore(o + ch, vact(a0, act));
-            vstore(o + ch + VK_W, vact(b0, act));
-            vstore(o + c + ch, vact(a1, act));
-            vstore(o + c + ch + VK_W, vact(b1, act));
-            vstore(o + 2 * c + ch, vact(a2, act));
-            vstore(o + 2 * c + ch + VK_W, vact(b2, act));
-            vstore(o + 3 * c + ch, vact(a3, act));
-            vstore(o + 3 * c + ch + VK_W, vact(b3, act));
+            VK_NAME(store_pixels_4x2)(o + ch, c, act, a0, a1, a2, a3, b0, b1, b2, b3);
         }
         for (; ch < full; ch += VK_W) {
             V a0 = vload(bias + ch), a1 = a0, a2 = a0, a3 = a0;

@@ -85,17 +85,11 @@ typedef enum {
     VITRINE_FILTER_BICUBIC = 2
 } vitrine_filter;
 
-/// Resizes interleaved RGB8 `src` to `dst` the way Pillow's Image.resize does for 8-bit
-/// images: separable convolution (horizontal pass, then vertical) whose filter support
-/// widens with the downscale factor, fixed-point coefficients, rounding to uint8 between passes.
-int vitrine_resample_rgb8(const uint8_t *src, int src_width, int src_height,
-                          uint8_t *dst, int dst_width, int dst_height, int filter);
-
-/// The window [left, left + out_width) × [top, top + out_height) of that resize to dst_width ×
-/// dst_height, computed alone (same bytes as resizing fully and cropping; a centre crop of 224 from
-/// 256 computes about half the samples). dst holds out_width × out_height × 3 bytes.
-int vitrine_resample_rgb8_region(const uint8_t *src, int src_width, int src_height, int dst_width, int dst_height,
-                                 int left, int top, int out_width, int out_height, uint8_t *dst, int filter);
+/// Resizing interleaved RGB8 the way Pillow's Image.resize does for 8-bit images: separable
+/// convolution (horizontal pass, then vertical, or the other way round where Pillow 13 does) whose
+/// filter support widens with the downscale factor, fixed-point coefficients, rounding to uint8
+/// between passes. Any window of the result can be computed alone, from any part of the source that
+/// covers what the window reads.
 
 /// Part of a source image: `width × height` pixels whose top-left is source pixel (x, y), rows
 /// `stride` bytes apart.
@@ -110,8 +104,9 @@ typedef struct {
 int vitrine_resample_source_window(int src_width, int src_height, int dst_width, int dst_height, int left, int top,
                                    int out_width, int out_height, int filter, int window[4]);
 
-/// vitrine_resample_rgb8_region from a part of the `src_width × src_height` source that covers the
-/// window's source pixels (a region-decoded JPEG): same bytes as from the whole source.
+/// Pixels [left, left + out_width) × [top, top + out_height) of the `dst_width × dst_height` resize of a
+/// `src_width × src_height` image, from a part of it covering the window's source pixels (the whole
+/// image, or a region-decoded JPEG): the same bytes as resizing the whole image and cropping.
 int vitrine_resample_rgb8_part(const vitrine_rgb8_part *part, int src_width, int src_height, int dst_width,
                                int dst_height, int left, int top, int out_width, int out_height, uint8_t *dst,
                                int filter);

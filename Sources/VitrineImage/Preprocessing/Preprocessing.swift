@@ -97,9 +97,8 @@ public struct Preprocessing: Sendable, Equatable {
     /// The resize target and the crop's top-left corner for a file declaring `sourceWidth × sourceHeight`.
     private func cropPlacement(sourceWidth: Int, sourceHeight: Int) -> (width: Int, height: Int, left: Int, top: Int) {
         let target = RGBImage.size(width: sourceWidth, height: sourceHeight, forShortSide: resizeShortSide)
-        let left = Int((Double(target.width - cropSize) / 2).rounded(.toNearestOrEven))
-        let top = Int((Double(target.height - cropSize) / 2).rounded(.toNearestOrEven))
-        return (target.width, target.height, left, top)
+        let origin = RGBImage.centerCropOrigin(width: target.width, height: target.height, cropWidth: cropSize, cropHeight: cropSize)
+        return (target.width, target.height, origin.left, origin.top)
     }
 
     /// The frame pixels the centre crop reads, with 8 spare pixels each side (libjpeg's fancy
@@ -123,21 +122,10 @@ public struct Preprocessing: Sendable, Equatable {
     /// Resize the decoded part to the crop, then normalize.
     private func tensor(fromWindow window: JPEGDecoding.Window) throws(ImageProcessingError) -> ImageTensor {
         let placement = cropPlacement(sourceWidth: window.sourceWidth, sourceHeight: window.sourceHeight)
-        let count = cropSize * cropSize * 3
-        var status: Int32 = 0
-        let cFilter = filter == .bilinear ? VITRINE_FILTER_BILINEAR : VITRINE_FILTER_BICUBIC
-        let cropped = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
-            status = window.pixels.withUnsafeBufferPointer { input in
-                var part = vitrine_rgb8_part(pixels: input.baseAddress, stride: window.width * 3, x: Int32(window.x),
-                                             y: Int32(window.y), width: Int32(window.width), height: Int32(window.height))
-                return vitrine_resample_rgb8_part(
-                    &part, Int32(window.frameWidth), Int32(window.frameHeight), Int32(placement.width), Int32(placement.height),
-                    Int32(placement.left), Int32(placement.top), Int32(cropSize), Int32(cropSize), output.baseAddress,
-                    Int32(cFilter.rawValue))
-            }
-            initialized = status == 0 ? count : 0
-        }
-        guard status == 0 else { throw .outOfMemory(operation: "resize to \(placement.width)×\(placement.height)") }
-        return try RGBImage(uncheckedWidth: cropSize, height: cropSize, pixels: cropped).normalizedTensor(mean: mean, std: std)
+        let cropped = try RGBImage.resampledWindow(
+            of: window.pixels, part: (window.x, window.y, window.width, window.height), sourceWidth: window.frameWidth,
+            sourceHeight: window.frameHeight, width: placement.width, height: placement.height,
+            window: (placement.left, placement.top, cropSize, cropSize), filter: filter)
+        return try cropped.normalizedTensor(mean: mean, std: std)
     }
 }

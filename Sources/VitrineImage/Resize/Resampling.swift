@@ -13,19 +13,9 @@ extension RGBImage {
     /// byte for byte (antialiased: downscaling averages all covered source pixels).
     public func resized(width: Int, height: Int, filter: ResamplingFilter = .bilinear) throws(ImageProcessingError) -> RGBImage {
         guard width > 0, height > 0 else { throw .invalidSize(operation: "resize", width: width, height: height) }
-        let count = width * height * 3
-        var status: Int32 = 0
-        let cFilter = filter == .bilinear ? VITRINE_FILTER_BILINEAR : VITRINE_FILTER_BICUBIC
-        let result = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
-            status = pixels.withUnsafeBufferPointer { input in
-                vitrine_resample_rgb8(
-                    input.baseAddress, Int32(self.width), Int32(self.height),
-                    output.baseAddress, Int32(width), Int32(height), Int32(cFilter.rawValue))
-            }
-            initialized = status == 0 ? count : 0
-        }
-        guard status == 0 else { throw .outOfMemory(operation: "resize to \(width)×\(height)") }
-        return RGBImage(uncheckedWidth: width, height: height, pixels: result)
+        return try Self.resampledWindow(
+            of: pixels, part: (0, 0, self.width, self.height), sourceWidth: self.width, sourceHeight: self.height,
+            width: width, height: height, window: (0, 0, width, height), filter: filter)
     }
 
     /// The centre `cropWidth × cropHeight` of this image resized to `width × height` (placed as
@@ -37,21 +27,41 @@ extension RGBImage {
         guard cropWidth > 0, cropHeight > 0, cropWidth <= width, cropHeight <= height else {
             throw .invalidSize(operation: "center crop of \(width)×\(height) image", width: cropWidth, height: cropHeight)
         }
-        let left = Int((Double(width - cropWidth) / 2).rounded(.toNearestOrEven))
-        let top = Int((Double(height - cropHeight) / 2).rounded(.toNearestOrEven))
-        let count = cropWidth * cropHeight * 3
+        let origin = Self.centerCropOrigin(width: width, height: height, cropWidth: cropWidth, cropHeight: cropHeight)
+        return try Self.resampledWindow(
+            of: pixels, part: (0, 0, self.width, self.height), sourceWidth: self.width, sourceHeight: self.height,
+            width: width, height: height, window: (origin.left, origin.top, cropWidth, cropHeight), filter: filter)
+    }
+
+    /// Where a centre crop of `cropWidth × cropHeight` starts in a `width × height` image, as
+    /// torchvision's `CenterCrop` places it: `round((size − crop) / 2)`, ties to even like Python.
+    public static func centerCropOrigin(width: Int, height: Int, cropWidth: Int, cropHeight: Int) -> (left: Int, top: Int) {
+        (Int((Double(width - cropWidth) / 2).rounded(.toNearestOrEven)),
+         Int((Double(height - cropHeight) / 2).rounded(.toNearestOrEven)))
+    }
+
+    /// The `window` of a `width × height` resize of a `sourceWidth × sourceHeight` image, from
+    /// `pixels` holding the source's `part` (x, y, width, height; packed rows) — the whole image or
+    /// a region-decoded JPEG covering what the window reads.
+    static func resampledWindow(
+        of pixels: [UInt8], part: (x: Int, y: Int, width: Int, height: Int), sourceWidth: Int, sourceHeight: Int,
+        width: Int, height: Int, window: (left: Int, top: Int, width: Int, height: Int), filter: ResamplingFilter
+    ) throws(ImageProcessingError) -> RGBImage {
+        let count = window.width * window.height * 3
         var status: Int32 = 0
         let cFilter = filter == .bilinear ? VITRINE_FILTER_BILINEAR : VITRINE_FILTER_BICUBIC
         let result = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
             status = pixels.withUnsafeBufferPointer { input in
-                vitrine_resample_rgb8_region(
-                    input.baseAddress, Int32(self.width), Int32(self.height), Int32(width), Int32(height),
-                    Int32(left), Int32(top), Int32(cropWidth), Int32(cropHeight), output.baseAddress, Int32(cFilter.rawValue))
+                var source = vitrine_rgb8_part(pixels: input.baseAddress, stride: part.width * 3, x: Int32(part.x), y: Int32(part.y),
+                                               width: Int32(part.width), height: Int32(part.height))
+                return vitrine_resample_rgb8_part(
+                    &source, Int32(sourceWidth), Int32(sourceHeight), Int32(width), Int32(height), Int32(window.left),
+                    Int32(window.top), Int32(window.width), Int32(window.height), output.baseAddress, Int32(cFilter.rawValue))
             }
             initialized = status == 0 ? count : 0
         }
         guard status == 0 else { throw .outOfMemory(operation: "resize to \(width)×\(height)") }
-        return RGBImage(uncheckedWidth: cropWidth, height: cropHeight, pixels: result)
+        return RGBImage(uncheckedWidth: window.width, height: window.height, pixels: result)
     }
 
     /// The size torchvision's `Resize(shortSide)` picks: the short side becomes `shortSide`
@@ -82,8 +92,7 @@ extension RGBImage {
         guard cropWidth > 0, cropHeight > 0, cropWidth <= width, cropHeight <= height else {
             throw .invalidSize(operation: "center crop of \(width)×\(height) image", width: cropWidth, height: cropHeight)
         }
-        let left = Int((Double(width - cropWidth) / 2).rounded(.toNearestOrEven))
-        let top = Int((Double(height - cropHeight) / 2).rounded(.toNearestOrEven))
+        let (left, top) = Self.centerCropOrigin(width: width, height: height, cropWidth: cropWidth, cropHeight: cropHeight)
         let rowBytes = cropWidth * 3
         let count = rowBytes * cropHeight
         let result = [UInt8](unsafeUninitializedCapacity: count) { output, initialized in
