@@ -5,10 +5,10 @@
 // Layer by layer, the expanded activation (112·112·96 floats = 4.8 MB in EfficientNet-Lite0's
 // second block) is written to memory by the expand GEMM, copied into a zero-padded band for the
 // depthwise conv, read back, and the depthwise output written and read once more by the project
-// GEMM. Here only a few rows of it exist at a time: each input row is expanded once into a ring of
-// zero-padded rows (the padding columns are zeroed once and never written), the depthwise conv reads
-// the ring through row pointers, and the project GEMM consumes a band of depthwise output rows
-// while they are still in L2.
+// GEMM. Here only a few rows of it exist at a time: each input row is expanded once, straight into a
+// ring of zero-padded rows (padding columns are zeroed when the block starts and never written), the
+// depthwise conv reads the ring through row pointers, and the project GEMM consumes a band of
+// depthwise output rows while they are still in L2.
 #include <stdlib.h>
 #include <string.h>
 #include "kernels_internal.h"
@@ -44,8 +44,8 @@ static void pointwise(long m, long k, long n, const float *a, const float *weigh
 }
 
 // Output rows per band: enough pixels for full-speed GEMMs (~256 rows of A), few enough that the
-// ring and the depthwise output stay within about 640 KB (L2 is 1 MB per core
-// on the machines measured).
+// ring and the depthwise output stay within about 640 KB (L2 is 1 MB per core on the machines
+// measured; 1 MB and 2 MB budgets were no faster).
 static long band_rows(const vk_mbconv_params *p, long oh, long ow, long wp) {
     long rows = (256 + ow - 1) / ow;
     for (; rows > 1; rows--) {
