@@ -62,13 +62,16 @@ public enum ImageDecoder {
     public static func decodeKeepingSourceSize(
         contentsOf url: URL, options: ImageDecodingOptions = ImageDecodingOptions()
     ) throws(ImageDecodingError) -> DecodedImage {
-        let bytes: [UInt8]
+        try decodeKeepingSourceSize(readFile(url), name: url.path, options: options)
+    }
+
+    /// The bytes of the file at `url`; a read failure is `.unreadable` naming `url.path`.
+    static func readFile(_ url: URL) throws(ImageDecodingError) -> [UInt8] {
         do {
-            bytes = [UInt8](try Data(contentsOf: url))
+            return [UInt8](try Data(contentsOf: url))
         } catch {
             throw .unreadable(file: url.path, reason: error.localizedDescription)
         }
-        return try decodeKeepingSourceSize(bytes, name: url.path, options: options)
     }
 
     /// Like `decode(_:name:options:)`, also reporting the size the file declares.

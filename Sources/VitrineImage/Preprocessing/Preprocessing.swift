@@ -72,13 +72,7 @@ public struct Preprocessing: Sendable, Equatable {
     /// File → decode (DCT-scaled when allowed) → resize → centre crop → normalized CHW tensor.
     /// Throws `ImageDecodingError` for unreadable files, `ImageProcessingError` for bad options.
     public func tensor(contentsOf url: URL) throws -> ImageTensor {
-        let bytes: [UInt8]
-        do {
-            bytes = [UInt8](try Data(contentsOf: url))
-        } catch {
-            throw ImageDecodingError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        return try tensor(fromFileBytes: bytes, name: url.path)
+        try tensor(fromFileBytes: ImageDecoder.readFile(url), name: url.path)
     }
 
     /// In-memory file bytes → normalized CHW tensor; `name` labels the data in errors.
