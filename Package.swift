@@ -76,7 +76,7 @@ let package = Package(
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore"]),
+        .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore", "VitrineTensor"]),
         .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "CVitrineKernels"]),
         // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
         .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"],

@@ -309,4 +309,22 @@ void vk_sgemv_rows(long row_begin, long row_end, long cols, const float *a, long
     }
 }
 
+// Rows are taken in blocks of about 64 KiB, so each block comes from memory once and from L2 for the
+// other queries; every score is the variant's own `dot` of one row and one query, the call
+// vk_sgemv_rows makes, so a query scored inside a batch gets bitwise the scores it gets alone.
+void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a, long lda, long queries,
+                        const float *q, long ldq, float *out, long ldo) {
+    const vk_ops *ops = vk_ops_current();
+    long block = cols > 0 ? (64 * 1024 / 4) / cols : row_end - row_begin;
+    if (block < 1) block = 1;
+    for (long i0 = row_begin; i0 < row_end; i0 += block) {
+        long i1 = i0 + block < row_end ? i0 + block : row_end;
+        for (long j = 0; j < queries; j++) {
+            const float *x = q + j * ldq;
+            float *y = out + j * ldo;
+            for (long i = i0; i < i1; i++) y[i] = ops->dot(cols, a + i * lda, x);
+        }
+    }
+}
+
 float vk_dot(long n, const float *x, const float *y) { return vk_ops_current()->dot(n, x, y); }

@@ -228,3 +228,40 @@ public final class PackedPanels: @unchecked Sendable {
 
     deinit { storage.deallocate() }
 }
+
+extension Kernels {
+    /// Runs `body` once per kernel variant this CPU supports, with that variant active, then restores
+    /// the variant that was active before. While it runs, no ``withStableVariant(_:)`` section is
+    /// inside, so code elsewhere in the process that compares two code paths bitwise never sees the
+    /// variant change between them. For tests; product code never switches variants.
+    public static func forEachSupportedVariant(_ body: (KernelVariant) throws -> Void) rethrows {
+        variantSwitches.lockExclusive()
+        defer { variantSwitches.unlock() }
+        let original = variant
+        defer { use(original) }
+        for candidate in KernelVariant.allCases where isSupported(candidate) {
+            use(candidate)
+            try body(candidate)
+        }
+    }
+
+    /// Runs `body` while no ``forEachSupportedVariant(_:)`` can switch the variant: for comparing
+    /// two computations bitwise (a query alone and in a batch, a model before and after a round trip).
+    public static func withStableVariant<T>(_ body: () throws -> T) rethrows -> T {
+        variantSwitches.lockShared()
+        defer { variantSwitches.unlock() }
+        return try body()
+    }
+
+    private static let variantSwitches = VariantSwitchLock()
+}
+
+/// A pthread read-write lock: shared for stable sections, exclusive while switching variants.
+private final class VariantSwitchLock: @unchecked Sendable {
+    private var lock = pthread_rwlock_t()
+    init() { pthread_rwlock_init(&lock, nil) }
+    deinit { pthread_rwlock_destroy(&lock) }
+    func lockShared() { pthread_rwlock_rdlock(&lock) }
+    func lockExclusive() { pthread_rwlock_wrlock(&lock) }
+    func unlock() { pthread_rwlock_unlock(&lock) }
+}

@@ -19,6 +19,28 @@ extension Kernels {
     }
 }
 
+extension Kernels {
+    /// Scores many item rows against several queries: `scores[j·rows + i] = dot(row i, query j)`.
+    ///
+    /// Each score is the very dot product ``gemv(rows:columns:alpha:a:lda:x:beta:y:threads:)`` computes
+    /// for that row (same kernel, same accumulation order), so a query scored in a batch gets bitwise
+    /// the scores it gets alone, on every kernel variant. Rows are blocked so each block is read from
+    /// memory once per batch, and split across threads.
+    public static func dotScores(
+        rows: Int, dimension: Int, items: UnsafePointer<Float>,
+        queryCount: Int, queries: UnsafePointer<Float>,
+        into scores: UnsafeMutablePointer<Float>, threads: Int? = nil
+    ) {
+        precondition(rows >= 0 && dimension >= 0 && queryCount >= 0, "dotScores: bad sizes (rows \(rows), dimension \(dimension), queries \(queryCount))")
+        let work = rows * dimension * max(queryCount, 1)
+        let parts = work < 1 << 16 ? 1 : max(1, min(threads ?? threadCount, rows))
+        parallel(parts) { part in
+            let begin = rows * part / parts, end = rows * (part + 1) / parts
+            vk_dot_scores_rows(begin, end, dimension, items, dimension, queryCount, queries, dimension, scores, rows)
+        }
+    }
+}
+
 /// Scores `items` (rows of `dimension` floats, concatenated) against `query` by dot product.
 public func dotScores(items: [Float], dimension: Int, query: [Float]) -> [Float] {
     precondition(dimension > 0 && items.count % dimension == 0, "dotScores: \(items.count) floats are not rows of \(dimension)")

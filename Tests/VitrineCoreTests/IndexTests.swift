@@ -1,5 +1,6 @@
 import Testing
 import VitrineCore
+import VitrineTensor
 
 @Suite struct IndexTests {
     /// Reference: cosine of every vector, sorted best first with ties by id.
@@ -57,8 +58,14 @@ import VitrineCore
         let (index, _) = try randomCatalog(count: 120, dimension: 9, seed: 5)
         var g = SplitMix64(seed: 6)
         let queries = (0..<40).map { _ in CoreTestSupport.randomVector(9, using: &g) }  // > one 32-query chunk
-        let batch = try index.search(queries: queries, options: SearchOptions(limit: 7))
-        for (q, hits) in zip(queries, batch) { #expect(try index.search(query: q, options: SearchOptions(limit: 7)) == hits) }
+        // Bitwise-equal scores (same dot kernel per score, on every variant; CI reruns this suite per
+        // variant), and no variant switch between the two calls.
+        let (batch, alone) = try Kernels.withStableVariant {
+            (try index.search(queries: queries, options: SearchOptions(limit: 7)),
+             try queries.map { try index.search(query: $0, options: SearchOptions(limit: 7)) })
+        }
+        #expect(batch.count == queries.count)
+        for (q, hits) in batch.enumerated() { #expect(alone[q] == hits, "query \(q)") }
     }
 
     @Test func newItemIsSearchableImmediately() throws {

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import VitrineTensor
 
@@ -68,15 +69,13 @@ import VitrineTensor
     /// and split over two threads by columns and by rows; a packing made for another variant's panel
     /// width must be ignored (fall back to packing `b`).
     @Test func prePackedBGivesBitwiseTheSameProduct() {
-        let original = Kernels.variant
-        defer { Kernels.use(original) }
-        let widest = KernelVariant.allCases.first { Kernels.isSupported($0) } ?? .portable
-        #expect(Kernels.use(widest))
         var random = SeededRandom(seed: 42)
         let foreign = (m: 9, n: 70, k: 300)
         let foreignB = random.floats(foreign.k * foreign.n)
-        let foreignPacked = PackedPanels(foreignB, k: foreign.k, n: foreign.n) // packed for `widest`
+        var foreignPacking: (panels: PackedPanels, variant: KernelVariant)?
         forEachSupportedVariant { variant in
+            if foreignPacking == nil { foreignPacking = (PackedPanels(foreignB, k: foreign.k, n: foreign.n), variant) } // packed for the first variant
+            let (foreignPacked, packedFor) = foreignPacking!
             for (m, n, k, transposeB) in [(7, 33, 19, false), (49, 200, 300, false), (150, 70, 40, true), (3, 400, 530, false),
                                           (200, 45, 260, true)] {
                 let a = random.floats(m * k), b = random.floats(k * n), bias = random.floats(n)
@@ -96,8 +95,45 @@ import VitrineTensor
             Kernels.gemm(m: foreign.m, n: foreign.n, k: foreign.k, a: a, lda: foreign.k, b: foreignB, ldb: foreign.n, c: &plain, ldc: foreign.n)
             Kernels.gemm(m: foreign.m, n: foreign.n, k: foreign.k, a: a, lda: foreign.k, b: foreignB, ldb: foreign.n, c: &prepacked,
                          ldc: foreign.n, packedB: foreignPacked)
-            #expect(plain == prepacked, "\(variant) with panels packed for \(widest)")
+            #expect(plain == prepacked, "\(variant) with panels packed for \(packedFor)")
         }
+    }
+
+    /// A query scored alone (GEMV) and inside a batch (`dotScores` over many queries) must get
+    /// bitwise the same scores on every variant: search results and caches see one answer per query.
+    /// Dimensions cover every tail of the 4-, 8- and 16-lane loops; 2 threads split the rows.
+    @Test func batchScoresEqualSingleQueryScoresBitwise() {
+        forEachSupportedVariant { variant in
+            var random = SeededRandom(seed: 43)
+            for (rows, dimension, queries) in [(120, 9, 40), (57, 1, 3), (300, 37, 5), (1000, 384, 33), (70, 1664, 4), (5, 67, 1)] {
+                let items = random.floats(rows * dimension), batch = random.floats(queries * dimension)
+                var together = [Float](repeating: .nan, count: rows * queries)
+                for threads in [1, 2] {
+                    Kernels.dotScores(rows: rows, dimension: dimension, items: items, queryCount: queries, queries: batch,
+                                      into: &together, threads: threads)
+                    for q in 0..<queries {
+                        var alone = [Float](repeating: .nan, count: rows)
+                        Array(batch[q * dimension ..< (q + 1) * dimension]).withUnsafeBufferPointer { query in
+                            Kernels.gemv(rows: rows, columns: dimension, a: items, lda: dimension, x: query.baseAddress!,
+                                         y: &alone, threads: threads)
+                        }
+                        let differing = zip(alone, together[q * rows ..< (q + 1) * rows]).filter { $0 != $1 }.count
+                        #expect(differing == 0, "\(variant) \(rows)×\(dimension), query \(q) of \(queries), \(threads) threads: \(differing) differ")
+                    }
+                }
+                let want = (0..<rows).map { r in (0..<dimension).map { Double(items[r * dimension + $0]) * Double(batch[$0]) }.reduce(0, +) }
+                #expect(worstError(Array(together[0..<rows]), want, relative: 1e-5, absolute: 1e-5) <= 1, "\(variant) \(rows)×\(dimension)")
+            }
+        }
+    }
+
+    /// CI reruns the numeric suites with `VITRINE_KERNELS=avx2`, `=portable`, …: a name the
+    /// kernels do not know, or a variant the CPU lacks, must fail here instead of silently running
+    /// the default variant under the forced variant's name.
+    @Test func forcedVariantIsTheOneRunning() {
+        guard let forced = ProcessInfo.processInfo.environment["VITRINE_KERNELS"] else { return }
+        #expect(KernelVariant(rawValue: forced) != nil, "VITRINE_KERNELS=\(forced) names no kernel variant")
+        #expect(Kernels.variant.rawValue == forced, "VITRINE_KERNELS=\(forced) but the kernels run \(Kernels.variant)")
     }
 
     @Test func variantSelectionReportsSupport() {

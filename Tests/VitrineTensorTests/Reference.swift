@@ -79,12 +79,11 @@ func worstError(_ got: [Float], _ want: [Double], relative: Double, absolute: Do
 }
 
 /// Runs `body` once per kernel variant this CPU supports, then restores the default variant.
-/// Only the serialized `KernelVariantTests` suite switches variants.
+/// Only the serialized `KernelVariantTests` suite switches variants, and only through
+/// `Kernels.forEachSupportedVariant`, which waits for every `Kernels.withStableVariant` section.
 func forEachSupportedVariant(_ body: (KernelVariant) throws -> Void) rethrows {
-    let original = Kernels.variant
-    defer { Kernels.use(original) }
-    for variant in KernelVariant.allCases where Kernels.isSupported(variant) {
-        #expect(Kernels.use(variant))
+    try Kernels.forEachSupportedVariant { variant in
+        #expect(Kernels.variant == variant)
         try body(variant)
     }
 }

@@ -83,6 +83,10 @@ void vk_sgemm_part(const vk_gemm_params *p, int part, int parts);
 /// y[i] = alpha * dot(A[i, 0..<cols], x) + beta * y[i] for rows [row_begin, row_end).
 void vk_sgemv_rows(long row_begin, long row_end, long cols, const float *a, long lda,
                    const float *x, float alpha, float beta, float *y);
+/// out[j*ldo + i] = dot(A[i, 0..<cols], Q[j, 0..<cols]) for rows [row_begin, row_end) and `queries` rows
+/// of Q: many queries against the same rows, each score bitwise the one vk_sgemv_rows gives (alpha 1, beta 0).
+void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a, long lda, long queries,
+                        const float *q, long ldq, float *out, long ldo);
 /// Dot product of two contiguous vectors.
 float vk_dot(long n, const float *x, const float *y);
 

@@ -1,9 +1,9 @@
 import VitrineTensor
 
 // THE scoring seam. Every similarity computation over the whole index goes through
-// `scoreAll` (one query: GEMV, storage · q) or `scoreBatch` (many queries: GEMM,
-// Q · storageᵀ). Both now call VitrineTensor's vectorized, multi-threaded kernels
-// (they replaced the SIMD8 `rowDot` loops; timings in benchmarks/bench-index).
+// `scoreAll` (one query: GEMV, storage · q) or `scoreBatch` (many queries, rows blocked
+// for cache reuse). Both compute every score with the same vectorized dot kernel, so a
+// query's scores do not depend on whether it came alone or in a batch (on any variant).
 // Single pairs (near-duplicate folds, MMR) use `Kernels.dot` via `rowCosine`.
 
 extension VectorIndex {
@@ -22,8 +22,9 @@ extension VectorIndex {
         return scores
     }
     /// Scores of `queryCount` row-major queries (`queries.count == queryCount · dimension`)
-    /// against every stored row: a row-major `queryCount × count` matrix.
-    /// One VitrineTensor GEMM per call.
+    /// against every stored row: a row-major `queryCount × count` matrix. Each row of it is bitwise
+    /// what ``scoreAll(query:)`` returns for that query (the same dot kernel per score, not a GEMM
+    /// whose tile sums in another order), so a query gets one answer alone or in a batch.
     func scoreBatch(queries: [Float], queryCount: Int) -> [Float] {
         let rows = count, d = dimension
         var scores = [Float](repeating: 0, count: queryCount * rows)
@@ -32,8 +33,7 @@ extension VectorIndex {
             queries.withUnsafeBufferPointer { q in
                 scores.withUnsafeMutableBufferPointer { out in
                     guard let m = matrix.baseAddress, let qp = q.baseAddress, let c = out.baseAddress else { return }
-                    // scores (queryCount × rows) = Q (queryCount × d) · storageᵀ (d × rows).
-                    Kernels.gemm(transposeB: true, m: queryCount, n: rows, k: d, a: qp, lda: d, b: m, ldb: d, c: c, ldc: rows)
+                    Kernels.dotScores(rows: rows, dimension: d, items: m, queryCount: queryCount, queries: qp, into: c)
                 }
             }
         }
