@@ -43,7 +43,7 @@ let package = Package(
         .target(
             name: "VitrineServer",
             dependencies: [
-                "VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage",
+                "VitrineCatalog", "VitrineCore", "VitrineImage",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             resources: [.copy("Public")]
@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(
             name: "vitrine",
             dependencies: [
-                "VitrineCatalog", "VitrineCore", "VitrineStore", "VitrineModels", "VitrineImage", "VitrineTensor", "VitrineServer",
+                "VitrineCatalog", "VitrineCore", "VitrineServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -84,7 +84,7 @@ let package = Package(
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [
-                "VitrineServer", "VitrineCatalog", "VitrineStore", "VitrineCore",
+                "VitrineServer", "VitrineCatalog", "VitrineCore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -13,8 +13,8 @@ public final class Catalog: Sendable {
     public let storeURL: URL
     /// The options the catalog was opened with.
     public let options: CatalogOptions
-    /// The underlying store (for events and trained models, used by the recommendation layer).
-    public let store: CatalogStore
+    /// Where everything is kept; only the catalog talks to it (the front ends go through `Catalog`).
+    let store: any CatalogStore
     /// Encoder identities and factories.
     public let encoderProvider: EncoderProvider
     /// Identity stored with fused vectors: both encoder identities and the fusion weights.
@@ -40,12 +40,12 @@ public final class Catalog: Sendable {
         do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
             throw CatalogError.store(.openFailed(file: storeURL.path, code: 0, message: "cannot create folder \(directory.path): \(error)"))
         }
-        store = try CatalogError.wrapping { try CatalogStore(path: storeURL.path, options: options.store) }
+        store = try CatalogError.wrapping { try SQLiteStore(path: storeURL.path, options: options.store) }
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, weights: options.fusionWeights))
     }
 
     /// Reads items and vectors of the current models from the store.
-    static func loadState(store: CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights) throws -> CatalogState {
+    static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights) throws -> CatalogState {
         try CatalogError.wrapping {
             var imputer: CrossModalImputer?
             if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
@@ -115,6 +115,20 @@ public final class Catalog: Sendable {
                         vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,
                         schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount)
         }
+    }
+
+    // MARK: Settings
+
+    /// A small named value kept with the catalog (e.g. the server's picture folder), or nil.
+    /// - Throws: `CatalogError.store`.
+    public func setting(_ key: String) throws -> String? {
+        try CatalogError.wrapping { try store.metaValue(for: key) }
+    }
+
+    /// Sets (or, with nil, removes) a named value kept with the catalog.
+    /// - Throws: `CatalogError.store`.
+    public func setSetting(_ value: String?, for key: String) throws {
+        try CatalogError.wrapping { try store.setMetaValue(value, for: key) }
     }
 
     // MARK: Writing

@@ -2,20 +2,11 @@ import Foundation
 import VitrineCore
 import VitrineStore
 
-/// A catalog item as the service returns it: its fields plus which vectors it has.
-public struct CatalogItem: Sendable, Equatable, Codable {
-    /// Unique id.
-    public var id: String
-    /// Display title.
-    public var title: String
-    /// Description text.
-    public var description: String
-    /// Tags in the order given.
-    public var tags: [String]
-    /// Optional category.
-    public var category: String?
-    /// Any further attributes, as strings.
-    public var metadata: [String: String]
+/// A catalog item as the service returns it: the item plus its sources and which vectors it has.
+@dynamicMemberLookup
+public struct CatalogItem: Sendable, Equatable {
+    /// What the item is (`catalogItem.title`, `.tags`, … read through).
+    public var item: Item
     /// Source files relative to the indexed folder (images first); empty for items added through `addItem`.
     public var sourcePaths: [String]
     /// True when the item has an image vector.
@@ -28,15 +19,9 @@ public struct CatalogItem: Sendable, Equatable, Codable {
     public var updatedAt: Date
 
     /// Creates an item value.
-    public init(id: String, title: String, description: String = "", tags: [String] = [], category: String? = nil,
-                metadata: [String: String] = [:], sourcePaths: [String] = [], hasImage: Bool = false, hasText: Bool = false,
+    public init(_ item: Item, sourcePaths: [String] = [], hasImage: Bool = false, hasText: Bool = false,
                 contentHash: String = "", updatedAt: Date = Date()) {
-        self.id = id
-        self.title = title
-        self.description = description
-        self.tags = tags
-        self.category = category
-        self.metadata = metadata
+        self.item = item
         self.sourcePaths = sourcePaths
         self.hasImage = hasImage
         self.hasText = hasText
@@ -45,14 +30,14 @@ public struct CatalogItem: Sendable, Equatable, Codable {
     }
 
     init(_ stored: StoredItem, hasImage: Bool, hasText: Bool) {
-        self.init(id: stored.id, title: stored.title, description: stored.description, tags: stored.tags, category: stored.category,
-                  metadata: stored.metadata, sourcePaths: stored.sourcePaths, hasImage: hasImage, hasText: hasText,
+        self.init(stored.item, sourcePaths: stored.sourcePaths, hasImage: hasImage, hasText: hasText,
                   contentHash: stored.contentHash, updatedAt: stored.updatedAt)
     }
 
-    /// The VitrineCore item the recommender keeps.
-    public var coreItem: Item {
-        Item(id: id, title: title, description: description, tags: tags, category: category, metadata: metadata)
+    /// The item's own fields.
+    public subscript<Value>(dynamicMember field: WritableKeyPath<Item, Value>) -> Value {
+        get { item[keyPath: field] }
+        set { item[keyPath: field] = newValue }
     }
 }
 
@@ -73,32 +58,16 @@ public struct CatalogHit: Sendable, Equatable {
     }
 }
 
-/// An item handed to `Catalog.addItem`: fields plus image bytes (JPEG/PNG), embedded immediately.
+/// An item handed to `Catalog.addItem`: the item plus image bytes (JPEG/PNG), embedded immediately.
 public struct NewItem: Sendable {
-    /// Unique id (non-empty).
-    public var id: String
-    /// Display title.
-    public var title: String
-    /// Description text.
-    public var description: String
-    /// Tags.
-    public var tags: [String]
-    /// Optional category.
-    public var category: String?
-    /// Further attributes.
-    public var metadata: [String: String]
+    /// The item; an empty title means none was given (no file-name title is derived either).
+    public var item: Item
     /// Image file bytes; several are pooled like a folder item's images.
     public var images: [Data]
 
     /// Creates an item to add.
-    public init(id: String, title: String = "", description: String = "", tags: [String] = [], category: String? = nil,
-                metadata: [String: String] = [:], images: [Data] = []) {
-        self.id = id
-        self.title = title
-        self.description = description
-        self.tags = tags
-        self.category = category
-        self.metadata = metadata
+    public init(_ item: Item, images: [Data] = []) {
+        self.item = item
         self.images = images
     }
 }

@@ -26,7 +26,7 @@ struct CatalogState: Sendable {
         items[item.id] = item
         if let image { try imageIndex.add(id: item.id, vector: image, tags: item.tags, category: item.category) }
         if let text { try textIndex.add(id: item.id, vector: text, tags: item.tags, category: item.category) }
-        if let fused { try recommender.add(item.coreItem, embedding: fused) }
+        if let fused { try recommender.add(item.item, embedding: fused) }
     }
 
     mutating func remove(_ id: String) {
@@ -37,7 +37,7 @@ struct CatalogState: Sendable {
     }
 
     /// The index for a space.
-    func index(for space: SearchSpace) -> VectorIndex {
+    func index(for space: Modality) -> VectorIndex {
         switch space {
         case .image: return imageIndex
         case .text: return textIndex

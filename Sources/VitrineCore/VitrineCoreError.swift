@@ -13,8 +13,6 @@ public enum VitrineCoreError: Error, Equatable, Sendable, CustomStringConvertibl
     case unknownItem(id: String)
     /// An item has neither an image vector nor a text vector.
     case missingVectors(id: String)
-    /// A byte blob cannot be decoded as the requested vector encoding.
-    case invalidEncoding(byteCount: Int, encoding: String)
     /// An option was outside its allowed range.
     case invalidOption(name: String, reason: String)
     /// A linear system was not positive definite (a degenerate ridge problem).
@@ -33,8 +31,6 @@ public enum VitrineCoreError: Error, Equatable, Sendable, CustomStringConvertibl
             return "unknown item id '\(id)'"
         case .missingVectors(let id):
             return "item '\(id)' has neither an image vector nor a text vector"
-        case .invalidEncoding(let byteCount, let encoding):
-            return "a blob of \(byteCount) bytes is not a whole number of \(encoding) values"
         case .invalidOption(let name, let reason):
             return "option \(name): \(reason)"
         case .notPositiveDefinite(let size):

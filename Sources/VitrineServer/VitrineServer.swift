@@ -23,7 +23,7 @@ public struct VitrineServer: Sendable {
         self.catalog = catalog
         self.configuration = configuration
         activity = UserActivity(catalog: catalog)
-        let recorded = (try? catalog.store.metaValue(for: ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
+        let recorded = (try? catalog.setting(ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
         let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }
         let uploads = configuration.uploadsFolder ?? catalog.storeURL.deletingLastPathComponent().appendingPathComponent("uploads")
         media = MediaLibrary(root: root, uploads: uploads)

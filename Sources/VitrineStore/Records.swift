@@ -1,19 +1,14 @@
 import Foundation
+import VitrineCore
 
-/// A catalogue item as the store keeps it; `VitrineCore` maps it to its own item type.
+/// An item as the store keeps it: the item itself plus what only the store tracks.
+@dynamicMemberLookup
 public struct StoredItem: Sendable, Equatable, Hashable {
-    /// Caller-chosen unique id (non-empty).
-    public var id: String
-    public var title: String
-    public var description: String
-    /// Tags in the order given; `items(tag:)` filters on them exactly.
-    public var tags: [String]
-    public var category: String?
-    /// Small free-form key/value pairs, stored as JSON text.
-    public var metadata: [String: String]
+    /// What the item is (id, title, description, tags, category, metadata).
+    public var item: Item
     /// Relative paths of the item's source files (images and text), in the order given.
     public var sourcePaths: [String]
-    /// Hash of the item's source bytes (e.g. `ContentHash.sha256Hex`), compared for incremental re-indexing.
+    /// Hash of the item's source bytes and fields, compared for incremental re-indexing.
     public var contentHash: String
     /// When the item was first stored; an upsert of an existing id keeps the stored value.
     public var createdAt: Date
@@ -21,28 +16,19 @@ public struct StoredItem: Sendable, Equatable, Hashable {
     public var updatedAt: Date
 
     /// Creates an item record; timestamps default to now.
-    public init(id: String, title: String, description: String = "", tags: [String] = [], category: String? = nil,
-                metadata: [String: String] = [:], sourcePaths: [String] = [], contentHash: String = "",
-                createdAt: Date = Date(), updatedAt: Date = Date()) {
-        self.id = id
-        self.title = title
-        self.description = description
-        self.tags = tags
-        self.category = category
-        self.metadata = metadata
+    public init(_ item: Item, sourcePaths: [String] = [], contentHash: String = "", createdAt: Date = Date(), updatedAt: Date = Date()) {
+        self.item = item
         self.sourcePaths = sourcePaths
         self.contentHash = contentHash
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
-}
 
-/// Which encoder produced a vector.
-public enum VectorModality: String, Sendable, CaseIterable, Hashable, Codable {
-    case image
-    case text
-    /// A combination of the image and text vectors.
-    case fused
+    /// The item's own fields (`stored.id`, `stored.tags`, …).
+    public subscript<Value>(dynamicMember field: WritableKeyPath<Item, Value>) -> Value {
+        get { item[keyPath: field] }
+        set { item[keyPath: field] = newValue }
+    }
 }
 
 /// How a vector's components are stored on disk. Values are always handed back as `Float`.
@@ -58,7 +44,7 @@ public enum VectorDType: String, Sendable, CaseIterable, Hashable, Codable {
 
 /// One item's vector for one modality, with the identity of the model that produced it.
 public struct StoredVector: Sendable, Equatable, Hashable {
-    public var modality: VectorModality
+    public var modality: Modality
     /// The components; after an `.float16` round trip they are the half-precision values widened to `Float`.
     public var values: [Float]
     /// Model identity, e.g. `"efficientnet-lite0@3f2a…"`; compared against `currentModel(for:)`.
@@ -67,7 +53,7 @@ public struct StoredVector: Sendable, Equatable, Hashable {
     public var dtype: VectorDType
 
     /// Creates a vector record.
-    public init(modality: VectorModality, values: [Float], modelID: String, dtype: VectorDType = .float32) {
+    public init(modality: Modality, values: [Float], modelID: String, dtype: VectorDType = .float32) {
         self.modality = modality
         self.values = values
         self.modelID = modelID
@@ -101,28 +87,8 @@ public struct VectorMatrix: Sendable, Equatable {
     public func row(_ index: Int) -> [Float] { Array(values[index * dimension ..< (index + 1) * dimension]) }
 }
 
-/// One user interaction with an item, appended to the event log.
-public struct InteractionEvent: Sendable, Equatable, Hashable {
-    public var userID: String
-    public var itemID: String
-    /// What happened (`"view"`, `"like"`, `"rating"`, …); the store does not interpret it.
-    public var kind: String
-    /// Optional magnitude (a rating, a dwell time); nil when the kind carries no value.
-    public var value: Double?
-    public var timestamp: Date
-
-    /// Creates an event; the timestamp defaults to now.
-    public init(userID: String, itemID: String, kind: String, value: Double? = nil, timestamp: Date = Date()) {
-        self.userID = userID
-        self.itemID = itemID
-        self.kind = kind
-        self.value = value
-        self.timestamp = timestamp
-    }
-}
-
-/// A saved trained model (e.g. the two-tower weights) with its configuration.
-public struct TrainedModelBlob: Sendable, Equatable {
+/// Which revision of a trained model blob is saved, without its data.
+public struct TrainedModelRevision: Sendable, Equatable {
     /// Name the blob is saved under, e.g. `"two-tower"`.
     public var name: String
     /// Increasing save number; the highest is the latest.
@@ -130,21 +96,37 @@ public struct TrainedModelBlob: Sendable, Equatable {
     public var createdAt: Date
     /// The training configuration as JSON text, opaque to the store.
     public var configJSON: String
-    public var data: Data
 
-    /// Creates a blob record.
-    public init(name: String, revision: Int, createdAt: Date, configJSON: String, data: Data) {
+    /// Creates a revision record.
+    public init(name: String, revision: Int, createdAt: Date, configJSON: String) {
         self.name = name
         self.revision = revision
         self.createdAt = createdAt
         self.configJSON = configJSON
+    }
+}
+
+/// A saved trained model (e.g. the two-tower weights): its revision record and its bytes.
+@dynamicMemberLookup
+public struct TrainedModelBlob: Sendable, Equatable {
+    /// Name, revision, time and configuration (`blob.revision`, `blob.configJSON`, … read through).
+    public var saved: TrainedModelRevision
+    /// The model's bytes, opaque to the store.
+    public var data: Data
+
+    /// Creates a blob record.
+    public init(_ saved: TrainedModelRevision, data: Data) {
+        self.saved = saved
         self.data = data
     }
+
+    /// The revision record's fields.
+    public subscript<Value>(dynamicMember field: KeyPath<TrainedModelRevision, Value>) -> Value { saved[keyPath: field] }
 }
 
 /// Vectors whose model differs from the current model for their modality.
 public struct StaleVectorReport: Sendable, Equatable {
-    public var modality: VectorModality
+    public var modality: Modality
     /// The model registered as current, or nil if none is registered (then nothing is stale).
     public var currentModelID: String?
     /// Items whose vector was produced by another model, ascending.
@@ -156,12 +138,12 @@ public struct StoreInfo: Sendable, Equatable {
     public var path: String
     public var schemaVersion: Int
     public var itemCount: Int
-    public var vectorCounts: [VectorModality: Int]
+    public var vectorCounts: [Modality: Int]
     public var eventCount: Int
     public var userCount: Int
     public var trainedModelCount: Int
     /// Current model per modality, where one is registered.
-    public var currentModels: [VectorModality: String]
-    /// Bytes of the database file plus its write-ahead log.
+    public var currentModels: [Modality: String]
+    /// Bytes the store takes (for SQLite: the database file plus its write-ahead log).
     public var fileSizeBytes: Int64
 }

@@ -27,7 +27,7 @@ func openStore(_ path: String, options: CatalogOptions = CatalogOptions(), mustE
     return try Catalog(storeURL: URL(fileURLWithPath: path), options: options)
 }
 
-extension SearchSpace: ExpressibleByArgument {}
+extension Modality: ExpressibleByArgument {}
 
 /// Output helpers: aligned tables for people, JSON for scripts.
 enum Output {

@@ -15,7 +15,7 @@ struct SearchCommand: ParsableCommand {
     var image: String?
 
     @Option(name: .long, help: "fused (default), text (text queries) or image (image queries).")
-    var space: SearchSpace = .fused
+    var space: Modality = .fused
 
     @Option(name: .long, help: "Number of results.")
     var limit = 10

@@ -12,7 +12,7 @@ struct SimilarCommand: ParsableCommand {
     var id: String
 
     @Option(name: .long, help: "image, text or fused.")
-    var modality: SearchSpace = .fused
+    var modality: Modality = .fused
 
     @Option(name: .long, help: "Number of results.")
     var limit = 10

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineCatalog
+import VitrineCore
 
 /// Every kind of bad input is reported with its file and reason, the item keeps what is usable, and the run goes on.
 @Suite struct BadInputTests {

@@ -51,7 +51,7 @@ import VitrineStore
         let folder = try Self.makeFolder()
         let catalog = try Catalog.testing(in: folder)
         _ = try catalog.index(folder: folder.path("catalog"))
-        try catalog.addItem(NewItem(id: "posted", title: "Posted", description: "Added by the server", images: [try Fixtures.photo("retina")]))
+        try catalog.addItem(NewItem(Item(id: "posted", title: "Posted", description: "Added by the server"), images: [try Fixtures.photo("retina")]))
         let summary = try catalog.index(folder: folder.path("catalog"))
         #expect(summary.removed == 0 && catalog.item("posted") != nil)
     }
@@ -67,7 +67,7 @@ import VitrineStore
         #expect(changed.count == 4 && textVectors == 0)
         let summary = try changed.index(folder: folder.path("catalog"))
         #expect(summary.indexed == 4 && summary.reused == 0)
-        let store = try CatalogStore(path: storeURL.path)
+        let store = try SQLiteStore(path: storeURL.path)
         #expect(try store.currentModel(for: .text) == "words@2")
         #expect(try store.staleVectors(modality: .text).itemIDs.isEmpty)
         #expect(try store.vector(for: "cat", modality: .text)?.modelID == "words@2")
@@ -78,7 +78,7 @@ import VitrineStore
         let catalog = try Catalog.testing(in: folder, precision: .float16)
         _ = try catalog.index(folder: folder.path("catalog"))
         let reopened = try Catalog(storeURL: catalog.storeURL, options: catalog.options)
-        for modality in SearchSpace.allCases {
+        for modality in Modality.allCases {
             let before = try catalog.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
             let after = try reopened.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
             #expect(before.map(\.item.id) == after.map(\.item.id) && before.map(\.score) == after.map(\.score))

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineCatalog
+import VitrineCore
 import VitrineStore
 
 /// Kills a real `vitrine index` process at random moments: every batch it reported committed is still
@@ -87,7 +88,7 @@ import VitrineStore
             }
             let run = try Self.runIndexer(executable, folder: folder, store: storeURL, killAfter: UInt32.random(in: 0...longestDelay, using: &generator))
             if run.killed { kills += 1 } else { longestDelay = max(longestDelay / 2, 20_000) }
-            let store = try CatalogStore(path: storeURL.path)
+            let store = try SQLiteStore(path: storeURL.path)
             #expect(try store.integrityCheck() == [], "trial \(trial)")
             let now = try Set(store.items(offset: 0, limit: 1000).map(\.id))
             #expect(stored.isSubset(of: now), "trial \(trial): committed items were lost: \(stored.subtracting(now).sorted())")

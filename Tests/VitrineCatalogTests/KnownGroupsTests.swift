@@ -14,7 +14,7 @@ import VitrineCore
         let summary = try catalog.index(folder: Fixtures.groups)
         #expect(summary.indexed == 6 && summary.problems.isEmpty, "\(summary.problems)")
         for item in catalog.items() {
-            for modality in SearchSpace.allCases {
+            for modality in Modality.allCases {
                 let hits = try catalog.similarItems(to: item.id, modality: modality, options: QueryOptions(limit: 5, includeNearDuplicates: true))
                 #expect(hits.first.map { Self.group(of: $0.item.id) } == Self.group(of: item.id),
                         "\(item.id) \(modality): \(hits.map { "\($0.item.id) \($0.score)" })")

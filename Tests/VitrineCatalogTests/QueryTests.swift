@@ -27,7 +27,7 @@ import VitrineCore
     @Test func similarItemsNeverReturnTheItemItselfAndFoldNearDuplicates() throws {
         let (folder, catalog) = try Self.indexedCatalog()
         defer { withExtendedLifetime(folder) {} }
-        for modality in SearchSpace.allCases {
+        for modality in Modality.allCases {
             let hits = try catalog.similarItems(to: "rocket", modality: modality, limit: 10)
             #expect(!hits.contains { $0.item.id == "rocket" }, "\(modality)")
             #expect(hits.map(\.score) == hits.map(\.score).sorted(by: >))
@@ -72,12 +72,12 @@ import VitrineCore
     @Test func addedItemsAreSearchableAtOnceAndRemovedOnesVanish() throws {
         let (folder, catalog) = try Self.indexedCatalog()
         defer { withExtendedLifetime(folder) {} }
-        let added = try catalog.addItem(NewItem(id: "telescope", title: "Telescope", description: "deep field of galaxies",
-                                                tags: ["space"], images: [try Fixtures.photo("deep_field")]))
+        let added = try catalog.addItem(NewItem(Item(id: "telescope", title: "Telescope", description: "deep field of galaxies",
+                                                tags: ["space"]), images: [try Fixtures.photo("deep_field")]))
         #expect(added.hasImage && added.hasText)
         #expect(try catalog.search(text: "galaxies deep field", space: .text, options: QueryOptions(limit: 1)).first?.item.id == "telescope")
         #expect(throws: CatalogError.duplicateItem(id: "telescope")) {
-            try catalog.addItem(NewItem(id: "telescope", description: "again"), replacing: false)
+            try catalog.addItem(NewItem(Item(id: "telescope", description: "again")), replacing: false)
         }
         #expect(try catalog.removeItem("telescope"))
         #expect(catalog.item("telescope") == nil)
@@ -96,7 +96,7 @@ import VitrineCore
                 }
             }
             group.addTask {
-                for index in 0..<10 { try catalog.addItem(NewItem(id: "extra-\(index)", description: "extra item \(index)")) }
+                for index in 0..<10 { try catalog.addItem(NewItem(Item(id: "extra-\(index)", description: "extra item \(index)"))) }
             }
             try await group.waitForAll()
         }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineCatalog
+import VitrineCore
 
 /// The README's "Using Vitrine as a Swift library" sample, compiled and run on a tiny text-only catalog,
 /// so the front door's code cannot rot.

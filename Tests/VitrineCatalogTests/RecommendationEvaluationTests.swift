@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineCatalog
+import VitrineCore
 
 /// True when `value` is present and within 1e-12 of `expected`.
 private func close(_ value: Double?, _ expected: Double) -> Bool {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineCatalog
+import VitrineCore
 import VitrineStore
 
 @Test func malformedRowsAndUnknownItemsAreReportedNotFatal() throws {
@@ -49,9 +50,9 @@ import VitrineStore
     let catalog = try makeTestCatalog()
     try addTestItems(catalog)
     let summary = try catalog.record(events: [
-        InteractionEvent(userID: "carol", itemID: "lamp", kind: "like"),
-        InteractionEvent(userID: "carol", itemID: "ghost", kind: "like"),
-        InteractionEvent(userID: "carol", itemID: "desk", kind: "rating", value: nil),
+        Interaction(user: "carol", item: "lamp", kind: .like),
+        Interaction(user: "carol", item: "ghost", kind: .like),
+        Interaction(user: "carol", item: "desk", kind: .rating, value: nil),
     ])
     #expect(summary.recorded == 1)
     #expect(summary.problems.map(\.line) == [2, 3])

@@ -6,8 +6,8 @@ import VitrineStore
 
 private let day = Date(timeIntervalSince1970: 1_767_225_600)
 
-private func likes(_ user: String, _ items: [String]) -> [InteractionEvent] {
-    items.enumerated().map { InteractionEvent(userID: user, itemID: $1, kind: "like", timestamp: day.addingTimeInterval(Double($0))) }
+private func likes(_ user: String, _ items: [String]) -> [Interaction] {
+    items.enumerated().map { Interaction(user: user, item: $1, kind: .like, timestamp: day.addingTimeInterval(Double($0))) }
 }
 
 @Test func unknownUserGetsPopularItemsWithDiversity() throws {
@@ -65,7 +65,7 @@ private func likes(_ user: String, _ items: [String]) -> [InteractionEvent] {
     try catalog.record(events: likes("erin", ["chair", "table"]))
     let before = try catalog.recommendations(for: "erin", options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: 2)))
     #expect(!before.items.map(\.item.id).contains("bench"))
-    try catalog.addItem(NewItem(id: "bench", title: "Oak bench", description: "Oak wood chair table bench"))
+    try catalog.addItem(NewItem(Item(id: "bench", title: "Oak bench", description: "Oak wood chair table bench")))
     let after = try catalog.recommendations(for: "erin", options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: 2)))
     #expect(after.items.first?.item.id == "bench")
 }
@@ -73,7 +73,7 @@ private func likes(_ user: String, _ items: [String]) -> [InteractionEvent] {
 @Test func trainedModelIsUsedWhenPresentAndContentOtherwise() throws {
     let catalog = try makeTestCatalog()
     try addTestItems(catalog)
-    var events: [InteractionEvent] = []
+    var events: [Interaction] = []
     for user in 0..<12 {
         events += likes("wool\(user)", user % 2 == 0 ? ["sweater-red", "sweater-blue", "scarf"] : ["scarf", "sweater-blue", "sweater-red"])
         events += likes("wood\(user)", user % 2 == 0 ? ["chair", "table", "desk"] : ["desk", "chair", "table"])
@@ -92,7 +92,7 @@ private func likes(_ user: String, _ items: [String]) -> [InteractionEvent] {
     #expect(trained.items.count == 3 && !trained.items.map(\.item.id).contains("sweater-red"))
     #expect(trained.items.first?.contributors.first?.item == "sweater-red")
     // A new item after training is still eligible: the item tower embeds it from content.
-    try catalog.addItem(NewItem(id: "mitten", title: "Wool mitten", description: "wool knit"))
+    try catalog.addItem(NewItem(Item(id: "mitten", title: "Wool mitten", description: "wool knit")))
     let withNew = try catalog.recommendations(for: "frank", options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: 20)))
     #expect(withNew.items.map(\.item.id).contains("mitten"))
     let fallback = try catalog.recommendations(for: "frank", options: UserRecommendationOptions(usesTrainedModel: false))

@@ -1,5 +1,6 @@
 import Foundation
 import VitrineCatalog
+import VitrineCore
 import VitrineImage
 
 /// A tiny deterministic text "encoder" for tests: one dimension per known word, plus a constant
@@ -50,6 +51,6 @@ func addTestItems(_ catalog: Catalog) throws {
         ("lamp", "Steel lamp light", ["lighting"]),
     ]
     for (id, text, tags) in items {
-        try catalog.addItem(NewItem(id: id, title: text, description: text, tags: tags))
+        try catalog.addItem(NewItem(Item(id: id, title: text, description: text, tags: tags)))
     }
 }

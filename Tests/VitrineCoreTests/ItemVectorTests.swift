@@ -94,36 +94,4 @@ import VitrineCore
         let predicted = try #require(dual.imageVector(fromText: first.text ?? []))
         #expect(CoreTestSupport.cosine(predicted, first.image ?? []) > 0.9)
     }
-
-    @Test func halfPrecisionRoundsToNearestEven() {
-        #expect(HalfPrecision.bits(from: 1) == 0x3C00)
-        #expect(HalfPrecision.bits(from: -2) == 0xC000)
-        #expect(HalfPrecision.bits(from: 65504) == 0x7BFF)
-        #expect(HalfPrecision.bits(from: 65520) == 0x7C00)  // halfway to 2^16 rounds to even = infinity
-        #expect(HalfPrecision.bits(from: 1 + 0x1p-11) == 0x3C00)  // tie → even (down)
-        #expect(HalfPrecision.bits(from: 1 + 3 * 0x1p-11) == 0x3C02)  // tie → even (up)
-        #expect(HalfPrecision.bits(from: 0x1p-24) == 0x0001)  // smallest subnormal
-        #expect(HalfPrecision.bits(from: 0x1p-25) == 0x0000)  // tie → even zero
-        #expect(HalfPrecision.bits(from: 0x1.8p-25) == 0x0001)
-        #expect(HalfPrecision.bits(from: .infinity) == 0x7C00)
-        #expect(HalfPrecision.value(from: HalfPrecision.bits(from: .nan)).isNaN)
-        for bits in [UInt16(0x0001), 0x03FF, 0x0400, 0x3555, 0x7BFF, 0x8001, 0xFBFF] {
-            #expect(HalfPrecision.bits(from: HalfPrecision.value(from: bits)) == bits)
-        }
-    }
-
-    @Test func vectorEncodingsRoundTripLittleEndian() throws {
-        let v: [Float] = [1, -0.5, 0.3333, 1e-3]
-        let fp32 = VectorEncoding.fp32.encode(v)
-        #expect(Array(fp32[0..<4]) == [0x00, 0x00, 0x80, 0x3F])
-        #expect(try VectorEncoding.fp32.decode(fp32, dimension: 4) == v)
-        let fp16 = VectorEncoding.fp16.encode(v)
-        #expect(fp16.count == 8 && Array(fp16[0..<2]) == [0x00, 0x3C])
-        let back = try VectorEncoding.fp16.decode(fp16)
-        for (a, b) in zip(v, back) { #expect(abs(a - b) <= abs(a) * 0x1p-11) }
-        #expect(throws: VitrineCoreError.invalidEncoding(byteCount: 3, encoding: "fp16")) { try VectorEncoding.fp16.decode([1, 2, 3]) }
-        #expect(throws: VitrineCoreError.dimensionMismatch(field: "fp32 blob", expected: 3, actual: 4)) {
-            try VectorEncoding.fp32.decode(fp32, dimension: 3)
-        }
-    }
 }

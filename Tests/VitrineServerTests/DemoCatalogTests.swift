@@ -19,7 +19,7 @@ import VitrineServer
         let second = try demo.importInteractions(into: fixture.catalog)
         #expect(first == 2)
         #expect(second == 0)
-        #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["baby-tux", "cocktail"])
+        #expect(try fixture.catalog.history(for: "csv-user").map(\.item).sorted() == ["baby-tux", "cocktail"])
 
         // A rebuilt interactions file replaces the synthetic users' histories; it does not double them.
         let file = fixture.folder.appendingPathComponent("interactions.csv")
@@ -27,6 +27,6 @@ import VitrineServer
         defer { try? original.write(to: file, atomically: true, encoding: .utf8) }
         try (original + "csv-user,toadstool,like,1,2026-09-04T16:03:16Z\n").write(to: file, atomically: true, encoding: .utf8)
         #expect(try demo.importInteractions(into: fixture.catalog) == 3)
-        #expect(try fixture.catalog.store.events(for: "csv-user").map(\.itemID).sorted() == ["baby-tux", "cocktail", "toadstool"])
+        #expect(try fixture.catalog.history(for: "csv-user").map(\.item).sorted() == ["baby-tux", "cocktail", "toadstool"])
     }
 }

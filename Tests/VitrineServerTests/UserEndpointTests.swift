@@ -54,10 +54,10 @@ import VitrineServer
                 #expect($0.status == .created)
             }
         }
-        // Read back through a fresh connection to the same file.
-        let stored = try fixture.catalog.store.events(for: "durable-user")
-        #expect(stored.map(\.kind).sorted() == ["rating", "view"])
-        #expect(stored.first { $0.kind == "rating" }?.value == 5)
+        // Read back from the store.
+        let stored = try fixture.catalog.history(for: "durable-user")
+        #expect(stored.map(\.kind.rawValue).sorted() == ["rating", "view"])
+        #expect(stored.first { $0.kind == .rating }?.value == 5)
     }
 
     @Test func badEventsAre400And404() async throws {
@@ -76,7 +76,7 @@ import VitrineServer
             try await client.execute(uri: "/users/bad-events-user/recommendations?explain=maybe", method: .get) { #expect($0.status == .badRequest) }
         }
         // The rejected requests recorded nothing, not even the valid-looking parts.
-        #expect(try ServerFixture.shared.get().catalog.store.events(for: "bad-events-user").isEmpty)
+        #expect(try ServerFixture.shared.get().catalog.history(for: "bad-events-user").isEmpty)
     }
 
     @Test func usersWithEventsAreListed() async throws {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import VitrineCore
 import VitrineStore
 
 /// Kills a real writer process (`vitrine-store-probe`) at random moments and checks that every
@@ -96,7 +97,7 @@ import VitrineStore
                 reportedCommitted = max(reportedCommitted, Int(line.dropFirst("committed ".count)) ?? -1)
             }
 
-            let store = try CatalogStore(path: path)
+            let store = try SQLiteStore(path: path)
             #expect(try store.integrityCheck() == [], "trial \(trial)")
             let count = try store.itemCount()
             // Every acknowledged item is there; nothing beyond the acknowledged ones is half-written:
@@ -112,7 +113,7 @@ import VitrineStore
         }
         #expect(killedMidRun == 12)
         if ProcessInfo.processInfo.environment["VITRINE_STORE_CRASH_VERBOSE"] != nil {
-            print("crash test: \(reportedCommitted + 1) items acknowledged over 12 kills, \(try CatalogStore(path: path).itemCount()) stored")
+            print("crash test: \(reportedCommitted + 1) items acknowledged over 12 kills, \(try SQLiteStore(path: path).itemCount()) stored")
         }
         #expect(reportedCommitted >= batchSize, "no probe run got to commit anything; the kill points were all too early")
     }

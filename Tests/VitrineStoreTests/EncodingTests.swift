@@ -1,6 +1,7 @@
 import CVitrineKernels
 import Foundation
 import Testing
+import VitrineCore
 import VitrineStore
 
 @Suite struct EncodingTests {

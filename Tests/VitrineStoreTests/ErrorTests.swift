@@ -1,11 +1,12 @@
 import Foundation
+import VitrineCore
 import Testing
 import VitrineStore
 
 @Suite struct ErrorTests {
     @Test func duplicateIdsAreTypedErrors() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("dupes.sqlite"))
+        let store = try SQLiteStore(path: directory.path("dupes.sqlite"))
         try fill(store, count: 2)
         #expect(throws: StoreError.duplicateItem(id: "item-1")) {
             try store.write { try $0.insert(sampleItem(1).0) }
@@ -28,8 +29,8 @@ import VitrineStore
 
     @Test func invalidVectorsAreRejected() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("invalid.sqlite"))
-        let item = StoredItem(id: "x", title: "x")
+        let store = try SQLiteStore(path: directory.path("invalid.sqlite"))
+        let item = StoredItem(Item(id: "x", title: "x"))
         for bad in [
             StoredVector(modality: .text, values: [], modelID: "m"),
             StoredVector(modality: .text, values: [1, .nan], modelID: "m"),
@@ -44,7 +45,7 @@ import VitrineStore
     @Test func throwingWriteBlockRollsBackAndTransactionCannotEscape() throws {
         struct Abort: Error {}
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("rollback.sqlite"))
+        let store = try SQLiteStore(path: directory.path("rollback.sqlite"))
         #expect(throws: Abort.self) {
             try store.write { tx in
                 try tx.insert(sampleItem(1).0)
@@ -67,7 +68,7 @@ import VitrineStore
         var generator = SplitMix64(seed: 3)
         try Data((0 ..< 8192).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }).write(to: URL(fileURLWithPath: path))
         do {
-            _ = try CatalogStore(path: path)
+            _ = try SQLiteStore(path: path)
             Issue.record("opening garbage bytes succeeded")
         } catch let error as StoreError {
             guard case .notADatabase(let file, _) = error else { Issue.record("wrong error: \(error)"); return }
@@ -80,29 +81,29 @@ import VitrineStore
         let directory = try TemporaryDirectory()
         let path = directory.path("foreign.sqlite")
         try RawSQLite.execute(path: path, "CREATE TABLE photos (id INTEGER PRIMARY KEY); INSERT INTO photos VALUES (1);")
-        #expect(throws: StoreError.self) { _ = try CatalogStore(path: path) }
+        #expect(throws: StoreError.self) { _ = try SQLiteStore(path: path) }
         #expect(try RawSQLite.scalar(path: path, "SELECT count(*) FROM photos") == 1)
     }
 
     @Test func newerSchemaIsAClearError() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("future.sqlite")
-        do { _ = try CatalogStore(path: path) }
-        let future = CatalogStore.currentSchemaVersion + 1
+        do { _ = try SQLiteStore(path: path) }
+        let future = SQLiteStore.currentSchemaVersion + 1
         try RawSQLite.execute(path: path, "PRAGMA user_version = \(future)")
-        #expect(throws: StoreError.newerSchema(file: path, found: future, supported: CatalogStore.currentSchemaVersion)) {
-            _ = try CatalogStore(path: path)
+        #expect(throws: StoreError.newerSchema(file: path, found: future, supported: SQLiteStore.currentSchemaVersion)) {
+            _ = try SQLiteStore(path: path)
         }
-        let message = StoreError.newerSchema(file: path, found: future, supported: CatalogStore.currentSchemaVersion).description
+        let message = StoreError.newerSchema(file: path, found: future, supported: SQLiteStore.currentSchemaVersion).description
         #expect(message.contains(path) && message.contains("\(future)"))
     }
 
     @Test func truncatedVectorBlobIsReportedNotMisread() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("blob.sqlite")
-        do { try fill(try CatalogStore(path: path), count: 3) }
+        do { try fill(try SQLiteStore(path: path), count: 3) }
         try RawSQLite.execute(path: path, "UPDATE vectors SET data = substr(data, 1, 10) WHERE item_id = 'item-1' AND modality = 'text'")
-        let store = try CatalogStore(path: path)
+        let store = try SQLiteStore(path: path)
         let reads: [() throws -> Void] = [{ _ = try store.vectors(for: "item-1") }, { _ = try store.vectorMatrix(modality: .text) }]
         for read in reads {
             do {
@@ -119,6 +120,6 @@ import VitrineStore
     @Test func unwritableLocationFailsToOpen() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("missing-dir/store.sqlite")
-        #expect(throws: StoreError.self) { _ = try CatalogStore(path: path) }
+        #expect(throws: StoreError.self) { _ = try SQLiteStore(path: path) }
     }
 }

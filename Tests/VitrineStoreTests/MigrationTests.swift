@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import VitrineCore
 import Testing
 import VitrineStore
 
@@ -83,16 +84,16 @@ enum RawSQLite {
             INSERT INTO meta VALUES ('indexed-root', '/catalog');
             """)
 
-        let store = try CatalogStore(path: path)
-        #expect(try store.schemaVersion() == CatalogStore.currentSchemaVersion)
+        let store = try SQLiteStore(path: path)
+        #expect(try store.schemaVersion() == SQLiteStore.currentSchemaVersion)
         #expect(try store.item(id: "a") == StoredItem(
-            id: "a", title: "Lamp", description: "A lamp", tags: ["light", "home"], category: "home", metadata: ["color": "red"],
+            Item(id: "a", title: "Lamp", description: "A lamp", tags: ["light", "home"], category: "home", metadata: ["color": "red"]),
             sourcePaths: ["a.jpg", "a.txt"], contentHash: "h-a", createdAt: date(1_700_000_000), updatedAt: date(1_700_000_001)))
-        #expect(try store.items(tag: "home").map(\.id) == ["a", "b"])
+        #expect(try store.items(offset: 0, limit: 100, tag: "home").map(\.id) == ["a", "b"])
         #expect(try store.vectorMatrix(modality: .text) == VectorMatrix(itemIDs: ["a", "b"], dimension: 3, values: textA + textB))
         #expect(try store.allEvents() == [
-            InteractionEvent(userID: "u1", itemID: "a", kind: "rating", value: 4.5, timestamp: date(1_700_000_100)),
-            InteractionEvent(userID: "u2", itemID: "b", kind: "view", value: nil, timestamp: date(1_700_000_200)),
+            Interaction(user: "u1", item: "a", kind: .rating, value: 4.5, timestamp: date(1_700_000_100)),
+            Interaction(user: "u2", item: "b", kind: .view, value: nil, timestamp: date(1_700_000_200)),
         ])
         #expect(try store.metaValue(for: "indexed-root") == "/catalog")
         // v2 adopts a modality's model only where all its vectors agree on one.
@@ -107,10 +108,10 @@ enum RawSQLite {
     @Test func reopeningACurrentFileRunsNoMigration() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("current.sqlite")
-        do { try fill(try CatalogStore(path: path), count: 2) }
+        do { try fill(try SQLiteStore(path: path), count: 2) }
         // A migration re-run would fail on CREATE TABLE of existing tables; reopening must just work.
-        let store = try CatalogStore(path: path)
+        let store = try SQLiteStore(path: path)
         #expect(try store.itemCount() == 2)
-        #expect(try RawSQLite.scalar(path: path, "PRAGMA user_version") == CatalogStore.currentSchemaVersion)
+        #expect(try RawSQLite.scalar(path: path, "PRAGMA user_version") == SQLiteStore.currentSchemaVersion)
     }
 }

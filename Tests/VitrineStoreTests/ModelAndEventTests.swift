@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import VitrineCore
 import VitrineStore
 
 @Suite struct ModelAndEventTests {
     @Test func changingTheModelReportsAndDeletesStaleVectors() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("models.sqlite"))
+        let store = try SQLiteStore(path: directory.path("models.sqlite"))
         #expect(try store.setCurrentModel("effnet@def", for: .image).itemIDs.isEmpty)
         try fill(store, count: 4)
         #expect(try store.staleVectors(modality: .image).itemIDs.isEmpty)
@@ -35,21 +36,23 @@ import VitrineStore
     @Test func eventsAreDurableAfterReopen() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("events.sqlite")
-        let events = (0 ..< 30).map { index in
-            InteractionEvent(userID: "user-\(index % 3)", itemID: "item-\(index % 5)", kind: index % 4 == 0 ? "rating" : "view",
-                             value: index % 4 == 0 ? Double(index % 5) + 0.5 : nil, timestamp: date(1_800_000_000 + index))
+        let events = (0 ..< 30).map { (index: Int) -> Interaction in
+            let rated = index % 4 == 0
+            let stars: Double? = rated ? 1 + Double(index % 5) * 0.75 : nil
+            return Interaction(user: "user-\(index % 3)", item: "item-\(index % 5)", kind: rated ? .rating : .view,
+                               value: stars, timestamp: date(1_800_000_000 + index))
         }
         do {
-            let store = try CatalogStore(path: path)
+            let store = try SQLiteStore(path: path)
             try fill(store, count: 5)
             try store.append(events)
-            try store.append([InteractionEvent(userID: "user-9", itemID: "item-4", kind: "like", timestamp: date(1))])
+            try store.append([Interaction(user: "user-9", item: "item-4", kind: .like, timestamp: date(1))])
         }
-        let store = try CatalogStore(path: path)
+        let store = try SQLiteStore(path: path)
         let all = try store.allEvents()
         #expect(all.count == 31)
         #expect(Array(all.prefix(30)) == events)
-        #expect(try store.events(for: "user-1") == events.filter { $0.userID == "user-1" })
+        #expect(try store.events(for: "user-1") == events.filter { $0.user == "user-1" })
         #expect(try store.eventCount(for: "user-9") == 1)
         #expect(try store.eventCount() == 31)
         #expect(try store.userIDs() == ["user-0", "user-1", "user-2", "user-9"])
@@ -58,21 +61,21 @@ import VitrineStore
 
     @Test func eventForUnknownItemRollsBackTheWholeBatch() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("unknown.sqlite"))
+        let store = try SQLiteStore(path: directory.path("unknown.sqlite"))
         try fill(store, count: 2)
         let batch = [
-            InteractionEvent(userID: "u", itemID: "item-0", kind: "view"),
-            InteractionEvent(userID: "u", itemID: "no-such-item", kind: "view"),
+            Interaction(user: "u", item: "item-0", kind: .view),
+            Interaction(user: "u", item: "no-such-item", kind: .view),
         ]
         #expect(throws: StoreError.unknownItem(id: "no-such-item")) { try store.append(batch) }
         #expect(try store.eventCount() == 0)
-        #expect(throws: StoreError.self) { try store.append([InteractionEvent(userID: "", itemID: "item-0", kind: "view")]) }
-        #expect(throws: StoreError.self) { try store.append([InteractionEvent(userID: "u", itemID: "item-0", kind: "rating", value: .nan)]) }
+        #expect(throws: StoreError.self) { try store.append([Interaction(user: "", item: "item-0", kind: .view)]) }
+        #expect(throws: StoreError.self) { try store.append([Interaction(user: "u", item: "item-0", kind: .rating, value: .nan)]) }
     }
 
     @Test func concurrentReadersSeeWholeTransactionsWhileAWriterRuns() async throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("concurrent.sqlite"))
+        let store = try SQLiteStore(path: directory.path("concurrent.sqlite"))
         let batches = 15, batchSize = 4
         try await withThrowingTaskGroup(of: [Int].self) { group in
             group.addTask {

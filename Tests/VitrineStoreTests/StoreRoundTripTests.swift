@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCore
 import Testing
 import VitrineStore
 
@@ -7,7 +8,7 @@ import VitrineStore
     private func snapshot(_ store: CatalogStore) throws -> ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String]) {
         let items = try store.items(offset: 0, limit: 1000)
         let vectors = try items.map { try store.vectors(for: $0.id) }
-        let matrices = try VectorModality.allCases.map { try store.vectorMatrix(modality: $0) }
+        let matrices = try Modality.allCases.map { try store.vectorMatrix(modality: $0) }
         return (items, vectors, matrices, try store.contentHashes())
     }
 
@@ -16,28 +17,28 @@ import VitrineStore
         let path = directory.path("catalog.sqlite")
         let live: ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String])
         do {
-            let store = try CatalogStore(path: path)
+            let store = try SQLiteStore(path: path)
             try fill(store, count: 12)
             live = try snapshot(store)
             #expect(live.0.count == 12)
             #expect(live.0.first { $0.id == "item-3" } == sampleItem(3, tags: ["sample", "third"]).0)
         }
-        let reopened = try CatalogStore(path: path)
+        let reopened = try SQLiteStore(path: path)
         let again = try snapshot(reopened)
         #expect(again.0 == live.0)
         #expect(again.1 == live.1)
         #expect(again.2 == live.2)
         #expect(again.3 == live.3)
         #expect(try reopened.integrityCheck() == [])
-        #expect(try reopened.schemaVersion() == CatalogStore.currentSchemaVersion)
+        #expect(try reopened.schemaVersion() == SQLiteStore.currentSchemaVersion)
     }
 
     @Test func vectorsRoundTripAsFloat32AndFloat16() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("vectors.sqlite"))
+        let store = try SQLiteStore(path: directory.path("vectors.sqlite"))
         var generator = SplitMix64(seed: 7)
         let values = (0 ..< 384).map { _ in Float.random(in: -3 ... 3, using: &generator) }
-        let item = StoredItem(id: "v", title: "vectors")
+        let item = StoredItem(Item(id: "v", title: "vectors"))
         try store.upsert(item, vectors: [
             StoredVector(modality: .text, values: values, modelID: "m@1", dtype: .float32),
             StoredVector(modality: .image, values: values, modelID: "m@1", dtype: .float16),
@@ -56,7 +57,7 @@ import VitrineStore
 
     @Test func matrixStacksRowsInIdOrderAndRejectsMixedDimensions() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("matrix.sqlite"))
+        let store = try SQLiteStore(path: directory.path("matrix.sqlite"))
         try fill(store, count: 5)
         let matrix = try store.vectorMatrix(modality: .text)
         #expect(matrix.itemIDs == (0 ..< 5).map { "item-\($0)" })
@@ -75,9 +76,9 @@ import VitrineStore
 
     @Test func upsertKeepsCreatedAtAndDeleteCascades() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("upsert.sqlite"))
+        let store = try SQLiteStore(path: directory.path("upsert.sqlite"))
         try fill(store, count: 3)
-        try store.append([InteractionEvent(userID: "u", itemID: "item-1", kind: "view", timestamp: date(5))])
+        try store.append([Interaction(user: "u", item: "item-1", kind: .view, timestamp: date(5))])
         var (item, vectors) = sampleItem(1)
         item.title = "Renamed"
         item.tags = ["new"]
@@ -88,25 +89,25 @@ import VitrineStore
         #expect(stored.title == "Renamed" && stored.tags == ["new"])
         #expect(stored.createdAt == date(1_700_000_001) && stored.updatedAt == date(2_000_000_000))
         #expect(try store.vectors(for: "item-1").map(\.modality) == [.text])
-        #expect(try store.items(tag: "new").map(\.id) == ["item-1"])
+        #expect(try store.items(offset: 0, limit: 100, tag: "new").map(\.id) == ["item-1"])
 
         #expect(try store.deleteItem(id: "item-1"))
         #expect(try store.deleteItem(id: "item-1") == false)
         #expect(try store.item(id: "item-1") == nil)
         #expect(try store.vectors(for: "item-1").isEmpty)
         #expect(try store.eventCount() == 0)
-        #expect(try store.items(tag: "new").isEmpty)
+        #expect(try store.items(offset: 0, limit: 100, tag: "new").isEmpty)
         #expect(try store.integrityCheck() == [])
     }
 
     @Test func listingPagesAndFiltersByTag() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("list.sqlite"))
+        let store = try SQLiteStore(path: directory.path("list.sqlite"))
         try fill(store, count: 10)
         let all = try store.items(limit: 100).map(\.id)
         #expect(all == (0 ..< 10).map { "item-\($0)" }.sorted())
         #expect(try store.items(offset: 3, limit: 4).map(\.id) == Array(all[3 ..< 7]))
-        #expect(try store.items(tag: "third").map(\.id) == ["item-0", "item-3", "item-6", "item-9"])
+        #expect(try store.items(offset: 0, limit: 100, tag: "third").map(\.id) == ["item-0", "item-3", "item-6", "item-9"])
         #expect(try store.itemCount(tag: "third") == 4)
         #expect(try store.itemCount() == 10)
         #expect(throws: StoreError.self) { try store.items(offset: -1) }
@@ -115,7 +116,7 @@ import VitrineStore
 
     @Test func trainedModelsMetaAndInfo() throws {
         let directory = try TemporaryDirectory()
-        let store = try CatalogStore(path: directory.path("info.sqlite"))
+        let store = try SQLiteStore(path: directory.path("info.sqlite"))
         try fill(store, count: 4)
         #expect(try store.latestTrainedModel(named: "two-tower") == nil)
         for version in 1 ... 4 {
@@ -132,6 +133,6 @@ import VitrineStore
         let info = try store.info()
         #expect(info.itemCount == 4 && info.vectorCounts == [.text: 4, .image: 4, .fused: 4])
         #expect(info.trainedModelCount == 2)   // the latest plus one previous revision
-        #expect(info.fileSizeBytes > 0 && info.schemaVersion == CatalogStore.currentSchemaVersion)
+        #expect(info.fileSizeBytes > 0 && info.schemaVersion == SQLiteStore.currentSchemaVersion)
     }
 }

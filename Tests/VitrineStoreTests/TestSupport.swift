@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCore
 import VitrineStore
 
 /// A fresh directory under the system temp dir, removed when the value is released.
@@ -22,8 +23,8 @@ func date(_ seconds: Int) -> Date { Date(timeIntervalSince1970: TimeInterval(sec
 /// A deterministic item with three vectors (text f32, image f16, fused f32).
 func sampleItem(_ index: Int, tags: [String] = ["sample"]) -> (StoredItem, [StoredVector]) {
     let item = StoredItem(
-        id: "item-\(index)", title: "Item \(index)", description: "A description of item \(index) — ünïcode ok",
-        tags: tags, category: index % 2 == 0 ? "even" : nil, metadata: ["index": "\(index)", "color": "blue"],
+        Item(id: "item-\(index)", title: "Item \(index)", description: "A description of item \(index) — ünïcode ok",
+             tags: tags, category: index % 2 == 0 ? "even" : nil, metadata: ["index": "\(index)", "color": "blue"]),
         sourcePaths: ["images/\(index).jpg", "text/\(index).txt"], contentHash: SHA256.hex(of: Data("item \(index)".utf8)),
         createdAt: date(1_700_000_000 + index), updatedAt: date(1_700_000_100 + index))
     let vectors = [
@@ -35,7 +36,7 @@ func sampleItem(_ index: Int, tags: [String] = ["sample"]) -> (StoredItem, [Stor
 }
 
 /// Fills a store with `count` sample items in one transaction.
-func fill(_ store: CatalogStore, count: Int) throws {
+func fill(_ store: any CatalogStore, count: Int) throws {
     try store.write { tx in
         for index in 0 ..< count {
             let (item, vectors) = sampleItem(index, tags: index % 3 == 0 ? ["sample", "third"] : ["sample"])

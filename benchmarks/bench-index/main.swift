@@ -132,7 +132,7 @@ func benchOverlap(_ arguments: [String]) throws {
     print("indexed \(summary.indexed) items in \(String(format: "%.1f", summary.elapsedSeconds)) s (\(summary.problems.count) problems)")
     let items = catalog.items(offset: 0, limit: Int.max)
     let recommender = catalog.recommender()
-    for space in SearchSpace.allCases {
+    for space in Modality.allCases {
         let dimension = space == .image ? 1280 : space == .text ? 384 : 1664
         var full = try VectorIndex(dimension: dimension, normalizesVectors: false)
         var half = try VectorIndex(dimension: dimension, normalizesVectors: false)

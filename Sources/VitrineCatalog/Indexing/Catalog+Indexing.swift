@@ -122,7 +122,7 @@ extension Catalog {
     /// Makes the provider's models current; vectors of other models are deleted (their items re-embed,
     /// since the model identities are part of every content hash).
     func registerModels() throws {
-        let wanted: [(VectorModality, String)] = [(.image, encoderProvider.imageModelID), (.text, encoderProvider.textModelID), (.fused, fusedModelID)]
+        let wanted: [(Modality, String)] = [(.image, encoderProvider.imageModelID), (.text, encoderProvider.textModelID), (.fused, fusedModelID)]
         try CatalogError.wrapping {
             try store.write { tx in
                 for (modality, model) in wanted where try tx.currentModel(for: modality) != model {
@@ -169,8 +169,7 @@ extension Catalog {
     }
 
     func storedItem(_ item: CatalogItem) -> StoredItem {
-        StoredItem(id: item.id, title: item.title, description: item.description, tags: item.tags, category: item.category,
-                   metadata: item.metadata, sourcePaths: item.sourcePaths, contentHash: item.contentHash, updatedAt: item.updatedAt)
+        StoredItem(item.item, sourcePaths: item.sourcePaths, contentHash: item.contentHash, updatedAt: item.updatedAt)
     }
 
     private func rounded(_ values: [Float], _ precision: VectorDType) -> [Float] {

@@ -10,13 +10,15 @@ extension Catalog {
     /// - Throws: `.invalidInput` (empty id, an undecodable image, nothing to embed), `.duplicateItem`, `.store`.
     @discardableResult
     public func addItem(_ input: NewItem, replacing: Bool = true) throws -> CatalogItem {
-        let id = input.id.trimmingCharacters(in: .whitespacesAndNewlines)
+        var given = input.item
+        let id = given.id.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !id.isEmpty else { throw CatalogError.invalidInput(field: "id", reason: "it is empty") }
-        let source = SourceItem(id: id, title: input.title.isEmpty ? nil : input.title, description: input.description,
-                                tags: input.tags, category: input.category, metadata: input.metadata)
+        given.id = id
+        var source = SourceItem(given, titleIsGiven: !given.title.isEmpty)
+        if given.title.isEmpty { source.title = SourceItem.title(fromID: id) }
         var hasher = SHA256()
-        hasher.update(Array("\(fusedModelID)\u{0}\(id)\u{0}\(input.title)\u{0}\(input.description)\u{0}\(input.tags)\u{0}\(input.category ?? "")".utf8))
-        for key in input.metadata.keys.sorted() { hasher.update(Array("\(key)=\(input.metadata[key] ?? "")\u{0}".utf8)) }
+        hasher.update(Array("\(fusedModelID)\u{0}\(id)\u{0}\(given.title)\u{0}\(given.description)\u{0}\(given.tags)\u{0}\(given.category ?? "")".utf8))
+        for key in given.metadata.keys.sorted() { hasher.update(Array("\(key)=\(given.metadata[key] ?? "")\u{0}".utf8)) }
         var tensors: [ImageTensor] = []
         if !input.images.isEmpty {
             let encoder = try encoders.imageEncoder()
@@ -77,10 +79,10 @@ extension Catalog {
                     guard let item = state.items[id] else { continue }
                     if let embedding = refusedByID[id] {
                         let vector = precision == .float16 ? embedding.vector.map(VitrineStore.HalfPrecision.rounded) : embedding.vector
-                        try recommender.add(item.coreItem, embedding: ItemEmbedding(vector: vector, imageImputed: embedding.imageImputed,
+                        try recommender.add(item.item, embedding: ItemEmbedding(vector: vector, imageImputed: embedding.imageImputed,
                                                                                     textImputed: embedding.textImputed))
                     } else if let vector = state.recommender.index.vector(for: id) {
-                        try recommender.add(item.coreItem, embedding: ItemEmbedding(vector: vector, imageImputed: !item.hasImage,
+                        try recommender.add(item.item, embedding: ItemEmbedding(vector: vector, imageImputed: !item.hasImage,
                                                                                     textImputed: !item.hasText))
                     }
                 }

@@ -117,9 +117,7 @@ enum ItemPreparation {
                 textCursor += 1
             }
             let source = prepared.source
-            let item = CatalogItem(id: source.id, title: source.title, description: source.description, tags: source.tags,
-                                   category: source.category, metadata: source.metadata,
-                                   sourcePaths: prepared.imagePaths + source.textPaths,
+            let item = CatalogItem(source.item, sourcePaths: prepared.imagePaths + source.textPaths,
                                    hasImage: image != nil, hasText: text != nil, contentHash: prepared.contentHash, updatedAt: Date())
             return EmbeddedItem(item: item, image: image, text: text)
         }

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCore
 
 /// The three folder layouts the indexer recognizes (see docs/catalog-layouts.md).
 public enum FolderLayout: String, Sendable, Codable, CaseIterable {
@@ -10,21 +11,12 @@ public enum FolderLayout: String, Sendable, Codable, CaseIterable {
     case manifest
 }
 
-/// One item as found in the folder, before embedding. Paths are relative to the folder and already vetted
-/// (inside the folder, existing regular files).
+/// One item as found in the folder, before embedding: the item plus where its parts came from. Paths
+/// are relative to the folder and already vetted (inside the folder, existing regular files).
+@dynamicMemberLookup
 public struct SourceItem: Sendable, Equatable {
-    /// Unique id.
-    public var id: String
-    /// Title (defaults to the id with separators turned into spaces).
-    public var title: String
-    /// Description text.
-    public var description: String
-    /// Tags.
-    public var tags: [String]
-    /// Optional category.
-    public var category: String?
-    /// Further attributes as strings.
-    public var metadata: [String: String]
+    /// The item (its title defaults to the id with separators turned into spaces).
+    public var item: Item
     /// Image files, relative to the folder.
     public var imagePaths: [String]
     /// Text / metadata files the fields came from, relative to the folder.
@@ -33,25 +25,30 @@ public struct SourceItem: Sendable, Equatable {
     public var titleIsGiven: Bool
 
     /// Creates a source item.
-    public init(id: String, title: String? = nil, description: String = "", tags: [String] = [], category: String? = nil,
-                metadata: [String: String] = [:], imagePaths: [String] = [], textPaths: [String] = []) {
-        self.id = id
-        self.title = title ?? SourceItem.title(fromID: id)
-        self.titleIsGiven = title != nil
-        self.description = description
-        self.tags = tags
-        self.category = category
-        self.metadata = metadata
+    public init(_ item: Item, titleIsGiven: Bool, imagePaths: [String] = [], textPaths: [String] = []) {
+        self.item = item
+        self.titleIsGiven = titleIsGiven
         self.imagePaths = imagePaths
         self.textPaths = textPaths
+    }
+
+    /// An item known only by its id so far: the title derived from it, nothing else.
+    public init(id: String) {
+        self.init(Item(id: id, title: SourceItem.title(fromID: id)), titleIsGiven: false)
+    }
+
+    /// The item's own fields.
+    public subscript<Value>(dynamicMember field: WritableKeyPath<Item, Value>) -> Value {
+        get { item[keyPath: field] }
+        set { item[keyPath: field] = newValue }
     }
 
     /// The text the text encoder reads — "title. description. Tags: a, b" — or nil when the item has
     /// no description, no tags and no given title (a derived title alone is not text).
     public var encoderText: String? {
-        let trimmedTitle = title.trimmingCharacters(in: .whitespacesAndNewlines)
-        let trimmedDescription = description.trimmingCharacters(in: .whitespacesAndNewlines)
-        let cleanTags = tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+        let trimmedTitle = item.title.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmedDescription = item.description.trimmingCharacters(in: .whitespacesAndNewlines)
+        let cleanTags = item.tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard !trimmedDescription.isEmpty || !cleanTags.isEmpty || (titleIsGiven && !trimmedTitle.isEmpty) else { return nil }
         var parts: [String] = []
         if !trimmedTitle.isEmpty { parts.append(trimmedTitle) }

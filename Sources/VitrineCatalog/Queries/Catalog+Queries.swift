@@ -5,7 +5,7 @@ import VitrineImage
 extension Catalog {
     /// Items most similar to `id` in one space (image, text or fused), best first, never `id` itself.
     /// - Throws: `.unknownItem`, `.missingVector` (e.g. image similarity of a text-only item), `.index`.
-    public func similarItems(to id: String, modality: SearchSpace = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
+    public func similarItems(to id: String, modality: Modality = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
         try state.read { state in
             guard state.items[id] != nil else { throw CatalogError.unknownItem(id: id) }
             let index = state.index(for: modality)
@@ -17,7 +17,7 @@ extension Catalog {
     }
 
     /// `similarItems` with the common options spelled out.
-    public func similarItems(to id: String, modality: SearchSpace = .fused, limit: Int = 10, tag: String? = nil,
+    public func similarItems(to id: String, modality: Modality = .fused, limit: Int = 10, tag: String? = nil,
                              category: String? = nil, includeNearDuplicates: Bool = false) throws -> [CatalogHit] {
         try similarItems(to: id, modality: modality, options: QueryOptions(
             limit: limit, tags: tag.map { [$0] } ?? [], categories: category.map { [$0] } ?? [], includeNearDuplicates: includeNearDuplicates))
@@ -26,7 +26,7 @@ extension Catalog {
     /// Items matching a free-text query: the text encoder's vector against the text vectors (`.text`) or the
     /// fused vectors (`.fused`, the query's image half imputed from its text when the imputer is fitted).
     /// - Throws: `.invalidInput` for empty text or `.image` space, `.encoderUnavailable`.
-    public func search(text: String, space: SearchSpace = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
+    public func search(text: String, space: Modality = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw CatalogError.invalidInput(field: "search text", reason: "it is empty") }
         guard space != .image else {
@@ -39,7 +39,7 @@ extension Catalog {
 
     /// Items whose pictures look like the image file at `url` (image space, or fused with the text half imputed).
     /// - Throws: `.invalidInput` for an unreadable/undecodable image or `.text` space, `.encoderUnavailable`.
-    public func search(imageAt url: URL, space: SearchSpace = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
+    public func search(imageAt url: URL, space: Modality = .fused, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
             throw CatalogError.invalidInput(field: "image \(url.path)", reason: "cannot read file: \((error as NSError).localizedDescription)")
@@ -48,7 +48,7 @@ extension Catalog {
     }
 
     /// `search(imageAt:)` for image bytes held in memory (JPEG or PNG); `name` labels them in errors.
-    public func search(imageData: Data, name: String = "image data", space: SearchSpace = .fused,
+    public func search(imageData: Data, name: String = "image data", space: Modality = .fused,
                        options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
         guard space != .text else {
             throw CatalogError.invalidInput(field: "space", reason: "an image query searches the image or fused space, not text")
@@ -58,7 +58,7 @@ extension Catalog {
     }
 
     /// Ranks raw query vectors (either modality) in a space; the shared end of every search.
-    public func search(vectors: ItemVectors, space: SearchSpace, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
+    public func search(vectors: ItemVectors, space: Modality, options: QueryOptions = QueryOptions()) throws -> [CatalogHit] {
         try state.read { state in
             let query: [Float]
             switch space {

@@ -66,7 +66,7 @@ extension Catalog {
         let count = try CatalogError.wrapping { try store.eventCount() }
         let key = "\(storeURL.path)|\(count)|\(options.recentWindowSeconds)|\(options.recentBlend)|\(options.profile.strengths)"
         if let cached = RecommendationCaches.shared.popularity(key: key) { return cached }
-        let interactions = try CatalogError.wrapping { try store.allEvents() }.compactMap(Self.interaction)
+        let interactions = try CatalogError.wrapping { try store.allEvents() }
         let model = PopularityModel(interactions: interactions, strengths: options.profile.strengths,
                                     recentWindowSeconds: options.recentWindowSeconds, recentBlend: options.recentBlend)
         RecommendationCaches.shared.setPopularity(model, key: key)

@@ -77,7 +77,7 @@ extension Catalog {
         }
         let usable = snapshot.filter { $0.1.image != nil || $0.1.text != nil }
         let rowOf = Dictionary(uniqueKeysWithValues: usable.enumerated().map { ($1.0, $0) })
-        let events = try CatalogError.wrapping { try store.allEvents() }.compactMap(Self.interaction)
+        let events = try CatalogError.wrapping { try store.allEvents() }
         var byUser: [String: [Interaction]] = [:]
         for event in events where rowOf[event.item] != nil { byUser[event.user, default: []].append(event) }
         var histories: [[TwoTowerInteraction]] = []

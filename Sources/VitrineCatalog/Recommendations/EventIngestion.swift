@@ -5,7 +5,6 @@
 
 import Foundation
 import VitrineCore
-import VitrineStore
 
 /// One rejected event: where it came from (1-based line, or 1-based position for `record`) and why.
 public struct EventProblem: Sendable, Equatable, Codable, CustomStringConvertible {
@@ -55,8 +54,8 @@ public enum EventFileFormat: String, Sendable, CaseIterable {
 public enum EventParser {
     /// Parses a whole file's text. Rows that cannot be parsed are returned as problems.
     public static func parse(_ text: String, format: EventFileFormat, now: Date = Date())
-        -> (events: [(line: Int, event: InteractionEvent)], problems: [EventProblem]) {
-        var events: [(line: Int, event: InteractionEvent)] = []
+        -> (events: [(line: Int, event: Interaction)], problems: [EventProblem]) {
+        var events: [(line: Int, event: Interaction)] = []
         var problems: [EventProblem] = []
         var columns = ["user", "item", "event", "value", "timestamp"]
         var lineNumber = 0
@@ -108,15 +107,8 @@ public enum EventParser {
 
     struct RowProblem: Error { let reason: String }
 
-    /// Why a rating value is out of the default scale (1–5 stars), or nil.
-    static func ratingProblem(_ value: Double) -> String? {
-        let range = EventStrengths().ratingRange
-        guard !range.contains(value) else { return nil }
-        return "rating \(value.formatted()) is outside \(range.lowerBound.formatted())–\(range.upperBound.formatted())"
-    }
-
-    /// Validates one row's fields into a store event.
-    static func event(from fields: [String: String], now: Date) -> Result<InteractionEvent, RowProblem> {
+    /// Validates one row's fields into an event (`Interaction.problem` is the one validation).
+    static func event(from fields: [String: String], now: Date) -> Result<Interaction, RowProblem> {
         let user = (fields["user"] ?? fields["user_id"] ?? "").trimmingCharacters(in: .whitespaces)
         let item = (fields["item"] ?? fields["item_id"] ?? "").trimmingCharacters(in: .whitespaces)
         let kindText = (fields["event"] ?? fields["kind"] ?? "").trimmingCharacters(in: .whitespaces).lowercased()
@@ -131,8 +123,6 @@ public enum EventParser {
             guard let parsed = Double(text), parsed.isFinite else { return .failure(RowProblem(reason: "value '\(text)' is not a number")) }
             value = parsed
         }
-        if kind == .rating && value == nil { return .failure(RowProblem(reason: "a rating needs a numeric value")) }
-        if kind == .rating, let value, let reason = ratingProblem(value) { return .failure(RowProblem(reason: reason)) }
         var timestamp = now
         if let text = fields["timestamp"]?.trimmingCharacters(in: .whitespaces), !text.isEmpty {
             guard let parsed = parseTimestamp(text) else {
@@ -140,7 +130,9 @@ public enum EventParser {
             }
             timestamp = parsed
         }
-        return .success(InteractionEvent(userID: user, itemID: item, kind: kind.rawValue, value: value, timestamp: timestamp))
+        let event = Interaction(user: user, item: item, kind: kind, value: value, timestamp: timestamp)
+        if let problem = event.problem() { return .failure(RowProblem(reason: problem)) }
+        return .success(event)
     }
 
     /// ISO-8601 (with or without fractional seconds) or Unix seconds.
@@ -189,8 +181,8 @@ extension Catalog {
     /// unknown kinds and ratings without a value are reported by 1-based position and not stored.
     /// - Throws: `CatalogError.store` when the write fails (then nothing was stored).
     @discardableResult
-    public func record(events: [InteractionEvent]) throws -> EventIngestSummary {
-        var accepted: [InteractionEvent] = []
+    public func record(events: [Interaction]) throws -> EventIngestSummary {
+        var accepted: [Interaction] = []
         var problems: [EventProblem] = []
         for (position, event) in events.enumerated() {
             if let reason = problem(with: event) { problems.append(EventProblem(line: position + 1, reason: reason)) }
@@ -210,7 +202,7 @@ extension Catalog {
         }
         let parsed = EventParser.parse(text, format: format ?? .guess(from: url))
         var summary = EventIngestSummary(recorded: 0, problems: parsed.problems)
-        var batch: [InteractionEvent] = []
+        var batch: [Interaction] = []
         func flush() throws {
             guard !batch.isEmpty else { return }
             try CatalogError.wrapping { try store.append(batch) }
@@ -227,23 +219,42 @@ extension Catalog {
         return summary
     }
 
-    /// Why an event cannot be stored, or nil.
-    func problem(with event: InteractionEvent) -> String? {
-        if event.userID.isEmpty { return "missing user" }
-        guard let kind = InteractionKind(rawValue: event.kind) else { return "unknown event '\(event.kind)'" }
-        if kind == .rating && !(event.value?.isFinite ?? false) { return "a rating needs a numeric value" }
-        if kind == .rating, let value = event.value, let reason = EventParser.ratingProblem(value) { return reason }
-        if item(event.itemID) == nil { return "unknown item '\(event.itemID)'" }
+    /// Stores a batch of events once per `marker` value: when the setting `marker` already holds
+    /// `value`, nothing happens and nil is returned; otherwise, in one transaction, the histories of
+    /// `replacing` users are deleted (a changed file replaces its users' events instead of doubling
+    /// them), the valid events on catalog items are appended and the marker is set. Returns how many
+    /// events were stored.
+    /// - Throws: `CatalogError.store`.
+    public func importEventsOnce(_ events: [Interaction], replacingHistoriesOf replacing: Set<String>,
+                                 marker: String, value: String) throws -> Int? {
+        try serializedWrite {
+            try CatalogError.wrapping {
+                if try store.metaValue(for: marker) == value { return nil }
+                let valid = events.filter { problem(with: $0) == nil }
+                try store.write { transaction in
+                    for user in replacing.sorted() { try transaction.deleteEvents(userID: user) }
+                    try transaction.append(valid)
+                    try transaction.setMetaValue(value, for: marker)
+                }
+                return valid.count
+            }
+        }
+    }
+
+    /// Why an event cannot be stored, or nil: `Interaction.problem`, or an item not in the catalog.
+    func problem(with event: Interaction) -> String? {
+        if let problem = event.problem() { return problem }
+        if item(event.item) == nil { return "unknown item '\(event.item)'" }
         return nil
     }
 
-    /// The stored history of a user as VitrineCore interactions (events of unknown kinds skipped).
+    /// The stored history of a user.
     public func history(for user: String) throws -> [Interaction] {
-        try CatalogError.wrapping { try store.events(for: user) }.compactMap(Self.interaction)
+        try CatalogError.wrapping { try store.events(for: user) }
     }
 
-    static func interaction(_ event: InteractionEvent) -> Interaction? {
-        guard let kind = InteractionKind(rawValue: event.kind) else { return nil }
-        return Interaction(user: event.userID, item: event.itemID, kind: kind, value: event.value, timestamp: event.timestamp)
+    /// Every user id that has at least one stored event, ascending.
+    public func userIDs() throws -> [String] {
+        try CatalogError.wrapping { try store.userIDs() }
     }
 }

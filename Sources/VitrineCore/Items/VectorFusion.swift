@@ -13,22 +13,15 @@ import VitrineTensor
 // zero similarity and the vector's length is √w_present (not renormalized, so fused scores
 // keep meaning "w_img·cos_img + w_txt·cos_txt" with the missing cosine counted as 0).
 
-/// One of the two encoder modalities.
-public enum Modality: String, Sendable, Codable, CaseIterable {
-    /// The picture (EfficientNet-Lite0 vector).
+/// Which vector of an item: the picture's, the description's, or their weighted fusion. Names the
+/// stored vectors, the search spaces, and (image / text) the halves of a fused vector.
+public enum Modality: String, Sendable, Codable, CaseIterable, Hashable {
+    /// The picture (EfficientNet-Lite0 vector); as a search space, image cosine only.
     case image
-    /// The description (MiniLM vector).
+    /// The description (MiniLM vector); as a search space, text cosine only.
     case text
-}
-
-/// Which part of the fused space a search ranks by.
-public enum SearchSpace: String, Sendable, Codable, CaseIterable {
-    /// Weighted image + text similarity.
+    /// The weighted image + text combination (the default search space).
     case fused
-    /// Image cosine only (query's text half is zero).
-    case image
-    /// Text cosine only (query's image half is zero).
-    case text
 }
 
 /// An item's fused vector plus where its halves came from.
@@ -106,7 +99,7 @@ public struct VectorFusion: Sendable, Codable, Equatable {
     ///   query searches the text half of the fused index.
     /// - Throws: `.missingVectors` when the space needs a modality the query lacks;
     ///   `.invalidOption` when that modality has weight zero.
-    public func query(_ vectors: ItemVectors, space: SearchSpace) throws -> [Float] {
+    public func query(_ vectors: ItemVectors, space: Modality) throws -> [Float] {
         switch space {
         case .fused:
             return try embed(vectors, id: "query").vector
@@ -129,7 +122,7 @@ public struct VectorFusion: Sendable, Codable, Equatable {
 
     /// Factor that turns a raw dot product in `space` into that space's cosine
     /// (item halves are scaled by √w, so image-space scores are divided by √w_img).
-    public func scoreScale(for space: SearchSpace) -> Float {
+    public func scoreScale(for space: Modality) -> Float {
         switch space {
         case .fused: return 1
         case .image: return weights.image > 0 ? 1 / weights.image.squareRoot() : 0

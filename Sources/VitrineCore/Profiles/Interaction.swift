@@ -32,12 +32,30 @@ public struct Interaction: Sendable, Hashable, Codable {
     public var timestamp: Date
 
     /// Creates an event.
-    public init(user: String, item: String, kind: InteractionKind, value: Double? = nil, timestamp: Date) {
+    public init(user: String, item: String, kind: InteractionKind, value: Double? = nil, timestamp: Date = Date()) {
         self.user = user
         self.item = item
         self.kind = kind
         self.value = value
         self.timestamp = timestamp
+    }
+}
+
+extension Interaction {
+    /// Why this event cannot be recorded, or nil. The one check every door uses (file import, the
+    /// HTTP API, the store): user and item ids present, a value finite, a rating with a value on the
+    /// scale's range (1–5 stars by default).
+    public func problem(scale: EventStrengths = EventStrengths()) -> String? {
+        if user.trimmingCharacters(in: .whitespaces).isEmpty { return "missing user" }
+        if item.trimmingCharacters(in: .whitespaces).isEmpty { return "missing item" }
+        if let value, !value.isFinite { return "value \(value) is not a finite number" }
+        guard kind == .rating else { return nil }
+        guard let value else { return "a rating needs a numeric value" }
+        let range = scale.ratingRange
+        guard range.contains(value) else {
+            return "rating \(value.formatted()) is outside \(range.lowerBound.formatted())–\(range.upperBound.formatted())"
+        }
+        return nil
     }
 }
 

@@ -22,14 +22,14 @@ public struct RecommendationOptions: Sendable {
     /// Return near duplicates as separate results instead of folding them.
     public var includeNearDuplicates: Bool
     /// Which similarity ranks the list: fused (default), image only or text only.
-    public var space: SearchSpace
+    public var space: Modality
     /// Candidates fetched per result before merging and re-ranking (default 5).
     public var candidatePoolFactor: Int
 
     /// Creates options with the documented defaults.
     public init(limit: Int = 10, excludeSeen: Bool = true, excluding: Set<String> = [], filter: IndexFilter = IndexFilter(),
                 diversity: Float = 0, coldStartDiversity: Float = 0.3, nearDuplicateThreshold: Float = 0.985,
-                includeNearDuplicates: Bool = false, space: SearchSpace = .fused, candidatePoolFactor: Int = 5) {
+                includeNearDuplicates: Bool = false, space: Modality = .fused, candidatePoolFactor: Int = 5) {
         self.limit = limit
         self.excludeSeen = excludeSeen
         self.excluding = excluding
@@ -140,7 +140,7 @@ public struct Recommender: Sendable {
     // MARK: Shared helpers
 
     /// The query restricted to `space` and renormalized (fused queries pass through).
-    func spaceQuery(_ fused: [Float], space: SearchSpace) -> [Float]? {
+    func spaceQuery(_ fused: [Float], space: Modality) -> [Float]? {
         guard space != .fused else { return fused }
         var masked = fused
         let imageRange = 0..<fusion.imageDimension
@@ -149,7 +149,7 @@ public struct Recommender: Sendable {
     }
 
     /// Dot product of two fused vectors restricted to `space`.
-    func spaceDot(_ a: [Float], _ b: [Float], space: SearchSpace) -> Float {
+    func spaceDot(_ a: [Float], _ b: [Float], space: Modality) -> Float {
         let parts = fusion.modalityContributions(query: a, item: b)
         switch space {
         case .fused: return parts.image + parts.text

@@ -17,6 +17,28 @@ public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
     /// Whether this module can decode the format.
     public var isDecodable: Bool { self == .jpeg || self == .png }
 
+    /// MIME type for `Content-Type` (`application/octet-stream` when unknown).
+    public var mimeType: String {
+        switch self {
+        case .jpeg: "image/jpeg"
+        case .png: "image/png"
+        case .gif: "image/gif"
+        case .webp: "image/webp"
+        case .bmp: "image/bmp"
+        case .tiff: "image/tiff"
+        case .heic: "image/heic"
+        case .avif: "image/avif"
+        case .jpeg2000: "image/jp2"
+        case .jpegXL: "image/jxl"
+        case .ico: "image/vnd.microsoft.icon"
+        case .psd: "image/vnd.adobe.photoshop"
+        case .unknown: "application/octet-stream"
+        }
+    }
+
+    /// File extension for a stored copy of a decodable picture ("jpg", "png"; others by their name).
+    public var fileExtension: String { self == .jpeg ? "jpg" : rawValue.lowercased().replacingOccurrences(of: " ", with: "") }
+
     /// Identifies the format from magic bytes; `.unknown` when nothing matches.
     public static func detect<Bytes: Collection>(in bytes: Bytes) -> ImageFormat where Bytes.Element == UInt8 {
         let head = Array(bytes.prefix(16))

@@ -1,7 +1,6 @@
 import Foundation
 import VitrineCatalog
 import VitrineCore
-import VitrineStore
 
 /// Why the demo catalog could not be prepared.
 public enum DemoError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -82,9 +81,7 @@ public struct DemoCatalog: Sendable {
     @discardableResult
     public func index(into catalog: Catalog, progress: ((IndexingProgress) -> Void)? = nil) throws -> IndexingSummary {
         let summary = try catalog.index(folder: folder, progress: progress)
-        do { try catalog.store.setMetaValue(folder.path, for: ServerConfiguration.mediaRootMetaKey) } catch let error as StoreError {
-            throw CatalogError.store(error)
-        }
+        try catalog.setSetting(folder.path, for: ServerConfiguration.mediaRootMetaKey)
         return summary
     }
 
@@ -101,19 +98,11 @@ public struct DemoCatalog: Sendable {
             attributes = try FileManager.default.attributesOfItem(atPath: url.path)
         } catch { throw DemoError.unreadable(file: url.path, reason: (error as NSError).localizedDescription) }
         let stamp = "\(attributes[.size] ?? 0)"
-        do {
-            if try catalog.store.metaValue(for: Self.importedMetaKey) == stamp { return 0 }
-            let parsed = EventParser.parse(text, format: .csv).events.map(\.event)
-            let events = parsed.filter { catalog.item($0.itemID) != nil && InteractionKind(rawValue: $0.kind) != nil }
-            try catalog.store.write { transaction in
-                // A changed file replaces its synthetic users' histories instead of doubling them;
-                // other users (people playing with the page) keep theirs.
-                for user in Set(parsed.map(\.userID)).sorted() { try transaction.deleteEvents(userID: user) }
-                try transaction.append(events)
-                try transaction.setMetaValue(stamp, for: Self.importedMetaKey)
-            }
-            return events.count
-        } catch let error as StoreError { throw CatalogError.store(error) }
+        let parsed = EventParser.parse(text, format: .csv).events.map(\.event)
+        // A changed file replaces its synthetic users' histories; other users (people playing with
+        // the page) keep theirs.
+        return try catalog.importEventsOnce(parsed, replacingHistoriesOf: Set(parsed.map(\.user)),
+                                            marker: Self.importedMetaKey, value: stamp) ?? 0
     }
 
     /// The personas behind the synthetic events.

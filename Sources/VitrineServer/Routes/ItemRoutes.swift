@@ -1,4 +1,5 @@
 import Foundation
+import VitrineImage
 import Hummingbird
 import NIOCore
 import VitrineCatalog
@@ -40,7 +41,7 @@ extension VitrineServer {
             let input = RequestInput(request: request, context: context)
             let id = try input.pathParameter("id")
             let k = try input.integer("k", default: 10, in: 1...configuration.maxResults)
-            let modality = try input.choice("modality", default: SearchSpace.fused)
+            let modality = try input.choice("modality", default: Modality.fused)
             let tag = input.query("tag").flatMap { $0.isEmpty ? nil : $0 }
             let hits = try catalog.similarItems(to: id, modality: modality, limit: k, tag: tag)
             return try JSONResponse.make(HitListJSON(modality: modality.rawValue, results: hits.map(HitJSON.init)))
@@ -62,8 +63,8 @@ extension VitrineServer {
             if catalog.item(id) != nil { throw ServerError.duplicateItem(id: id) }
             let tags = field("tags").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             let category = field("category")
-            let newItem = NewItem(id: id, title: title.isEmpty ? id : title, description: description, tags: tags,
-                                  category: category.isEmpty ? nil : category, images: pictures.map { Data($0.body) })
+            let newItem = NewItem(Item(id: id, title: title.isEmpty ? id : title, description: description, tags: tags,
+                                  category: category.isEmpty ? nil : category), images: pictures.map { Data($0.body) })
             let item = try await offload { try catalog.addItem(newItem, replacing: false) }
             if let first = pictures.first, let format = formats.first { try media.saveUpload(first.body, format: format, for: item.id) }
             var response = try JSONResponse.make(ItemJSON(item), status: .created)

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineImage
 import VitrineCatalog
 
 /// Finds item pictures on disk: indexed items' files under the catalog folder, uploaded items' files in
@@ -19,7 +20,8 @@ struct MediaLibrary: Sendable {
         for url in candidates {
             guard let data = FileManager.default.contents(atPath: url.path) else { continue }
             let bytes = [UInt8](data)
-            if let format = ImageFormat(sniffing: bytes) { return (bytes, format) }
+            let format = ImageFormat.detect(in: bytes)
+            if format != .unknown { return (bytes, format) }
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineImage
 import Hummingbird
 import VitrineCatalog
 import VitrineCore
@@ -35,8 +36,8 @@ extension VitrineServer {
                 throw ServerError.unsupportedMediaType(field: "request body",
                                                       detected: input.mediaType.isEmpty ? "no Content-Type" : input.mediaType)
             }
-            let space = try spaceName.map { name -> SearchSpace in
-                guard let space = SearchSpace(rawValue: name.lowercased()) else {
+            let space = try spaceName.map { name -> Modality in
+                guard let space = Modality(rawValue: name.lowercased()) else {
                     throw ServerError.invalidParameter(name: "space", reason: "'\(name)' is not one of fused, image, text")
                 }
                 return space

@@ -2,7 +2,6 @@ import Foundation
 import Hummingbird
 import VitrineCatalog
 import VitrineCore
-import VitrineStore
 
 extension VitrineServer {
     /// `POST /users/{id}/events` and `GET /users/{id}/recommendations`.
@@ -21,7 +20,7 @@ extension VitrineServer {
         router.get("/users") { [catalog, configuration] request, context in
             let limit = try RequestInput(request: request, context: context).integer("limit", default: 100, in: 1...configuration.maxResults)
             let users: [String]
-            do { users = try catalog.store.userIDs() } catch let error as StoreError { throw CatalogError.store(error) }
+            users = try catalog.userIDs()
             return try JSONResponse.make(UserListJSON(users: Array(users.prefix(limit)), total: users.count))
         }
 
@@ -30,7 +29,7 @@ extension VitrineServer {
             let user = try Self.validatedUser(try input.pathParameter("id"))
             var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
             core.diversity = try input.number("diversity", default: 0, in: 0...1)
-            core.space = try input.choice("space", default: SearchSpace.fused)
+            core.space = try input.choice("space", default: Modality.fused)
             if let tag = input.query("tag"), !tag.isEmpty { core.filter = IndexFilter(anyOfTags: [tag]) }
             var options = UserRecommendationOptions(recommendation: core)
             options.onboardingText = input.query("onboarding")
@@ -71,12 +70,6 @@ extension VitrineServer {
         guard let kind = InteractionKind(rawValue: event.kind.lowercased()) else {
             throw ServerError.invalidParameter(name: "kind", reason: "'\(event.kind)' is not one of \(InteractionKind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if kind == .rating {
-            guard let value = event.value, (1...5).contains(value) else {
-                throw ServerError.invalidParameter(name: "value", reason: "a rating needs a value from 1 to 5")
-            }
-        }
-        if let value = event.value, !value.isFinite { throw ServerError.invalidParameter(name: "value", reason: "not a finite number") }
         var timestamp = Date()
         if let text = event.timestamp {
             guard let parsed = ISO8601DateFormatter().date(from: text) else {
@@ -84,7 +77,9 @@ extension VitrineServer {
             }
             timestamp = parsed
         }
-        return Interaction(user: user, item: event.item, kind: kind, value: event.value, timestamp: timestamp)
+        let interaction = Interaction(user: user, item: event.item, kind: kind, value: event.value, timestamp: timestamp)
+        if let problem = interaction.problem() { throw ServerError.invalidParameter(name: "event", reason: problem) }
+        return interaction
     }
 
     /// User ids: 1–128 characters without control characters.

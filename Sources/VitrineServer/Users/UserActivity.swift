@@ -1,7 +1,6 @@
 import Foundation
 import VitrineCatalog
 import VitrineCore
-import VitrineStore
 
 /// Events and personal recommendations for the HTTP routes, over `Catalog.record(events:)` and
 /// `Catalog.recommendations(for:options:)`; adds the server's all-or-nothing batch rule.
@@ -18,8 +17,7 @@ public struct UserActivity: Sendable {
     ///   catalog rejects, `CatalogError.store`.
     public func record(_ events: [Interaction]) throws {
         for event in events where catalog.item(event.item) == nil { throw ServerError.unknownItem(id: event.item) }
-        let stored = events.map { InteractionEvent(userID: $0.user, itemID: $0.item, kind: $0.kind.rawValue, value: $0.value, timestamp: $0.timestamp) }
-        let summary = try catalog.record(events: stored)
+        let summary = try catalog.record(events: events)
         // Unreachable after the checks above unless an item is removed meanwhile; report it rather than hide it.
         if let problem = summary.problems.first {
             throw ServerError.invalidParameter(name: "events[\(problem.line - 1)]", reason: "\(problem.reason) (\(summary.recorded) other events were stored)")

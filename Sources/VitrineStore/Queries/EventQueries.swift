@@ -1,16 +1,13 @@
 import Foundation
+import VitrineCore
 
 /// The append-only interaction log.
 extension Connection {
-    func appendEvent(_ event: InteractionEvent) throws {
-        guard !event.userID.isEmpty else { throw StoreError.invalidArgument(name: "event user id", reason: "it is empty") }
-        guard !event.kind.isEmpty else { throw StoreError.invalidArgument(name: "event kind", reason: "it is empty (item '\(event.itemID)')") }
-        if let value = event.value, !value.isFinite {
-            throw StoreError.invalidArgument(name: "event value", reason: "\(value) is not a finite number (item '\(event.itemID)')")
-        }
-        guard try itemExists(id: event.itemID) else { throw StoreError.unknownItem(id: event.itemID) }
+    func appendEvent(_ event: Interaction) throws {
+        if let problem = event.problem() { throw StoreError.invalidArgument(name: "event", reason: problem) }
+        guard try itemExists(id: event.item) else { throw StoreError.unknownItem(id: event.item) }
         try run("INSERT INTO events (user_id, item_id, kind, value, timestamp) VALUES (?, ?, ?, ?, ?)",
-                [.text(event.userID), .text(event.itemID), .text(event.kind), SQLValue(event.value),
+                [.text(event.user), .text(event.item), .text(event.kind.rawValue), SQLValue(event.value),
                  .real(event.timestamp.timeIntervalSince1970)], operation: "append event")
     }
 
@@ -21,7 +18,7 @@ extension Connection {
     }
 
     /// Events in the order they were appended, optionally for one user.
-    func fetchEvents(userID: String?) throws -> [InteractionEvent] {
+    func fetchEvents(userID: String?) throws -> [Interaction] {
         let columns = "user_id, item_id, kind, value, timestamp"
         if let userID {
             return try query("SELECT \(columns) FROM events WHERE user_id = ? ORDER BY seq", [.text(userID)],
@@ -41,9 +38,14 @@ extension Connection {
         try query("SELECT DISTINCT user_id FROM events ORDER BY user_id", operation: "list users") { $0.text(0) }
     }
 
-    private static func decodeEvent(_ row: Statement) -> InteractionEvent {
-        InteractionEvent(userID: row.text(0), itemID: row.text(1), kind: row.text(2), value: row.optionalDouble(3),
-                         timestamp: Date(timeIntervalSince1970: row.double(4)))
+    private static func decodeEvent(_ row: Statement) throws -> Interaction {
+        let rawKind = row.text(2)
+        guard let kind = InteractionKind(rawValue: rawKind) else {
+            throw StoreError.corruptRecord(table: "events", key: "\(row.text(0)) → \(row.text(1))", field: "kind",
+                                           reason: "unknown event kind '\(rawKind)'")
+        }
+        return Interaction(user: row.text(0), item: row.text(1), kind: kind, value: row.optionalDouble(3),
+                           timestamp: Date(timeIntervalSince1970: row.double(4)))
     }
 }
 
@@ -63,16 +65,27 @@ extension Connection {
             DELETE FROM trained_models WHERE name = ? AND revision NOT IN
                 (SELECT revision FROM trained_models WHERE name = ? ORDER BY revision DESC LIMIT ?)
             """, [.text(name), .text(name), .integer(Int64(keepingPrevious) + 1)], operation: "prune trained model '\(name)'")
-        return TrainedModelBlob(name: name, revision: revision, createdAt: createdAt, configJSON: configJSON, data: data)
+        return TrainedModelBlob(TrainedModelRevision(name: name, revision: revision, createdAt: createdAt, configJSON: configJSON), data: data)
     }
 
     func latestTrainedModel(name: String) throws -> TrainedModelBlob? {
         try queryFirst("""
             SELECT name, revision, created_at, config_json, data FROM trained_models WHERE name = ? ORDER BY revision DESC LIMIT 1
             """, [.text(name)], operation: "load trained model '\(name)'") { row in
-            TrainedModelBlob(name: row.text(0), revision: row.int(1), createdAt: Date(timeIntervalSince1970: row.double(2)),
-                             configJSON: row.text(3), data: row.blob(4))
+            TrainedModelBlob(Self.decodeRevision(row), data: row.blob(4))
         }
+    }
+
+    /// The latest revision's record without reading its data (checked on every recommendation request).
+    func latestTrainedModelRevision(name: String) throws -> TrainedModelRevision? {
+        try queryFirst("""
+            SELECT name, revision, created_at, config_json FROM trained_models WHERE name = ? ORDER BY revision DESC LIMIT 1
+            """, [.text(name)], operation: "read trained model revision '\(name)'", row: Self.decodeRevision)
+    }
+
+    private static func decodeRevision(_ row: Statement) -> TrainedModelRevision {
+        TrainedModelRevision(name: row.text(0), revision: row.int(1), createdAt: Date(timeIntervalSince1970: row.double(2)),
+                             configJSON: row.text(3))
     }
 
     func metaValue(key: String) throws -> String? {

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCore
 
 /// Item rows, tags and content hashes. Shared by `CatalogStore` reads and `StoreTransaction`.
 extension Connection {
@@ -83,10 +84,10 @@ extension Connection {
 
     private static func decodeItem(_ row: Statement) throws -> StoredItem {
         let id = row.text(0)
+        let item = Item(id: id, title: row.text(1), description: row.text(2), tags: [], category: row.optionalText(3),
+                        metadata: try decodeJSON([String: String].self, row.text(4), field: "metadata_json", itemID: id))
         return StoredItem(
-            id: id, title: row.text(1), description: row.text(2), tags: [], category: row.optionalText(3),
-            metadata: try decodeJSON([String: String].self, row.text(4), field: "metadata_json", itemID: id),
-            sourcePaths: try decodeJSON([String].self, row.text(5), field: "source_paths_json", itemID: id),
+            item, sourcePaths: try decodeJSON([String].self, row.text(5), field: "source_paths_json", itemID: id),
             contentHash: row.text(6),
             createdAt: Date(timeIntervalSince1970: row.double(7)), updatedAt: Date(timeIntervalSince1970: row.double(8)))
     }

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineCore
 
 /// Vector blobs and the current model per modality.
 extension Connection {
@@ -18,7 +19,7 @@ extension Connection {
     }
 
     /// Deletes the item's vectors, all modalities or one.
-    func removeVectors(itemID: String, modality: VectorModality?) throws -> Int {
+    func removeVectors(itemID: String, modality: Modality?) throws -> Int {
         if let modality {
             try run("DELETE FROM vectors WHERE item_id = ? AND modality = ?", [.text(itemID), .text(modality.rawValue)],
                     operation: "delete \(modality.rawValue) vector of '\(itemID)'")
@@ -35,7 +36,7 @@ extension Connection {
 
     /// Every vector of `modality` (optionally only those from `modelID`) as one row-major matrix,
     /// rows in ascending item id order. Blobs are decoded straight into the matrix storage.
-    func fetchMatrix(modality: VectorModality, modelID: String?) throws -> VectorMatrix {
+    func fetchMatrix(modality: Modality, modelID: String?) throws -> VectorMatrix {
         var filter = "modality = ?"
         var values: [SQLValue] = [.text(modality.rawValue)]
         if let modelID {
@@ -77,27 +78,27 @@ extension Connection {
         return VectorMatrix(itemIDs: itemIDs, dimension: dimension, values: matrix)
     }
 
-    func currentModel(for modality: VectorModality) throws -> String? {
+    func currentModel(for modality: Modality) throws -> String? {
         try queryFirst("SELECT model_id FROM models WHERE modality = ?", [.text(modality.rawValue)],
                        operation: "read current \(modality.rawValue) model") { $0.text(0) }
     }
 
-    func currentModels() throws -> [VectorModality: String] {
-        var models: [VectorModality: String] = [:]
+    func currentModels() throws -> [Modality: String] {
+        var models: [Modality: String] = [:]
         for (modality, model) in try query("SELECT modality, model_id FROM models", operation: "read current models", row: { ($0.text(0), $0.text(1)) }) {
-            if let modality = VectorModality(rawValue: modality) { models[modality] = model }
+            if let modality = Modality(rawValue: modality) { models[modality] = model }
         }
         return models
     }
 
-    func registerModel(_ modelID: String, for modality: VectorModality) throws {
+    func registerModel(_ modelID: String, for modality: Modality) throws {
         guard !modelID.isEmpty else { throw StoreError.invalidArgument(name: "model id", reason: "it is empty") }
         try run("INSERT OR REPLACE INTO models (modality, model_id, updated_at) VALUES (?, ?, ?)",
                 [.text(modality.rawValue), .text(modelID), .real(Date().timeIntervalSince1970)],
                 operation: "set current \(modality.rawValue) model")
     }
 
-    func staleVectors(modality: VectorModality) throws -> StaleVectorReport {
+    func staleVectors(modality: Modality) throws -> StaleVectorReport {
         guard let current = try currentModel(for: modality) else {
             return StaleVectorReport(modality: modality, currentModelID: nil, itemIDs: [])
         }
@@ -106,7 +107,7 @@ extension Connection {
         return StaleVectorReport(modality: modality, currentModelID: current, itemIDs: ids)
     }
 
-    func itemsMissingVectors(modality: VectorModality) throws -> [String] {
+    func itemsMissingVectors(modality: Modality) throws -> [String] {
         try query("SELECT id FROM items WHERE id NOT IN (SELECT item_id FROM vectors WHERE modality = ?) ORDER BY id",
                   [.text(modality.rawValue)], operation: "find items without \(modality.rawValue) vectors") { $0.text(0) }
     }
@@ -128,7 +129,7 @@ extension Connection {
     private static func decodeVector(_ row: Statement) throws -> StoredVector {
         let itemID = row.text(0)
         let rawModality = row.text(1)
-        guard let modality = VectorModality(rawValue: rawModality) else {
+        guard let modality = Modality(rawValue: rawModality) else {
             throw StoreError.corruptRecord(table: "vectors", key: itemID, field: "modality", reason: "unknown modality '\(rawModality)'")
         }
         let dtype = try dtype(row.text(2), itemID: itemID)

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import VitrineCore
 
 /// SQLite's "copy this buffer now" destructor sentinel (`SQLITE_TRANSIENT` is a macro Swift cannot import).
 let sqliteTransient = unsafeBitCast(Int(-1), to: sqlite3_destructor_type.self)

@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import VitrineCore
 
 /// How the store opens its file.
 public struct StoreOptions: Sendable, Equatable {
@@ -28,16 +29,18 @@ public struct StoreOptions: Sendable, Equatable {
     }
 }
 
-/// The embedded store: items, their vectors, models, interaction events, trained model blobs and
-/// metadata, in one SQLite file in WAL mode.
+/// The embedded store (the default `CatalogStore`): items, their vectors, models, interaction events,
+/// trained model blobs and metadata, in one SQLite file in WAL mode.
 ///
 /// Thread-safe: writes are serialized through one writer connection (`write { tx in … }` is one
 /// transaction), and reads run concurrently on a pool of read connections, each read in its own
 /// snapshot, so many server requests can read while the indexer writes. Several processes may
 /// open the same file; they wait for each other up to the busy timeout.
-public final class CatalogStore: Sendable {
+public final class SQLiteStore: CatalogStore {
     /// The database file.
     public let path: String
+    /// The database file.
+    public var location: String { path }
     /// The options the store was opened with.
     public let options: StoreOptions
     private let writer: WriterSlot
@@ -65,13 +68,11 @@ public final class CatalogStore: Sendable {
         readers = ReaderPool(path: path, options: options)
     }
 
-    /// Runs `body` as one write transaction: everything it does commits together, or — if it throws —
-    /// nothing does and the error is rethrown. Writers are serialized; readers are not blocked.
-    /// Do not call the store's own write methods from inside `body`; use `tx`.
-    public func write<T>(_ body: (StoreTransaction) throws -> T) throws -> T {
+    /// Runs `body` as one write transaction (`BEGIN IMMEDIATE` … `COMMIT`); see `CatalogStore.write`.
+    public func write<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
         try writer.withConnection { connection in
             try connection.execute("BEGIN IMMEDIATE", operation: "begin write transaction")
-            let transaction = StoreTransaction(connection: connection)
+            let transaction = SQLiteTransaction(connection: connection)
             defer { transaction.close() }
             do {
                 let result = try body(transaction)
@@ -112,10 +113,10 @@ public final class CatalogStore: Sendable {
     /// Counts and sizes for `vitrine info`.
     public func info() throws -> StoreInfo {
         let counts = try read { connection -> StoreInfo in
-            var vectorCounts: [VectorModality: Int] = [:]
+            var vectorCounts: [Modality: Int] = [:]
             for (modality, count) in try connection.query(
                 "SELECT modality, count(*) FROM vectors GROUP BY modality", operation: "count vectors", row: { ($0.text(0), $0.int(1)) }) {
-                if let modality = VectorModality(rawValue: modality) { vectorCounts[modality] = count }
+                if let modality = Modality(rawValue: modality) { vectorCounts[modality] = count }
             }
             return StoreInfo(
                 path: path,

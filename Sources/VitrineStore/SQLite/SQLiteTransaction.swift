@@ -1,9 +1,9 @@
 import Foundation
+import VitrineCore
 
-/// The handle a `CatalogStore.write { tx in … }` block writes through. Everything done with it
-/// commits together when the block returns, or is rolled back if the block throws. Reads through
-/// it see the transaction's own uncommitted writes. It must not outlive the block.
-public final class StoreTransaction {
+/// `SQLiteStore`'s transaction: every call runs on the writer connection inside its open
+/// `BEGIN IMMEDIATE` transaction (see `StoreTransaction` for the contract).
+final class SQLiteTransaction: StoreTransaction {
     private let connection: Connection
     private var isOpen = true
 
@@ -19,7 +19,7 @@ public final class StoreTransaction {
     // MARK: Items
 
     /// Adds a new item with its vectors. - Throws: `.duplicateItem` if the id already exists.
-    public func insert(_ item: StoredItem, vectors: [StoredVector] = []) throws {
+    func insert(_ item: StoredItem, vectors: [StoredVector]) throws {
         let connection = try open()
         if try connection.itemExists(id: item.id) { throw StoreError.duplicateItem(id: item.id) }
         try upsert(item, vectors: vectors)
@@ -28,7 +28,7 @@ public final class StoreTransaction {
     /// Adds or replaces an item and sets its vectors to exactly `vectors` (other modalities are removed).
     /// An existing item keeps its `createdAt`.
     /// - Throws: `.duplicateItem` if two vectors share a modality, `.invalidVector`, `.modelMismatch`.
-    public func upsert(_ item: StoredItem, vectors: [StoredVector]) throws {
+    func upsert(_ item: StoredItem, vectors: [StoredVector]) throws {
         let connection = try open()
         try Self.checkDistinctModalities(vectors, itemID: item.id)
         try connection.writeItem(item)
@@ -38,7 +38,7 @@ public final class StoreTransaction {
 
     /// Adds or replaces the given modalities' vectors of an existing item, leaving its other vectors alone.
     /// - Throws: `.unknownItem`, `.invalidVector`, `.modelMismatch`.
-    public func setVectors(_ vectors: [StoredVector], for itemID: String) throws {
+    func setVectors(_ vectors: [StoredVector], for itemID: String) throws {
         let connection = try open()
         try Self.checkDistinctModalities(vectors, itemID: itemID)
         for vector in vectors { try connection.writeVector(vector, itemID: itemID) }
@@ -46,40 +46,40 @@ public final class StoreTransaction {
 
     /// Deletes an item with its tags, vectors and events; false if there was no such item.
     @discardableResult
-    public func deleteItem(id: String) throws -> Bool {
+    func deleteItem(id: String) throws -> Bool {
         try open().removeItem(id: id)
     }
 
     /// Deletes an item's vector of one modality (or all when `modality` is nil); returns how many were deleted.
     @discardableResult
-    public func deleteVectors(for itemID: String, modality: VectorModality? = nil) throws -> Int {
+    func deleteVectors(for itemID: String, modality: Modality?) throws -> Int {
         try open().removeVectors(itemID: itemID, modality: modality)
     }
 
     /// The item with `id` as this transaction sees it.
-    public func item(id: String) throws -> StoredItem? { try open().fetchItem(id: id) }
+    func item(id: String) throws -> StoredItem? { try open().fetchItem(id: id) }
 
     /// Content hash per item id, to decide what the indexer must re-embed.
-    public func contentHashes() throws -> [String: String] { try open().fetchContentHashes() }
+    func contentHashes() throws -> [String: String] { try open().fetchContentHashes() }
 
     // MARK: Models
 
     /// Makes `modelID` the current model for `modality` and reports the vectors it leaves stale
     /// (produced by another model). Stale vectors stay until `deleteStaleVectors` or re-embedding.
     @discardableResult
-    public func setCurrentModel(_ modelID: String, for modality: VectorModality) throws -> StaleVectorReport {
+    func setCurrentModel(_ modelID: String, for modality: Modality) throws -> StaleVectorReport {
         let connection = try open()
         try connection.registerModel(modelID, for: modality)
         return try connection.staleVectors(modality: modality)
     }
 
     /// The current model for `modality`, if one is registered.
-    public func currentModel(for modality: VectorModality) throws -> String? { try open().currentModel(for: modality) }
+    func currentModel(for modality: Modality) throws -> String? { try open().currentModel(for: modality) }
 
     /// Deletes the vectors of `modality` not produced by its current model and reports which items lost one;
     /// they then show up in `itemsMissingVectors(modality:)` for the indexer to re-embed.
     @discardableResult
-    public func deleteStaleVectors(modality: VectorModality) throws -> StaleVectorReport {
+    func deleteStaleVectors(modality: Modality) throws -> StaleVectorReport {
         let connection = try open()
         let report = try connection.staleVectors(modality: modality)
         if let current = report.currentModelID {
@@ -93,31 +93,31 @@ public final class StoreTransaction {
 
     /// Appends events in order. - Throws: `.unknownItem` naming the first event whose item is missing
     /// (then, as with any throw, the whole block is rolled back).
-    public func append(_ events: [InteractionEvent]) throws {
+    func append(_ events: [Interaction]) throws {
         let connection = try open()
         for event in events { try connection.appendEvent(event) }
     }
 
     /// Deletes every event of `userID`; returns how many were deleted.
     @discardableResult
-    public func deleteEvents(userID: String) throws -> Int {
+    func deleteEvents(userID: String) throws -> Int {
         try open().removeEvents(userID: userID)
     }
 
     /// Saves a new revision of the blob `name`, keeping `keepingPrevious` older revisions and deleting the rest.
     @discardableResult
-    public func saveTrainedModel(name: String, data: Data, configJSON: String, keepingPrevious: Int = 2) throws -> TrainedModelBlob {
+    func saveTrainedModel(name: String, data: Data, configJSON: String, keepingPrevious: Int) throws -> TrainedModelBlob {
         try open().saveTrainedModel(name: name, data: data, configJSON: configJSON, keepingPrevious: keepingPrevious)
     }
 
     /// Sets (or, with nil, removes) a meta value.
-    public func setMetaValue(_ value: String?, for key: String) throws { try open().setMetaValue(value, key: key) }
+    func setMetaValue(_ value: String?, for key: String) throws { try open().setMetaValue(value, key: key) }
 
     /// A meta value as this transaction sees it.
-    public func metaValue(for key: String) throws -> String? { try open().metaValue(key: key) }
+    func metaValue(for key: String) throws -> String? { try open().metaValue(key: key) }
 
     private static func checkDistinctModalities(_ vectors: [StoredVector], itemID: String) throws {
-        var seen = Set<VectorModality>()
+        var seen = Set<Modality>()
         for vector in vectors where !seen.insert(vector.modality).inserted {
             throw StoreError.invalidVector(itemID: itemID, modality: vector.modality.rawValue, reason: "two vectors given for this modality")
         }
