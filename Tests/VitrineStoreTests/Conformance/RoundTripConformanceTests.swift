@@ -3,39 +3,39 @@ import VitrineCore
 import Testing
 import VitrineStore
 
-@Suite struct StoreRoundTripTests {
+/// Conformance: what is written reads back the same, fresh and reopened, on every backend.
+@Suite struct RoundTripConformanceTests {
     /// Everything readable about the store, for comparing a live store with a reopened one.
-    private func snapshot(_ store: CatalogStore) throws -> ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String]) {
+    private func snapshot(_ store: any CatalogStore) throws -> ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String]) {
         let items = try store.items(offset: 0, limit: 1000)
         let vectors = try items.map { try store.vectors(for: $0.id) }
         let matrices = try Modality.allCases.map { try store.vectorMatrix(modality: $0) }
         return (items, vectors, matrices, try store.contentHashes())
     }
 
-    @Test func freshAndReopenedFileGiveTheSameData() throws {
+    @Test(arguments: StoreBackend.all) func freshAndReopenedFileGiveTheSameData(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("catalog.sqlite")
         let live: ([StoredItem], [[StoredVector]], [VectorMatrix], [String: String])
         do {
-            let store = try SQLiteStore(path: path)
+            let store = try backend.open(directory, "catalog")
             try fill(store, count: 12)
             live = try snapshot(store)
             #expect(live.0.count == 12)
             #expect(live.0.first { $0.id == "item-3" } == sampleItem(3, tags: ["sample", "third"]).0)
         }
-        let reopened = try SQLiteStore(path: path)
+        let reopened = try backend.open(directory, "catalog")
         let again = try snapshot(reopened)
         #expect(again.0 == live.0)
         #expect(again.1 == live.1)
         #expect(again.2 == live.2)
         #expect(again.3 == live.3)
         #expect(try reopened.integrityCheck() == [])
-        #expect(try reopened.schemaVersion() == SQLiteStore.currentSchemaVersion)
+        #expect(try reopened.info().schemaVersion == backend.schemaVersion)
     }
 
-    @Test func vectorsRoundTripAsFloat32AndFloat16() throws {
+    @Test(arguments: StoreBackend.all) func vectorsRoundTripAsFloat32AndFloat16(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("vectors.sqlite"))
+        let store = try backend.open(directory, "vectors")
         var generator = SplitMix64(seed: 7)
         let values = (0 ..< 384).map { _ in Float.random(in: -3 ... 3, using: &generator) }
         let item = StoredItem(Item(id: "v", title: "vectors"))
@@ -55,9 +55,9 @@ import VitrineStore
         #expect(matrix.itemIDs == ["v"] && matrix.dimension == 384 && matrix.values == image.values)
     }
 
-    @Test func matrixStacksRowsInIdOrderAndRejectsMixedDimensions() throws {
+    @Test(arguments: StoreBackend.all) func matrixStacksRowsInIdOrderAndRejectsMixedDimensions(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("matrix.sqlite"))
+        let store = try backend.open(directory, "matrix")
         try fill(store, count: 5)
         let matrix = try store.vectorMatrix(modality: .text)
         #expect(matrix.itemIDs == (0 ..< 5).map { "item-\($0)" })
@@ -74,9 +74,9 @@ import VitrineStore
         }
     }
 
-    @Test func upsertKeepsCreatedAtAndDeleteCascades() throws {
+    @Test(arguments: StoreBackend.all) func upsertKeepsCreatedAtAndDeleteCascades(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("upsert.sqlite"))
+        let store = try backend.open(directory, "upsert")
         try fill(store, count: 3)
         try store.append([Interaction(user: "u", item: "item-1", kind: .view, timestamp: date(5))])
         var (item, vectors) = sampleItem(1)
@@ -100,9 +100,9 @@ import VitrineStore
         #expect(try store.integrityCheck() == [])
     }
 
-    @Test func listingPagesAndFiltersByTag() throws {
+    @Test(arguments: StoreBackend.all) func listingPagesAndFiltersByTag(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("list.sqlite"))
+        let store = try backend.open(directory, "list")
         try fill(store, count: 10)
         let all = try store.items(limit: 100).map(\.id)
         #expect(all == (0 ..< 10).map { "item-\($0)" }.sorted())
@@ -114,9 +114,9 @@ import VitrineStore
         #expect(try store.contentHashes()["item-4"] == SHA256.hex(of: Data("item 4".utf8)))
     }
 
-    @Test func trainedModelsMetaAndInfo() throws {
+    @Test(arguments: StoreBackend.all) func trainedModelsMetaAndInfo(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("info.sqlite"))
+        let store = try backend.open(directory, "info")
         try fill(store, count: 4)
         #expect(try store.latestTrainedModel(named: "two-tower") == nil)
         for version in 1 ... 4 {
@@ -125,6 +125,9 @@ import VitrineStore
         }
         let latest = try #require(try store.latestTrainedModel(named: "two-tower"))
         #expect(latest.data == Data(repeating: 4, count: 400) && latest.configJSON == "{\"epochs\":4}")
+        // The revision alone (what a recommendation request checks) agrees with the blob, without its data.
+        #expect(try store.latestTrainedModelRevision(named: "two-tower") == latest.saved)
+        #expect(try store.latestTrainedModelRevision(named: "no-such-model") == nil)
         try store.setMetaValue("2026-11-29", for: "indexed-at")
         #expect(try store.metaValue(for: "indexed-at") == "2026-11-29")
         try store.setMetaValue(nil, for: "indexed-at")
@@ -133,6 +136,6 @@ import VitrineStore
         let info = try store.info()
         #expect(info.itemCount == 4 && info.vectorCounts == [.text: 4, .image: 4, .fused: 4])
         #expect(info.trainedModelCount == 2)   // the latest plus one previous revision
-        #expect(info.fileSizeBytes > 0 && info.schemaVersion == SQLiteStore.currentSchemaVersion)
+        #expect(info.fileSizeBytes > 0 && info.schemaVersion == backend.schemaVersion)
     }
 }

@@ -3,10 +3,11 @@ import Testing
 import VitrineCore
 import VitrineStore
 
-@Suite struct ModelAndEventTests {
-    @Test func changingTheModelReportsAndDeletesStaleVectors() throws {
+/// Conformance: model identities, stale vectors, events and concurrent readers, on every backend.
+@Suite struct ModelAndEventConformanceTests {
+    @Test(arguments: StoreBackend.all) func changingTheModelReportsAndDeletesStaleVectors(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("models.sqlite"))
+        let store = try backend.open(directory, "models")
         #expect(try store.setCurrentModel("effnet@def", for: .image).itemIDs.isEmpty)
         try fill(store, count: 4)
         #expect(try store.staleVectors(modality: .image).itemIDs.isEmpty)
@@ -33,9 +34,8 @@ import VitrineStore
         #expect(try store.vectorMatrix(modality: .text).count == 4)
     }
 
-    @Test func eventsAreDurableAfterReopen() throws {
+    @Test(arguments: StoreBackend.all) func eventsAreDurableAfterReopen(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let path = directory.path("events.sqlite")
         let events = (0 ..< 30).map { (index: Int) -> Interaction in
             let rated = index % 4 == 0
             let stars: Double? = rated ? 1 + Double(index % 5) * 0.75 : nil
@@ -43,12 +43,12 @@ import VitrineStore
                                value: stars, timestamp: date(1_800_000_000 + index))
         }
         do {
-            let store = try SQLiteStore(path: path)
+            let store = try backend.open(directory, "events")
             try fill(store, count: 5)
             try store.append(events)
             try store.append([Interaction(user: "user-9", item: "item-4", kind: .like, timestamp: date(1))])
         }
-        let store = try SQLiteStore(path: path)
+        let store = try backend.open(directory, "events")
         let all = try store.allEvents()
         #expect(all.count == 31)
         #expect(Array(all.prefix(30)) == events)
@@ -59,9 +59,9 @@ import VitrineStore
         #expect(try store.info().userCount == 4)
     }
 
-    @Test func eventForUnknownItemRollsBackTheWholeBatch() throws {
+    @Test(arguments: StoreBackend.all) func eventForUnknownItemRollsBackTheWholeBatch(_ backend: StoreBackend) throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("unknown.sqlite"))
+        let store = try backend.open(directory, "unknown")
         try fill(store, count: 2)
         let batch = [
             Interaction(user: "u", item: "item-0", kind: .view),
@@ -73,9 +73,9 @@ import VitrineStore
         #expect(throws: StoreError.self) { try store.append([Interaction(user: "u", item: "item-0", kind: .rating, value: .nan)]) }
     }
 
-    @Test func concurrentReadersSeeWholeTransactionsWhileAWriterRuns() async throws {
+    @Test(arguments: StoreBackend.all) func concurrentReadersSeeWholeTransactionsWhileAWriterRuns(_ backend: StoreBackend) async throws {
         let directory = try TemporaryDirectory()
-        let store = try SQLiteStore(path: directory.path("concurrent.sqlite"))
+        let store = try backend.open(directory, "concurrent")
         let batches = 15, batchSize = 4
         try await withThrowingTaskGroup(of: [Int].self) { group in
             group.addTask {
