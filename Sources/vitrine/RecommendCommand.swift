@@ -10,7 +10,6 @@ struct RecommendCommand: ParsableCommand {
         abstract: "Recommend items for a user from their stored events; new users get popular, diverse items.")
 
     @Argument(help: "User id (unknown users get the cold-start list).") var user: String
-    @Option(help: "Catalog store file.") var store: String = CatalogOptions.defaultStorePath
     @Option(help: "Number of results.") var limit: Int = 10
     @Option(help: "MMR diversity in [0, 1] (0 = pure relevance).") var diversity: Float = 0
     @Option(help: "Only items with this tag (repeatable).") var tag: [String] = []
@@ -20,16 +19,17 @@ struct RecommendCommand: ParsableCommand {
     @Flag(help: "Include items the user already interacted with.") var includeSeen = false
     @Flag(help: "Ignore a trained model (content similarity only).") var contentOnly = false
     @Flag(help: "Print why each item is recommended.") var explain = false
-    @Flag(help: "Print JSON.") var json = false
+    @OptionGroup var store: CatalogStoreOption
+    @OptionGroup var output: OutputOption
 
     func run() throws {
-        let catalog = try openStore(store)
+        let catalog = try store.openCatalog()
         let core = RecommendationOptions(limit: limit, excludeSeen: !includeSeen,
                                          filter: IndexFilter(anyOfTags: Set(tag), categories: Set(category)), diversity: diversity)
         let options = UserRecommendationOptions(recommendation: core, onboardingText: onboarding, likedItems: liked,
                                                 usesTrainedModel: !contentOnly)
         let list = try catalog.recommendations(for: user, options: options)
-        if json {
+        if output.json {
             let rows: [[String: Any]] = list.items.map { r in
                 var row: [String: Any] = ["id": r.item.id, "title": r.item.title, "score": Double(r.score),
                                           "reason": r.explanation.reason.rawValue,
