@@ -3,28 +3,40 @@ import Foundation
 import VitrineCatalog
 import VitrineCore
 
-/// `--store PATH` and `--json`, shared by the catalog subcommands.
-struct CatalogCommandOptions: ParsableArguments {
-    @Option(name: .long, help: "Store file (default: \(CatalogOptions.defaultStorePath), relative to the working directory).")
-    var store: String = CatalogOptions.defaultStorePath
+/// Where a command's store is when `--store` is not given.
+protocol StoreLocation {
+    static var defaultPath: String { get }
+}
 
-    @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
-    var json = false
+/// The catalog commands' store, `CatalogOptions.defaultStorePath`.
+enum CatalogStoreLocation: StoreLocation {
+    static var defaultPath: String { CatalogOptions.defaultStorePath }
+}
 
-    /// Opens the catalog at `--store`; only `index` may create a new store (`mustExist: false`).
+/// `--store PATH`: the one store option of every command that opens a store (`Location` sets its default).
+struct StoreOption<Location: StoreLocation>: ParsableArguments {
+    @Option(name: .customLong("store"), help: "Store file, relative to the working directory.")
+    var path: String = Location.defaultPath
+
+    /// Opens the catalog at `--store`. Commands that read a catalog refuse a missing file instead of
+    /// quietly creating an empty store (and then calling every item unknown); only `index` and `demo`
+    /// may create one (`mustExist: false`).
     func openCatalog(options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
-        try openStore(store, options: options, mustExist: mustExist)
+        if mustExist && !FileManager.default.fileExists(atPath: path) {
+            Output.standardError("error: no store at \(path): run `vitrine index DIR` first, or pass --store PATH")
+            throw ExitCode.failure
+        }
+        return try Catalog(storeURL: URL(fileURLWithPath: path), options: options)
     }
 }
 
-/// Opens the store at `path`. Commands that read a catalog refuse a missing file instead of
-/// quietly creating an empty store (and then calling every item unknown).
-func openStore(_ path: String, options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
-    if mustExist && !FileManager.default.fileExists(atPath: path) {
-        Output.standardError("error: no store at \(path): run `vitrine index DIR` first, or pass --store PATH")
-        throw ExitCode.failure
-    }
-    return try Catalog(storeURL: URL(fileURLWithPath: path), options: options)
+/// `--store` of the commands over the catalog store.
+typealias CatalogStoreOption = StoreOption<CatalogStoreLocation>
+
+/// `--json`, shared by the query commands.
+struct OutputOption: ParsableArguments {
+    @Flag(name: .long, help: "Print JSON for scripts instead of a table.")
+    var json = false
 }
 
 extension Modality: ExpressibleByArgument {}

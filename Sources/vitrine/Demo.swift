@@ -10,8 +10,7 @@ struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo", abstract: "Index assets/demo into a local store if needed, show sample results and serve the web page.")
 
-    @Option(help: "The demo's store file.")
-    var store = "vitrine-store/demo.sqlite"
+    @OptionGroup var store: StoreOption<DemoStoreLocation>
 
     @Option(help: "Persona whose first synthetic user gets sample recommendations (see assets/demo/personas.json).")
     var persona = "gardener"
@@ -26,7 +25,7 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let demo = try DemoCatalog.locate()
-        let catalog = try Catalog(storeURL: URL(fileURLWithPath: store))
+        let catalog = try store.openCatalog(mustExist: false)
         print("Demo catalog: \(demo.folder.path)")
         var lastReport = Date.distantPast
         let summary = try demo.index(into: catalog) { progress in
@@ -36,7 +35,7 @@ struct DemoCommand: AsyncParsableCommand {
             Output.flush()
         }
         print("Indexed: \(summary.indexed) new or changed, \(summary.reused) unchanged, \(summary.problems.count) problems "
-              + "(\(String(format: "%.1f", summary.elapsedSeconds)) s). Store: \(store)")
+              + "(\(String(format: "%.1f", summary.elapsedSeconds)) s). Store: \(store.path)")
         let imported = try demo.importInteractions(into: catalog)
         print(imported > 0 ? "Imported \(imported) synthetic demo events." : "Demo events already imported.")
 
@@ -58,4 +57,9 @@ struct DemoCommand: AsyncParsableCommand {
         Output.flush()
         try await service.run()
     }
+}
+
+/// The demo keeps its own store, apart from a catalog indexed with `vitrine index`.
+enum DemoStoreLocation: StoreLocation {
+    static var defaultPath: String { "vitrine-store/demo.sqlite" }
 }

@@ -16,7 +16,7 @@ struct EventsImportCommand: ParsableCommand {
         abstract: "Import events from CSV or JSONL (user,item,event,value,timestamp); bad rows are reported, not fatal.")
 
     @Argument(help: "CSV or JSONL file.") var file: String
-    @Option(help: "Catalog store file.") var store: String = CatalogOptions.defaultStorePath
+    @OptionGroup var store: CatalogStoreOption
     @Option(help: "csv or jsonl (default: from the file extension).") var format: String?
     @Option(help: "Report at most this many problems.") var maxProblems: Int = 50
 
@@ -28,7 +28,7 @@ struct EventsImportCommand: ParsableCommand {
             }
             fileFormat = parsed
         }
-        let catalog = try openStore(store)
+        let catalog = try store.openCatalog()
         let started = Date()
         let summary = try catalog.importEvents(from: URL(fileURLWithPath: file), format: fileFormat)
         print("recorded \(summary.recorded) events from \(file) in \(String(format: "%.1f", Date().timeIntervalSince(started))) s; \(summary.problems.count) rows skipped")

@@ -12,7 +12,8 @@ struct IndexCommand: ParsableCommand {
     @Argument(help: "The catalog folder.")
     var folder: String
 
-    @OptionGroup var common: CatalogCommandOptions
+    @OptionGroup var store: CatalogStoreOption
+    @OptionGroup var output: OutputOption
 
     @Option(name: .long, help: "Items per committed transaction.")
     var batchSize = IndexingOptions().commitBatchSize
@@ -29,11 +30,11 @@ struct IndexCommand: ParsableCommand {
     func run() throws {
         let options = IndexingOptions(commitBatchSize: batchSize, overlapsDecoding: !noOverlap, reembedAll: reembed)
         let summary = try failing {
-            let catalog = try common.openCatalog(options: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16), mustExist: false)
-            let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !common.json)
+            let catalog = try store.openCatalog(options: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16), mustExist: false)
+            let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !output.json)
             return try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
         }
-        if common.json {
+        if output.json {
             try Output.printJSON(summary)
         } else {
             print("layout: \(summary.layout.rawValue) · found \(summary.found) · indexed \(summary.indexed) · reused \(summary.reused)"

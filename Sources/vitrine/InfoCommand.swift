@@ -6,11 +6,12 @@ import VitrineCatalog
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "info", abstract: "Show item counts, models and store size.")
 
-    @OptionGroup var common: CatalogCommandOptions
+    @OptionGroup var store: CatalogStoreOption
+    @OptionGroup var output: OutputOption
 
     func run() throws {
-        let info = try failing { try common.openCatalog().info() }
-        if common.json {
+        let info = try failing { try store.openCatalog().info() }
+        if output.json {
             try Output.printJSON(info)
             return
         }

@@ -23,7 +23,8 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "Only items with this tag.")
     var tag: String?
 
-    @OptionGroup var common: CatalogCommandOptions
+    @OptionGroup var store: CatalogStoreOption
+    @OptionGroup var output: OutputOption
 
     func validate() throws {
         if (text == nil) == (image == nil) { throw ValidationError("give either a text or --image FILE") }
@@ -32,10 +33,10 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         let options = QueryOptions(limit: limit, tags: tag.map { [$0] } ?? [])
         let hits = try failing {
-            let catalog = try common.openCatalog()
+            let catalog = try store.openCatalog()
             if let image { return try catalog.search(imageAt: URL(fileURLWithPath: image), space: space, options: options) }
             return try catalog.search(text: text ?? "", space: space, options: options)
         }
-        try Output.printHits(hits, json: common.json)
+        try Output.printHits(hits, json: output.json)
     }
 }

@@ -26,8 +26,7 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve", abstract: "Serve a catalog store over HTTP: the JSON API (docs/api.md) and the web page.")
 
-    @Option(help: "The store file.")
-    var store = CatalogOptions.defaultStorePath
+    @OptionGroup var store: CatalogStoreOption
 
     @Option(help: "Folder the items were indexed from, for their pictures (default: the one recorded in the store).")
     var folder: String?
@@ -35,9 +34,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var server: ServerFlags
 
     func run() async throws {
-        let catalog = try openStore(store)
+        let catalog = try store.openCatalog()
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
-        print("Serving \(catalog.count) items from \(store) at http://\(configuration.host):\(configuration.port)/")
+        print("Serving \(catalog.count) items from \(store.path) at http://\(configuration.host):\(configuration.port)/")
         Output.flush()
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
     }

@@ -26,13 +26,14 @@ struct SimilarCommand: ParsableCommand {
     @Flag(name: .long, help: "Show near duplicates as separate results.")
     var includeDuplicates = false
 
-    @OptionGroup var common: CatalogCommandOptions
+    @OptionGroup var store: CatalogStoreOption
+    @OptionGroup var output: OutputOption
 
     func run() throws {
         let hits = try failing {
-            try common.openCatalog().similarItems(to: id, modality: modality, limit: limit, tag: tag, category: category,
+            try store.openCatalog().similarItems(to: id, modality: modality, limit: limit, tag: tag, category: category,
                                                   includeNearDuplicates: includeDuplicates)
         }
-        try Output.printHits(hits, json: common.json)
+        try Output.printHits(hits, json: output.json)
     }
 }

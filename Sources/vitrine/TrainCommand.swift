@@ -9,7 +9,7 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train the two-tower model on stored events (validation split, early stopping); recommend then uses it.")
 
-    @Option(help: "Catalog store file.") var store: String = CatalogOptions.defaultStorePath
+    @OptionGroup var store: CatalogStoreOption
     @Option(help: "Maximum epochs.") var epochs: Int = 30
     @Option(help: "Batch size.") var batchSize: Int = 128
     @Option(help: "Adam learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
@@ -21,7 +21,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Content towers only (no per-item ID embeddings).") var noItemIDs = false
 
     func run() throws {
-        let catalog = try openStore(store)
+        let catalog = try store.openCatalog()
         var training = TrainingConfiguration()
         training.maxEpochs = epochs
         training.batchSize = batchSize

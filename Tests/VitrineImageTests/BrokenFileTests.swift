@@ -15,6 +15,23 @@ private func caseName(_ error: ImageDecodingError) -> String {
     }
 }
 
+/// The broken-file corpus (fixture README): every file of it must have an expectation in the manifest,
+/// or `brokenFileIsReportedWithItsNameAndProblem` would quietly not test it. The one file that decodes
+/// on purpose is pinned by `garbageThatResynchronisesIsUndetectableButHarmless`.
+@Test func everyBrokenFixtureHasAnExpectedError() throws {
+    let directory = try #require(Fixtures.directory, "Fixtures folder missing from the test bundle")
+    let names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
+    let corpus = Set(names.filter { name in
+        ["empty.", "truncated.", "not-an-image.", "image.", "bomb.", "corrupt-"].contains { name.hasPrefix($0) }
+    }).subtracting(["corrupt-entropy-undetectable.jpg"])
+    let manifest = try Fixtures.loadManifest()
+    let expected = Set(manifest.broken.map(\.source))
+    #expect(corpus.count >= 14, "\(corpus.sorted())")
+    #expect(corpus.subtracting(expected).isEmpty, "broken fixtures without an expected error: \(corpus.subtracting(expected).sorted())")
+    #expect(expected.subtracting(corpus).isEmpty, "expectations for missing fixtures: \(expected.subtracting(corpus).sorted())")
+    #expect(manifest.broken.allSatisfy { !$0.messageContains.isEmpty })
+}
+
 @Test(arguments: Fixtures.manifest.broken)
 func brokenFileIsReportedWithItsNameAndProblem(_ fixture: BrokenCase) throws {
     let url = try Fixtures.url(fixture.source)
@@ -45,20 +62,31 @@ func brokenFileIsReportedWithItsNameAndProblem(_ fixture: BrokenCase) throws {
     // libjpeg would pad the missing half with grey and only warn; that must surface as an error.
     let bytes = try Fixtures.bytes("truncated.jpg")
     for minimum in [nil, 8] as [Int?] {
-        #expect(throws: ImageDecodingError.self) {
+        let error = #expect(throws: ImageDecodingError.self) {
             try ImageDecoder.decode(bytes, name: "cut.jpg", options: ImageDecodingOptions(minimumShortSide: minimum))
         }
+        #expect(error.map(caseName) == "truncated", "minimumShortSide \(String(describing: minimum)): \(String(describing: error))")
     }
 }
 
-@Test func corruptEntropyDataCanBeAcceptedWhenAskedAndNeverCrashes() throws {
+@Test func leftoverEntropyBytesAreRepairedWhenAskedButAStrayMarkerStaysAnError() throws {
+    // Both files are rejected as corrupt by default (the manifest's broken cases); these are the
+    // outcomes when corrupt JPEG data is tolerated.
     let lenient = ImageDecodingOptions(rejectsCorruptJPEGData: false)
-    // Lenient mode hands back libjpeg's repaired image, or an error when it could not repair.
-    for name in ["corrupt-entropy.jpg", "corrupt-entropy-extraneous.jpg"] {
-        if let image = try? ImageDecoder.decode(Fixtures.bytes(name), name: name, options: lenient) {
-            #expect(image.width == 64 && image.height == 48)
-        }
+    let intact = try ImageDecoder.decode(contentsOf: Fixtures.url("baseline.jpg"))
+    // Extraneous bytes before the end marker: libjpeg recovers, and its repaired image is handed back.
+    let extraneous = "corrupt-entropy-extraneous.jpg"
+    let repaired = try ImageDecoder.decode(Fixtures.bytes(extraneous), name: extraneous, options: lenient)
+    #expect(repaired.width == intact.width && repaired.height == intact.height, "\(repaired.width)×\(repaired.height)")
+    #expect(repaired != intact, "\(extraneous) decoded to the intact picture")
+    // A stray marker in the garbage ends the scan early and libjpeg then runs off the end of the
+    // file: like truncation, that stays an error rather than a padded image.
+    let stray = "corrupt-entropy.jpg"
+    let error = #expect(throws: ImageDecodingError.self) {
+        try ImageDecoder.decode(Fixtures.bytes(stray), name: stray, options: lenient)
     }
+    #expect(error.map(caseName) == "corrupt", "\(String(describing: error))")
+    #expect(error?.file == stray)
 }
 
 @Test func garbageThatResynchronisesIsUndetectableButHarmless() throws {

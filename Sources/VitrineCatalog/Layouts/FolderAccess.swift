@@ -28,9 +28,9 @@ struct FolderAccess: Sendable {
         let components = relative.split(separator: "/", omittingEmptySubsequences: true)
         if components.contains("..") { return "path '\(relative)' escapes the catalog folder ('..')" }
         let url = root.appendingPathComponent(relative)
-        var isDirectory: ObjCBool = false
-        // fileExists follows symlinks: a dangling link reads as missing.
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+        // stat follows symlinks (a dangling link reads as missing) and, unlike opening, never waits on a FIFO.
+        var status = stat()
+        guard stat(url.path, &status) == 0 else {
             if (try? FileManager.default.destinationOfSymbolicLink(atPath: url.path)) != nil {
                 return "symbolic link '\(relative)' points to a missing file"
             }
@@ -40,14 +40,36 @@ struct FolderAccess: Sendable {
         if !(resolved == resolvedRoot || resolved.hasPrefix(resolvedRoot + "/")) {
             return "'\(relative)' resolves to '\(resolved)', outside the catalog folder (symbolic link)"
         }
-        if isDirectory.boolValue { return "'\(relative)' is a folder, not a file" }
+        if let kind = Self.nonRegularKind(status.st_mode) { return "'\(relative)' is \(kind), not a file" }
         return nil
     }
 
-    /// The bytes of a vetted relative path.
+    /// The bytes of a vetted relative path; anything but a regular file is refused, never waited on.
     func read(_ relative: String) throws -> [UInt8] {
-        do { return [UInt8](try Data(contentsOf: root.appendingPathComponent(relative))) } catch {
+        // Callers that skip `problem(with:)` (the manifest itself) or race a replaced file must not
+        // block: opening a FIFO with no writer waits forever unless O_NONBLOCK, which regular files ignore.
+        let path = root.appendingPathComponent(relative).path
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileReadError(reason: "cannot read file: \(String(cString: strerror(errno)))") }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw FileReadError(reason: "cannot read file: \(String(cString: strerror(errno)))") }
+        if let kind = Self.nonRegularKind(status.st_mode) { throw FileReadError(reason: "cannot read file: it is \(kind)") }
+        do { return [UInt8](try handle.readToEnd() ?? Data()) } catch {
             throw FileReadError(reason: "cannot read file: \((error as NSError).localizedDescription)")
+        }
+    }
+
+    /// What a file of this mode is when it is not a regular file ("a folder", "a named pipe (FIFO)"…), or nil.
+    static func nonRegularKind(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a folder"
+        case S_IFIFO: return "a named pipe (FIFO)"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "a special file"
         }
     }
 

@@ -16,7 +16,8 @@ enum FolderScanner {
             items = ManifestReader.read(manifest, access: access, options: options, problems: &problems)
         } else if entries.contains(where: { !$0.isDirectory && isItemFile($0.name) }) {
             layout = .pairs
-            items = scanPairs(entries.filter { !$0.isDirectory }, access: access, options: options, problems: &problems)
+            // Folders named like item files (`lamp.jpg/`) stay in, so vetting reports them instead of dropping them unseen.
+            items = scanPairs(entries, access: access, options: options, problems: &problems)
         } else {
             layout = .subfolders
             items = []
@@ -66,8 +67,8 @@ enum FolderScanner {
         if files.isEmpty, (try? access.entries(in: folder.relative)) == nil {
             problems.append(IndexingProblem(file: folder.relative, itemID: folder.name, reason: "cannot list the folder", outcome: .itemSkipped))
         }
-        item.imagePaths = files.filter { !$0.isDirectory && FolderAccess.imageExtensions.contains(FolderAccess.fileExtension($0.name)) }
-            .map(\.relative)
+        // A folder named like a picture is kept for vetting to report, as in the pairs layout.
+        item.imagePaths = files.filter { FolderAccess.imageExtensions.contains(FolderAccess.fileExtension($0.name)) }.map(\.relative)
         let known = ["description.txt", "description.md", "item.json"]
         let textFiles = known.compactMap { name in files.first { $0.name == name }?.relative }
         readTextFiles(textFiles, into: &item, access: access, options: options, problems: &problems)
