@@ -9,7 +9,7 @@ import VitrineStore
 /// (`index`, `addItem`, `removeItem`) are serialized, and queries keep being answered during an
 /// indexing run from the state committed so far.
 public final class Catalog: Sendable {
-    /// The store file.
+    /// The store file (or, for a store that is not a file, the URL naming the catalog).
     public let storeURL: URL
     /// The options the catalog was opened with.
     public let options: CatalogOptions
@@ -26,21 +26,30 @@ public final class Catalog: Sendable {
     /// Name of the trained-model blob holding the fitted cross-modal imputer.
     static let imputerBlobName = "catalog-imputer"
 
-    /// Opens (creating if needed) the store at `storeURL` and loads every item's vectors into memory.
+    /// Opens (creating if needed) the SQLite store at `storeURL` and loads every item's vectors into memory.
     /// - Throws: `CatalogError.store` when the store cannot be opened, `.encoderUnavailable` when the
     ///   default encoders' files are missing.
-    public init(storeURL: URL, options: CatalogOptions = CatalogOptions()) throws {
-        self.storeURL = storeURL
+    public convenience init(storeURL: URL, options: CatalogOptions = CatalogOptions()) throws {
+        let directory = storeURL.deletingLastPathComponent()
+        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
+            throw CatalogError.store(.openFailed(file: storeURL.path, code: 0, message: "cannot create folder \(directory.path): \(error)"))
+        }
+        let store = try CatalogError.wrapping { try SQLiteStore(path: storeURL.path, options: options.store) }
+        try self.init(store: store, storeURL: storeURL, options: options)
+    }
+
+    /// Opens a catalog on any store implementation and loads every item's vectors into memory.
+    /// - Parameter storeURL: names the catalog in caches and places its uploads folder beside it
+    ///   (default: the store's location as a file path).
+    /// - Throws: `CatalogError.store`, `.encoderUnavailable` when the default encoders' files are missing.
+    public init(store: any CatalogStore, storeURL: URL? = nil, options: CatalogOptions = CatalogOptions()) throws {
+        self.storeURL = storeURL ?? URL(fileURLWithPath: store.location)
         self.options = options
         let provider = try options.encoders ?? EncoderProvider.pretrained()
         encoderProvider = provider
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
-        let directory = storeURL.deletingLastPathComponent()
-        do { try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true) } catch {
-            throw CatalogError.store(.openFailed(file: storeURL.path, code: 0, message: "cannot create folder \(directory.path): \(error)"))
-        }
-        store = try CatalogError.wrapping { try SQLiteStore(path: storeURL.path, options: options.store) }
+        self.store = store
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, weights: options.fusionWeights))
     }
 

@@ -71,39 +71,68 @@ public struct ScoredIndex: Sendable, Equatable {
 
 /// The `k` highest scores, best first; equal scores keep the lower index first; NaNs are skipped.
 public func topK(_ scores: UnsafeBufferPointer<Float>, k: Int) -> [ScoredIndex] {
-    guard k > 0 else { return [] }
     // `a` ranks below `b`: lower score, or equal score and later index.
-    func worse(_ a: ScoredIndex, _ b: ScoredIndex) -> Bool {
-        a.score < b.score || (a.score == b.score && a.index > b.index)
+    var heap = TopKHeap<ScoredIndex>(capacity: k) { a, b in a.score < b.score || (a.score == b.score && a.index > b.index) }
+    for (i, s) in scores.enumerated() where !s.isNaN { heap.offer(ScoredIndex(index: i, score: s)) }
+    return heap.sortedBestFirst()
+}
+
+/// Keeps the `capacity` best elements of a stream under a "worse than" ordering: the one top-k
+/// every ranking uses (index search, trained-model candidates, ``topK(_:k:)``). O(n log k).
+public struct TopKHeap<Element> {
+    /// How many elements are kept.
+    public let capacity: Int
+    private let isWorse: (Element, Element) -> Bool
+    /// Min-heap: the root is the worst kept element.
+    private var heap: [Element] = []
+
+    /// An empty heap keeping `capacity` elements; `isWorse(a, b)` says `a` ranks below `b`
+    /// (make it a strict total order, ties broken, so results do not depend on arrival order).
+    public init(capacity: Int, isWorse: @escaping (Element, Element) -> Bool) {
+        self.capacity = max(0, capacity)
+        self.isWorse = isWorse
+        heap.reserveCapacity(self.capacity)
     }
-    var heap: [ScoredIndex] = [] // min-heap on `worse`: the weakest kept entry on top
-    heap.reserveCapacity(k)
-    for (i, s) in scores.enumerated() where !s.isNaN {
-        let candidate = ScoredIndex(index: i, score: s)
-        if heap.count < k {
-            heap.append(candidate)
-            var child = heap.count - 1
-            while child > 0 {
-                let parent = (child - 1) / 2
-                guard worse(heap[child], heap[parent]) else { break }
-                heap.swapAt(child, parent)
-                child = parent
-            }
-        } else if worse(heap[0], candidate) {
-            heap[0] = candidate
-            var parent = 0
-            while true {
-                let l = 2 * parent + 1, r = l + 1
-                var smallest = parent
-                if l < heap.count && worse(heap[l], heap[smallest]) { smallest = l }
-                if r < heap.count && worse(heap[r], heap[smallest]) { smallest = r }
-                if smallest == parent { break }
-                heap.swapAt(parent, smallest)
-                parent = smallest
-            }
+
+    /// Offers one element; it is kept if the heap is not full or it beats the current worst.
+    public mutating func offer(_ element: Element) {
+        guard capacity > 0 else { return }
+        if heap.count < capacity {
+            heap.append(element)
+            siftUp(heap.count - 1)
+        } else if isWorse(heap[0], element) {
+            heap[0] = element
+            siftDown(0)
         }
     }
-    return heap.sorted { worse($1, $0) }
+
+    /// The kept elements, best first.
+    public func sortedBestFirst() -> [Element] {
+        heap.sorted { isWorse($1, $0) }
+    }
+
+    private mutating func siftUp(_ index: Int) {
+        var child = index
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard isWorse(heap[child], heap[parent]) else { return }
+            heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    private mutating func siftDown(_ index: Int) {
+        var parent = index
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var worst = parent
+            if left < heap.count, isWorse(heap[left], heap[worst]) { worst = left }
+            if right < heap.count, isWorse(heap[right], heap[worst]) { worst = right }
+            if worst == parent { return }
+            heap.swapAt(parent, worst)
+            parent = worst
+        }
+    }
 }
 
 /// The `k` highest scores of an array, best first; see ``topK(_:k:)-(UnsafeBufferPointer<Float>,_)``.

@@ -28,14 +28,21 @@ struct UnavailableImageEncoder: CatalogImageEncoder {
     func embed(batch tensors: [ImageTensor]) throws -> [[Float]] { throw Unavailable() }
 }
 
-/// A fresh catalog in a temporary folder with the test encoders.
-func makeTestCatalog(at url: URL? = nil) throws -> Catalog {
-    let storeURL = url ?? FileManager.default.temporaryDirectory
-        .appendingPathComponent("vitrine-recs-\(UUID().uuidString)").appendingPathComponent("store.sqlite")
-    let provider = EncoderProvider(imageModelID: "test-image", textModelID: "test-words", imageDimension: 4,
+/// The test encoders: word counts for text, no image model.
+let testEncoders = EncoderProvider(imageModelID: "test-image", textModelID: "test-words", imageDimension: 4,
                                    textDimension: WordCountTextEncoder.vocabulary.count + 1,
                                    makeImageEncoder: { UnavailableImageEncoder() }, makeTextEncoder: { WordCountTextEncoder() })
-    return try Catalog(storeURL: storeURL, options: CatalogOptions(encoders: provider))
+
+/// A fresh catalog in a temporary folder with the test encoders.
+func makeTestCatalog(at url: URL? = nil) throws -> Catalog {
+    try Catalog(storeURL: url ?? temporaryStoreURL(), options: CatalogOptions(encoders: testEncoders))
+}
+
+/// A new store path in a fresh temporary folder (created).
+func temporaryStoreURL() -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-recs-\(UUID().uuidString)")
+    try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder.appendingPathComponent("store.sqlite")
 }
 
 /// A small furniture-and-clothes catalog.

@@ -155,3 +155,55 @@ struct ClusteredCatalog {
         #expect(everything.count > 40 && !everything.contains { $0.item == "shoe0" })
     }
 }
+
+/// Every path shares one fold → diversify → explain pipeline: popularity and scorer lists too.
+@Suite struct RankingPipelineTests {
+    /// Two copies of one shirt (cosine ≈ 0.9995 in both halves) and two other items.
+    private func shop(popularity: PopularityModel? = nil) throws -> Recommender {
+        var recommender = try Recommender(fusion: VectorFusion(imageDimension: 2, textDimension: 2), popularity: popularity)
+        try recommender.add(Item(id: "shirt"), vectors: ItemVectors(image: [1, 0], text: [1, 0]))
+        try recommender.add(Item(id: "shirt-copy"), vectors: ItemVectors(image: [1, 0.03], text: [1, 0.03]))
+        try recommender.add(Item(id: "hat"), vectors: ItemVectors(image: [0, 1], text: [0.6, 0.8]))
+        try recommender.add(Item(id: "sock"), vectors: ItemVectors(image: [0.6, 0.8], text: [0, 1]))
+        return recommender
+    }
+
+    @Test func popularListsFoldNearDuplicates() throws {
+        var events: [Interaction] = []
+        for (item, count) in [("shirt", 9), ("shirt-copy", 8), ("hat", 5), ("sock", 3)] {
+            for user in 0..<count { events.append(CoreTestSupport.event("u\(user)", item, .purchase)) }
+        }
+        let recommender = try shop(popularity: PopularityModel(interactions: events))
+        let popular = try recommender.popular(options: RecommendationOptions(limit: 2, coldStartDiversity: 0))
+        #expect(popular.map(\.item) == ["shirt", "hat"])
+        #expect(popular.first?.duplicates == ["shirt-copy"])
+        let unfolded = try recommender.popular(options: RecommendationOptions(limit: 2, coldStartDiversity: 0, includeNearDuplicates: true))
+        #expect(unfolded.map(\.item) == ["shirt", "shirt-copy"])
+    }
+
+    /// Ranks by a fixed table, the way a trained model would rank by its own scores.
+    private struct TableScorer: RecommendationScorer {
+        let table: [String: Float]
+        func scores(for profile: UserProfile, candidates: [String]) throws -> [Float] { candidates.map { table[$0] ?? .nan } }
+    }
+
+    @Test func scorerListsGoThroughFoldDiversifyAndExplain() throws {
+        let recommender = try shop()
+        let profile = recommender.profile(user: "u", history: [CoreTestSupport.event("u", "sock", .like)])
+        let scorer = TableScorer(table: ["shirt": 0.9, "shirt-copy": 0.8, "hat": 0.5, "sock": 1.0])
+        let recs = try recommender.recommend(for: profile, scoredBy: scorer, options: RecommendationOptions(limit: 2))
+        #expect(recs.map(\.item) == ["shirt", "hat"])  // sock was seen; the copy folds into the shirt
+        #expect(recs.first?.duplicates == ["shirt-copy"])
+        #expect(recs.map(\.score) == [0.9, 0.5])
+        #expect(recs.allSatisfy { $0.explanation.reason == .history })
+        #expect(recs.last?.explanation.contributors.map(\.item) == ["sock"])  // hat is close to sock's picture
+        // Folding follows the same option as every other path.
+        let unfolded = try recommender.recommend(for: profile, scoredBy: scorer, options: RecommendationOptions(limit: 2, includeNearDuplicates: true))
+        #expect(unfolded.map(\.item) == ["shirt", "shirt-copy"])
+        // A scorer that drops candidates (NaN) and the wrong count are handled.
+        let partial = try recommender.recommend(for: profile, scoredBy: TableScorer(table: ["hat": 0.2]), options: RecommendationOptions(limit: 5))
+        #expect(partial.map(\.item) == ["hat"])
+        struct Broken: RecommendationScorer { func scores(for profile: UserProfile, candidates: [String]) throws -> [Float] { [] } }
+        #expect(throws: VitrineCoreError.self) { try recommender.recommend(for: profile, scoredBy: Broken()) }
+    }
+}

@@ -6,7 +6,6 @@
 
 import Foundation
 import VitrineCore
-import VitrineStore
 
 extension Catalog {
     /// A user's recommendations. An unknown user or one without usable history gets the cold-start list.
@@ -21,14 +20,15 @@ extension Catalog {
         let core = options.recommendation
         var method = RecommendationMethod.content
         var revision: Int?
-        let results: [RankedResult]
+        let results: [Recommendation]
         if profile.hasTaste {
             if options.usesTrainedModel, let trained = try trainedModel() {
-                results = try coreCall { try trainedRecommendations(trained, profile: profile, recommender: recommender, options: core) }
+                let scorer = TrainedModelScorer(catalog: self, trained: trained)
+                results = try coreCall { try recommender.recommend(for: profile, scoredBy: scorer, options: core) }
                 method = .trainedModel
                 revision = trained.revision
             } else {
-                results = try coreCall { try recommender.recommend(for: profile, options: core) }.map(RankedResult.init)
+                results = try coreCall { try recommender.recommend(for: profile, options: core) }
             }
         } else {
             let text = options.onboardingText?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
@@ -40,13 +40,13 @@ extension Catalog {
                 var onboardingOptions = core
                 onboardingOptions.excluding.formUnion(profile.seenItems)
                 let input = OnboardingInput(textQuery: query, likedItems: options.likedItems)
-                results = try coreCall { try recommender.recommend(onboarding: input, options: onboardingOptions) }.map(RankedResult.init)
+                results = try coreCall { try recommender.recommend(onboarding: input, options: onboardingOptions) }
                 method = .onboarding
             } else {
                 recommender.popularity = try popularity(options: options)
                 var coldOptions = core
                 if core.excludeSeen { coldOptions.excluding.formUnion(profile.seenItems) }
-                results = try coreCall { try recommender.popular(options: coldOptions) }.map(RankedResult.init)
+                results = try coreCall { try recommender.popular(options: coldOptions) }
                 method = .popularity
             }
         }
@@ -82,80 +82,5 @@ extension Catalog {
             default: throw CatalogError.index(reason: error.description)
             }
         } catch let error as CatalogError { throw error } catch { throw CatalogError.index(reason: "\(error)") }
-    }
-
-    /// Ranks every eligible item by the trained towers, then folds near duplicates, applies MMR and
-    /// explains each pick from content (history items' fused cosine, image/text split of the profile).
-    func trainedRecommendations(_ trained: LoadedTwoTower, profile: UserProfile, recommender: Recommender,
-                                options: RecommendationOptions) throws -> [RankedResult] {
-        guard options.limit > 0 else { return [] }
-        guard (0...1).contains(options.diversity) else {
-            throw CatalogError.invalidInput(field: "diversity", reason: "must be in [0, 1], got \(options.diversity)")
-        }
-        var excluded = options.excluding
-        if options.excludeSeen { excluded.formUnion(profile.seenItems) }
-        let index = recommender.index
-        let candidates = index.ids.filter { id in
-            !excluded.contains(id) && (index.attributes(for: id).map { options.filter.accepts(id: id, attributes: $0) } ?? false)
-        }
-        // As many history items as the user tower saw in training (by default).
-        let positives = profile.itemWeights.filter { $0.weight > 0 }.prefix(TrainingConfiguration().maxHistoryLength)
-        let historyIDs = positives.map(\.item)
-        let embeddings = try trainedEmbeddings(trained, ids: historyIDs + candidates)
-        let historyRows = TrainingMatrix(rowVectors: Array(embeddings.prefix(historyIDs.count)), columns: trained.model.configuration.embeddingDimension)
-        let user = try trained.model.userEmbedding(historyEmbeddings: historyRows, strengths: positives.map { Float($0.weight) })
-        let candidateRows = TrainingMatrix(rowVectors: Array(embeddings.suffix(candidates.count)), columns: user.count)
-        let scores = try trained.model.scores(user: user, itemEmbeddings: candidateRows)
-        let order = candidates.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : candidates[$0] < candidates[$1] }
-        let pool = order.prefix(min(candidates.count, options.limit * max(1, min(options.candidatePoolFactor, 1_000))))
-        var kept: [(id: String, score: Float, duplicates: [String])] = []
-        for row in pool {
-            let id = candidates[row]
-            if !options.includeNearDuplicates,
-               let host = kept.firstIndex(where: { (index.cosine($0.id, id) ?? 0) >= options.nearDuplicateThreshold }) {
-                kept[host].duplicates.append(id)
-            } else {
-                kept.append((id, scores[row], []))
-            }
-        }
-        let picks = MaximalMarginalRelevance.select(relevances: kept.map(\.score), limit: options.limit, lambda: options.diversity) { i, j in
-            index.cosine(kept[i].id, kept[j].id) ?? 0
-        }
-        let fusion = recommender.fusion
-        return picks.map { pick in
-            let candidate = kept[pick]
-            let itemVector = index.vector(for: candidate.id) ?? []
-            let contributions = positives.compactMap { member -> (item: String, value: Double)? in
-                guard let v = index.vector(for: member.item) else { return nil }
-                let parts = fusion.modalityContributions(query: v, item: itemVector)
-                return (member.item, member.weight * Double(parts.image + parts.text))
-            }
-            let parts = profile.vector.map { fusion.modalityContributions(query: $0, item: itemVector) } ?? (image: 0, text: 0)
-            let explanation = Explanation(reason: pick >= options.limit ? .exploration : .history,
-                                          contributors: Explanation.topContributors(contributions),
-                                          imageContribution: parts.image, textContribution: parts.text,
-                                          imputedModalities: recommender.imputed[candidate.id] ?? [])
-            return RankedResult(item: candidate.id, score: candidate.score, explanation: explanation, duplicates: candidate.duplicates)
-        }
-    }
-}
-
-/// A ranked id with its explanation, from either VitrineCore or the trained path.
-struct RankedResult {
-    let item: String
-    let score: Float
-    let explanation: Explanation
-    let duplicates: [String]
-
-    init(item: String, score: Float, explanation: Explanation, duplicates: [String]) {
-        self.item = item
-        self.score = score
-        self.explanation = explanation
-        self.duplicates = duplicates
-    }
-
-    init(_ recommendation: Recommendation) {
-        self.init(item: recommendation.item, score: recommendation.score, explanation: recommendation.explanation,
-                  duplicates: recommendation.duplicates)
     }
 }

@@ -5,7 +5,6 @@
 
 import Foundation
 import VitrineCore
-import VitrineStore
 
 /// Options of `Catalog.train`; `vitrine train` flags map onto these.
 public struct CatalogTrainingOptions: Sendable {
@@ -51,6 +50,9 @@ struct TwoTowerBlobMetadata: Codable {
     var itemIDs: [String]
     var imageModelID: String
     var textModelID: String
+    /// History items the user tower pooled in training; nil in blobs saved before it was recorded
+    /// (those were trained with the default).
+    var maxHistoryLength: Int?
 }
 
 /// A trained model loaded from the store.
@@ -58,6 +60,27 @@ struct LoadedTwoTower: @unchecked Sendable {
     let model: TwoTowerModel
     let revision: Int
     let idRows: [String: Int]
+    /// History items the user tower pools at serving time: as many as in training.
+    let maxHistoryLength: Int
+}
+
+/// The trained two-tower model as the recommender's scorer: the user tower pools the user's
+/// strongest positives (as many as the model saw in training), the item tower embeds every
+/// candidate (cached per model revision and item content hash, so a new item costs one pass).
+struct TrainedModelScorer: RecommendationScorer {
+    let catalog: Catalog
+    let trained: LoadedTwoTower
+
+    func scores(for profile: UserProfile, candidates: [String]) throws -> [Float] {
+        let positives = profile.itemWeights.filter { $0.weight > 0 }.prefix(trained.maxHistoryLength)
+        let historyIDs = positives.map(\.item)
+        let embeddings = try catalog.trainedEmbeddings(trained, ids: historyIDs + candidates)
+        let history = TrainingMatrix(rowVectors: Array(embeddings.prefix(historyIDs.count)),
+                                     columns: trained.model.configuration.embeddingDimension)
+        let user = try trained.model.userEmbedding(historyEmbeddings: history, strengths: positives.map { Float($0.weight) })
+        let items = TrainingMatrix(rowVectors: Array(embeddings.suffix(candidates.count)), columns: user.count)
+        return try trained.model.scores(user: user, itemEmbeddings: items)
+    }
 }
 
 extension Catalog {
@@ -106,7 +129,8 @@ extension Catalog {
         }
         let seconds = Date().timeIntervalSince(start)
         let metadata = TwoTowerBlobMetadata(itemIDs: options.usesItemIDs ? usable.map(\.0) : [],
-                                            imageModelID: encoderProvider.imageModelID, textModelID: encoderProvider.textModelID)
+                                            imageModelID: encoderProvider.imageModelID, textModelID: encoderProvider.textModelID,
+                                            maxHistoryLength: options.training.maxHistoryLength)
         let json = String(decoding: (try? JSONEncoder().encode(metadata)) ?? Data("{}".utf8), as: UTF8.self)
         let blob = try CatalogError.wrapping {
             try store.saveTrainedModel(name: Self.twoTowerBlobName, data: trained.model.serializedData(), configJSON: json)
@@ -116,19 +140,30 @@ extension Catalog {
     }
 
     /// The newest saved two-tower model made with the current encoders, or nil (content fallback).
+    /// A request reads only the latest revision's record; the blob is read and decoded once per
+    /// revision (a blob that does not fit the current encoders is remembered as unusable too).
     func trainedModel() throws -> LoadedTwoTower? {
-        guard let blob = try CatalogError.wrapping({ try store.latestTrainedModel(named: Self.twoTowerBlobName) }) else { return nil }
-        let key = "\(storeURL.path)|\(blob.revision)|\(blob.createdAt.timeIntervalSince1970)"
+        guard let saved = try CatalogError.wrapping({ try store.latestTrainedModelRevision(named: Self.twoTowerBlobName) }) else {
+            return nil
+        }
+        let key = "\(storeURL.path)|\(saved.revision)|\(saved.createdAt.timeIntervalSince1970)"
         if let cached = RecommendationCaches.shared.model(key: key) { return cached }
+        let loaded = try loadTrainedModel()
+        RecommendationCaches.shared.setModel(loaded, key: key)
+        return loaded
+    }
+
+    /// Reads and decodes the latest two-tower blob; nil when it was made for other encoders or is unreadable.
+    private func loadTrainedModel() throws -> LoadedTwoTower? {
+        guard let blob = try CatalogError.wrapping({ try store.latestTrainedModel(named: Self.twoTowerBlobName) }) else { return nil }
         guard let metadata = try? JSONDecoder().decode(TwoTowerBlobMetadata.self, from: Data(blob.configJSON.utf8)),
               metadata.imageModelID == encoderProvider.imageModelID, metadata.textModelID == encoderProvider.textModelID,
               let model = try? TwoTowerModel(serializedData: blob.data),
               model.configuration.imageDimension == encoderProvider.imageDimension,
               model.configuration.textDimension == encoderProvider.textDimension else { return nil }
         let rows = Dictionary(metadata.itemIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let loaded = LoadedTwoTower(model: model, revision: blob.revision, idRows: rows)
-        RecommendationCaches.shared.setModel(loaded, key: key)
-        return loaded
+        return LoadedTwoTower(model: model, revision: blob.revision, idRows: rows,
+                              maxHistoryLength: metadata.maxHistoryLength ?? TrainingConfiguration().maxHistoryLength)
     }
 
     /// Item-tower embeddings of `ids` (cached per model and item content hash).
@@ -163,15 +198,17 @@ final class RecommendationCaches: @unchecked Sendable {
     static let shared = RecommendationCaches()
     private let lock = NSLock()
     private var popularities: [String: PopularityModel] = [:]
-    private var models: [String: LoadedTwoTower] = [:]
+    /// nil values: that revision is not usable with the current encoders (checked once).
+    private var models: [String: LoadedTwoTower?] = [:]
     private var embeddings: [String: [Float]] = [:]
 
     func popularity(key: String) -> PopularityModel? { lock.withLock { popularities[key] } }
     func setPopularity(_ value: PopularityModel, key: String) {
         lock.withLock { if popularities.count > 16 { popularities.removeAll() }; popularities[key] = value }
     }
-    func model(key: String) -> LoadedTwoTower? { lock.withLock { models[key] } }
-    func setModel(_ value: LoadedTwoTower, key: String) {
+    /// The cached load of `key`: `.some(nil)` when that revision was found unusable, nil when not cached.
+    func model(key: String) -> LoadedTwoTower?? { lock.withLock { models[key] } }
+    func setModel(_ value: LoadedTwoTower?, key: String) {
         lock.withLock { if models.count > 4 { models.removeAll() }; models[key] = value }
     }
     func embedding(key: String) -> [Float]? { lock.withLock { embeddings[key] } }

@@ -39,11 +39,8 @@ extension Recommender {
         let pool = ranked.prefix(candidatePoolSize(options))
             .map { Candidate(id: $0.id, relevance: Float($0.score), source: 0, duplicates: []) }
         let lambda = options.diversity > 0 ? options.diversity : options.coldStartDiversity
-        return diversify(foldDuplicates(pool, options: options), limit: options.limit, lambda: lambda).map { pick in
-            Recommendation(item: pick.candidate.id, score: pick.candidate.relevance,
-                           explanation: Explanation(reason: pick.explored ? .exploration : .popularity,
-                                                    imputedModalities: imputed[pick.candidate.id] ?? []),
-                           duplicates: pick.candidate.duplicates)
+        return diversify(foldDuplicates(pool, options: options, searched: false), limit: options.limit, lambda: lambda).map {
+            explained($0, reason: .popularity, members: [], query: nil, space: options.space)
         }
     }
 
@@ -80,21 +77,12 @@ extension Recommender {
             return try index.search(query: query, options: searchOptions(options, excluding: excluded, limit: pool))
                 .map { Candidate(id: $0.id, relevance: $0.score * scale, source: source, duplicates: $0.duplicates) }
         }
-        let candidates = foldDuplicates(Self.mergeInterests(lists, shares: shares), options: options)
+        let candidates = foldDuplicates(Self.mergeInterests(lists, shares: shares), options: options, searched: true)
+        let likedMembers = onboarding.likedItems.map { ItemWeight(item: $0, weight: 1) }
         return diversify(candidates, limit: options.limit, lambda: options.diversity).map { pick in
-            let candidate = pick.candidate
-            let itemVector = index.vector(for: candidate.id) ?? []
-            let fromText = candidate.source == 1
-            let contributions = fromText ? [] : likedVectors.map {
-                (item: $0.id, value: Double(spaceDot($0.vector, itemVector, space: options.space)))
-            }
-            let parts = queries[candidate.source].map { fusion.modalityContributions(query: $0, item: itemVector) } ?? (image: 0, text: 0)
-            let reason: ReasonKind = pick.explored ? .exploration : (fromText ? .onboardingText : .history)
-            let explanation = Explanation(reason: reason, contributors: Explanation.topContributors(contributions),
-                                          imageContribution: parts.image, textContribution: parts.text,
-                                          imputedModalities: imputed[candidate.id] ?? [])
-            return Recommendation(item: candidate.id, score: candidate.relevance, explanation: explanation,
-                                  duplicates: candidate.duplicates)
+            let fromText = pick.candidate.source == 1
+            return explained(pick, reason: fromText ? .onboardingText : .history, members: fromText ? [] : likedMembers,
+                             query: queries[pick.candidate.source], space: options.space)
         }
     }
 }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Searching the index: eligibility (exclusions, filters), top-k selection with a bounded
 // heap, and near-duplicate folding.
 
@@ -146,17 +148,10 @@ extension VectorIndex {
             if options.includeNearDuplicates {
                 return rows.map { SearchHit(id: ids[$0], score: scores[$0]) }
             }
-            var keptRows: [Int] = []
-            var hits: [SearchHit] = []
-            for row in rows {
-                if let host = keptRows.firstIndex(where: { rowCosine($0, row) >= options.nearDuplicateThreshold }) {
-                    hits[host].duplicates.append(ids[row])
-                    continue
-                }
-                if hits.count == limit { break }
-                keptRows.append(row)
-                hits.append(SearchHit(id: ids[row], score: scores[row]))
-            }
+            let folded = NearDuplicates.fold(rows.map { (row: $0, duplicates: [String]()) }, limit: limit,
+                                             isDuplicate: { rowCosine($0.row, $1.row) >= options.nearDuplicateThreshold },
+                                             absorb: { $0.duplicates.append(ids[$1.row]) })
+            let hits = folded.map { SearchHit(id: ids[$0.row], score: scores[$0.row], duplicates: $0.duplicates) }
             let exhausted = rows.count < poolSize
             if hits.count == limit || exhausted { return hits }
             poolSize *= 2

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Personal recommendations: one search per interest, merged so every interest gets slots
 // in proportion to its share of the user's positive history, then folded for near
 // duplicates, diversified with MMR and explained.
@@ -24,22 +26,39 @@ extension Recommender {
             lists.append(hits.map { Candidate(id: $0.id, relevance: $0.score * scale, source: source, duplicates: $0.duplicates) })
         }
         let merged = Self.mergeInterests(lists, shares: profile.interests.map(\.share))
-        let candidates = foldDuplicates(merged, options: options)
+        let candidates = foldDuplicates(merged, options: options, searched: true)
         return diversify(candidates, limit: options.limit, lambda: options.diversity).map { pick in
-            let candidate = pick.candidate
-            let itemVector = index.vector(for: candidate.id) ?? []
-            let members = profile.interests[candidate.source].members
-            let contributions = members.compactMap { member -> (item: String, value: Double)? in
-                guard let v = index.vector(for: member.item) else { return nil }
-                return (member.item, member.weight * Double(spaceDot(v, itemVector, space: options.space)))
-            }
-            let parts = queries[candidate.source].map { fusion.modalityContributions(query: $0, item: itemVector) } ?? (image: 0, text: 0)
-            let explanation = Explanation(reason: pick.explored ? .exploration : .history,
-                                          contributors: Explanation.topContributors(contributions),
-                                          imageContribution: parts.image, textContribution: parts.text,
-                                          imputedModalities: imputed[candidate.id] ?? [])
-            return Recommendation(item: candidate.id, score: candidate.relevance, explanation: explanation,
-                                  duplicates: candidate.duplicates)
+            explained(pick, reason: .history, members: profile.interests[pick.candidate.source].members,
+                      query: queries[pick.candidate.source], space: options.space)
+        }
+    }
+
+    /// Recommends by `scorer` (e.g. a trained two-tower model) instead of vector search: every
+    /// eligible item is scored, the best `limit × candidatePoolFactor` go through the same
+    /// fold → diversify → explain steps as every other path, and explanations name the history
+    /// items most similar to each pick. Falls back to popularity when the profile has no taste.
+    /// - Throws: `.invalidOption` for out-of-range options or a scorer that returns the wrong count; the scorer's errors.
+    public func recommend(for profile: UserProfile, scoredBy scorer: some RecommendationScorer,
+                          options: RecommendationOptions = RecommendationOptions()) throws -> [Recommendation] {
+        let options = try options.validated()
+        guard options.limit > 0 else { return [] }
+        var excluded = options.excluding
+        if options.excludeSeen { excluded.formUnion(profile.seenItems) }
+        guard profile.hasTaste else { return try popular(options: options, excluding: excluded) }
+        let eligible = index.eligibility(searchOptions(options, excluding: excluded, limit: options.limit))
+        let candidates = index.ids.indices.filter { eligible?[$0] ?? true }.map { index.ids[$0] }
+        let scores = try scorer.scores(for: profile, candidates: candidates)
+        guard scores.count == candidates.count else {
+            throw VitrineCoreError.invalidOption(name: "scorer", reason: "returned \(scores.count) scores for \(candidates.count) candidates")
+        }
+        var best = TopKHeap<Int>(capacity: candidatePoolSize(options)) { a, b in
+            scores[a] < scores[b] || (scores[a] == scores[b] && candidates[a] > candidates[b])
+        }
+        for position in candidates.indices where !scores[position].isNaN { best.offer(position) }
+        let pool = best.sortedBestFirst().map { Candidate(id: candidates[$0], relevance: scores[$0], source: 0, duplicates: []) }
+        let positives = profile.itemWeights.filter { $0.weight > 0 }
+        return diversify(foldDuplicates(pool, options: options, searched: false), limit: options.limit, lambda: options.diversity).map {
+            explained($0, reason: .history, members: positives, query: profile.vector, space: options.space)
         }
     }
 

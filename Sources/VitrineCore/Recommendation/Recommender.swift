@@ -172,29 +172,20 @@ public struct Recommender: Sendable {
                       includeNearDuplicates: options.includeNearDuplicates)
     }
 
-    /// Final near-duplicate fold over a merged candidate list. Each search already folded its
-    /// own hits, so only pairs that arrived through different interests are compared.
-    func foldDuplicates(_ candidates: [Candidate], options: RecommendationOptions) -> [Candidate] {
+    /// Final near-duplicate fold over a candidate list (see `NearDuplicates`). Lists merged from
+    /// index searches (`searched`) were folded within each search already, so only candidates that
+    /// came through different searches are compared; popularity and scorer lists compare every pair.
+    func foldDuplicates(_ candidates: [Candidate], options: RecommendationOptions, searched: Bool) -> [Candidate] {
         guard !options.includeNearDuplicates else { return candidates }
-        var kept: [Candidate] = []
-        var keptRows: [Int?] = []  // index rows resolved once: the pairwise loop below is O(n²)
-        for candidate in candidates {
-            let row = index.rowByID[candidate.id]
-            let host = row.flatMap { row in
-                kept.indices.first { k in
-                    guard kept[k].source != candidate.source, let other = keptRows[k] else { return false }
-                    return index.rowCosine(other, row) >= options.nearDuplicateThreshold
-                }
-            }
-            if let host {
-                kept[host].duplicates.append(candidate.id)
-                kept[host].duplicates.append(contentsOf: candidate.duplicates)
-            } else {
-                kept.append(candidate)
-                keptRows.append(row)
-            }
-        }
-        return kept
+        // Index rows resolved once: the pairwise comparison is O(n²).
+        let rows = candidates.map { (candidate: $0, row: index.rowByID[$0.id]) }
+        return NearDuplicates.fold(rows, isDuplicate: { host, other in
+            guard !searched || host.candidate.source != other.candidate.source, let a = host.row, let b = other.row else { return false }
+            return index.rowCosine(a, b) >= options.nearDuplicateThreshold
+        }, absorb: { host, other in
+            host.candidate.duplicates.append(other.candidate.id)
+            host.candidate.duplicates.append(contentsOf: other.candidate.duplicates)
+        }).map(\.candidate)
     }
 
     /// Applies MMR to `candidates` and returns the picks with a flag: picked from beyond the relevance top-`limit`.
@@ -205,6 +196,26 @@ public struct Recommender: Sendable {
             return index.rowCosine(a, b)
         }
         return picks.map { (candidates[$0], $0 >= limit) }
+    }
+
+    /// The last step of every path: one pick with its explanation — `reason` (or exploration when
+    /// MMR brought it up from beyond the top `limit`), the `members` (history or seed items with
+    /// their weights) whose similarity to it in `space` pulled it up most, and the image/text split
+    /// of `query`'s score for it.
+    func explained(_ pick: (candidate: Candidate, explored: Bool), reason: ReasonKind, members: [ItemWeight],
+                   query: [Float]?, space: Modality) -> Recommendation {
+        let candidate = pick.candidate
+        let itemVector = index.vector(for: candidate.id) ?? []
+        let contributions = members.compactMap { member -> (item: String, value: Double)? in
+            guard let v = index.vector(for: member.item) else { return nil }
+            return (member.item, member.weight * Double(spaceDot(v, itemVector, space: space)))
+        }
+        let parts = query.map { fusion.modalityContributions(query: $0, item: itemVector) } ?? (image: 0, text: 0)
+        let explanation = Explanation(reason: pick.explored ? .exploration : reason,
+                                      contributors: Explanation.topContributors(contributions),
+                                      imageContribution: parts.image, textContribution: parts.text,
+                                      imputedModalities: imputed[candidate.id] ?? [])
+        return Recommendation(item: candidate.id, score: candidate.relevance, explanation: explanation, duplicates: candidate.duplicates)
     }
 }
 
