@@ -1,6 +1,10 @@
 // swift-tools-version:6.0
-// Vitrine: a multimodal content-based recommender. Modules are pipeline stages and
-// dependencies point one way: Image → Tensor → Models → Core → Store → Server / CLI.
+// Vitrine: a multimodal content-based recommender. Modules are pipeline stages and dependencies
+// point one way (docs/architecture.md):
+//   CVitrineImageShim → VitrineImage;  CVitrineKernels → VitrineTensor (the kernels' only door)
+//   VitrineModels ← Tensor, Image;  VitrineCore ← Tensor;  VitrineStore ← Core, CSQLite
+//   VitrineCatalog ← Models, Core, Store, Image, Tensor (the front ends' only door to storage)
+//   VitrineServer ← Catalog, Core, Image;  vitrine (CLI) ← Catalog, Core, Server
 import PackageDescription
 
 let package = Package(
@@ -79,7 +83,7 @@ let package = Package(
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore", "VitrineTensor"]),
         .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "CVitrineKernels"]),
         // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
-        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineModels"],
+        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineImage"],
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "VitrineServerTests",

@@ -29,7 +29,7 @@ struct RecommendCommand: ParsableCommand {
                                                 usesTrainedModel: !contentOnly)
         let list = try failing { try store.openCatalog().recommendations(for: user, options: options) }
         if output.json {
-            try Output.printJSON(RecommendationListOutput(list))
+            try Output.printJSON(RecommendationListJSON(list, explained: true))
             return
         }
         print("\(list.user): \(list.method.rawValue) (\(list.historyCount) events\(list.modelRevision.map { ", model r\($0)" } ?? ""))")
@@ -38,77 +38,6 @@ struct RecommendCommand: ParsableCommand {
             let padded = r.item.id.padding(toLength: idWidth, withPad: " ", startingAt: 0)
             print("\(String(format: "%2d", rank + 1)). \(padded)  \(String(format: "%.3f", Double(r.score)))  \(r.item.title)")
             if explain { print("      \(r.summary)") }
-        }
-    }
-}
-
-/// `recommend --json`: the shape of the server's `GET /users/{id}/recommendations` (RecommendationListJSON
-/// in VitrineServer), with every result explained (the server only on `explain=true`), the item without
-/// its picture URL, and the history count and model revision the table prints.
-struct RecommendationListOutput: Encodable {
-    /// An item as the server's ItemJSON has it, less the served picture's URL.
-    struct Item: Encodable {
-        let id: String
-        let title: String
-        let description: String
-        let tags: [String]
-        let category: String?
-        let hasImage: Bool
-        let hasText: Bool
-    }
-
-    /// Why an item is recommended, as the server's ExplanationJSON.
-    struct Explanation: Encodable {
-        struct Contributor: Encodable {
-            let id: String
-            let title: String
-            let share: Double
-        }
-        let reason: String
-        let summary: String
-        let contributors: [Contributor]
-        let imageShare: Double
-        let textShare: Double
-        /// Halves of the item's vector that were imputed rather than encoded.
-        let inferred: [String]
-    }
-
-    struct Result: Encodable {
-        let item: Item
-        let score: Float
-        let explanation: Explanation
-        /// Near duplicates folded into this result.
-        let duplicates: [String]
-    }
-
-    let user: String
-    /// How the list was made: `content`, `trained-model`, `onboarding` or `popularity`.
-    let method: String
-    /// True when the user had no usable history (the popularity list).
-    let coldStart: Bool
-    let historyCount: Int
-    /// Revision of the trained model used; absent unless `method` is `trained-model`.
-    let modelRevision: Int?
-    let results: [Result]
-
-    init(_ list: UserRecommendations) {
-        user = list.user
-        method = list.method.rawValue
-        coldStart = list.method == .popularity
-        historyCount = list.historyCount
-        modelRevision = list.modelRevision
-        results = list.items.map { recommendation in
-            let item = recommendation.item, explanation = recommendation.explanation
-            return Result(
-                item: Item(id: item.id, title: item.title, description: item.description, tags: item.tags, category: item.category,
-                           hasImage: item.hasImage, hasText: item.hasText),
-                score: recommendation.score,
-                explanation: Explanation(
-                    reason: explanation.reason.rawValue, summary: recommendation.summary,
-                    contributors: recommendation.contributors.map { Explanation.Contributor(id: $0.item, title: $0.title, share: $0.share) },
-                    imageShare: explanation.imageShare, textShare: explanation.textShare,
-                    inferred: explanation.imputedModalities.map(\.rawValue)),
-                duplicates: recommendation.duplicates)
         }
     }
 }

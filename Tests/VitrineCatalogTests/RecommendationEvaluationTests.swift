@@ -19,7 +19,7 @@ private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
 /// u3: rated D < 4 in train, so candidates are B(1), C(1) only: the tie is broken by catalog index → [B, C];
 ///     relevant B, C: all 1, and no non-relevant candidate, so u3 has no AUC.
 @Test func popularityEvaluationOnATinySplitEqualsHandComputedMetrics() throws {
-    let items = ["A", "B", "C", "D"].map { EvaluationItem(id: $0, title: $0, description: $0, tags: []) }
+    let items = ["A", "B", "C", "D"].map { Item(id: $0, title: $0, description: $0, tags: []) }
     let split = EvaluationSplit(name: "random", train: [row("u1", "A", 5), row("u1", "B", 4), row("u2", "A", 4), row("u2", "C", 5),
                                                        row("u3", "A", 4), row("u3", "D", 2)],
                                 test: [row("u1", "D", 5), row("u2", "B", 4), row("u3", "B", 4), row("u3", "C", 5)],
@@ -41,7 +41,7 @@ private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
 }
 
 @Test func coldItemViewRanksOnlyTheColdItemsForEveryUser() throws {
-    let items = ["A", "B", "C"].map { EvaluationItem(id: $0, title: $0, description: $0, tags: []) }
+    let items = ["A", "B", "C"].map { Item(id: $0, title: $0, description: $0, tags: []) }
     let split = EvaluationSplit(name: "cold-item", train: [row("u1", "A", 5)], test: [row("u1", "C", 5)], onboarding: [], coldItems: ["B", "C"])
     let evaluator = SplitEvaluator(items: items)
     let views = EvaluationView.views(of: split, indexOf: evaluator.indexOf)

@@ -3,6 +3,7 @@
 // `<protocol>/{train.csv,test.csv,meta.json[,onboarding.csv]}` made by make_splits.py.
 
 import Foundation
+import VitrineCore
 
 /// What can go wrong reading evaluation files; each case names the file.
 public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible {
@@ -20,26 +21,6 @@ public enum EvaluationError: Error, Sendable, Equatable, CustomStringConvertible
         case let .malformed(file, line, reason): return "\(file):\(line): \(reason)"
         case let .unknownProtocol(name): return "unknown protocol '\(name)' (expected random, temporal, cold-item, cold-user or all)"
         }
-    }
-}
-
-/// One catalog item of an evaluation.
-public struct EvaluationItem: Sendable, Equatable {
-    /// Item id.
-    public var id: String
-    /// Title.
-    public var title: String
-    /// Text the text encoder reads.
-    public var description: String
-    /// Tags.
-    public var tags: [String]
-
-    /// Creates an item.
-    public init(id: String, title: String, description: String, tags: [String] = []) {
-        self.id = id
-        self.title = title
-        self.description = description
-        self.tags = tags
     }
 }
 
@@ -92,15 +73,15 @@ public enum EvaluationData {
     public static let protocols = ["random", "temporal", "cold-item", "cold-user"]
 
     /// Reads the items JSONL (`id`, `title`, `description`, `tags`) in line order.
-    public static func items(at url: URL) throws -> [EvaluationItem] {
+    public static func items(at url: URL) throws -> [Item] {
         let text = try read(url)
-        var items: [EvaluationItem] = []
+        var items: [Item] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() where !line.isEmpty {
             guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
                   let id = (object["id"] as? String) ?? (object["id"] as? NSNumber)?.stringValue else {
                 throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "not a JSON object with an id")
             }
-            items.append(EvaluationItem(id: id, title: object["title"] as? String ?? "",
+            items.append(Item(id: id, title: object["title"] as? String ?? "",
                                         description: object["description"] as? String ?? "", tags: object["tags"] as? [String] ?? []))
         }
         return items
@@ -157,7 +138,7 @@ extension EvaluationSplit {
     /// never read): per user with n ≥ 3 positives, (n + 2) / 5 of them, drawn with `seed`, become the
     /// validation test rows; every other training row stays training.
     public func validationSlice(seed: UInt64 = 7, positiveThreshold: Double = 4) -> EvaluationSplit {
-        var generator = SplitMix64Generator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         var heldOut = Set<Int>()
         let byUser = Dictionary(grouping: train.indices.filter { train[$0].value >= positiveThreshold }, by: { train[$0].user })
         for user in SplitEvaluator.sortedUsers(Set(byUser.keys)) {
@@ -168,18 +149,5 @@ extension EvaluationSplit {
         }
         return EvaluationSplit(name: "random", train: train.indices.filter { !heldOut.contains($0) }.map { train[$0] },
                                test: heldOut.sorted().map { train[$0] }, onboarding: [], coldItems: [])
-    }
-}
-
-/// SplitMix64 (Steele et al. 2014) as a RandomNumberGenerator.
-struct SplitMix64Generator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

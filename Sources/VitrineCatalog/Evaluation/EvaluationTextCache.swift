@@ -2,6 +2,7 @@
 // keyed by a SHA-256 of the model identity and every item's text, so reruns skip the encoder.
 
 import Foundation
+import VitrineCore
 import VitrineStore
 
 /// Embeds evaluation item texts with a cache file.
@@ -9,7 +10,7 @@ public enum EvaluationTextCache {
     /// Unit text vectors of `items` (catalog order): from `cacheDirectory/vitrine-text-<hash>.f32` when present,
     /// else embedded with `encoder` in batches and written there.
     /// - Returns: the vectors and whether they came from the cache.
-    public static func vectors(for items: [EvaluationItem], modelID: String, dimension: Int, cacheDirectory: URL,
+    public static func vectors(for items: [Item], modelID: String, dimension: Int, cacheDirectory: URL,
                                encoder: () throws -> any CatalogTextEncoder) throws -> (vectors: [[Float]], cached: Bool) {
         var hasher = SHA256()
         hasher.update(Array("\(modelID)\u{0}\(dimension)".utf8))
@@ -36,5 +37,5 @@ public enum EvaluationTextCache {
     }
 
     /// The text the encoder reads: the description, or the title when there is none.
-    static func text(of item: EvaluationItem) -> String { item.description.isEmpty ? item.title : item.description }
+    static func text(of item: Item) -> String { item.description.isEmpty ? item.title : item.description }
 }

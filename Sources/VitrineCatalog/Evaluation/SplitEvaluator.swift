@@ -61,12 +61,12 @@ public typealias EvaluationScorer = (_ user: String, _ history: [SplitRow]) thro
 /// Evaluates scorers on split views.
 public struct SplitEvaluator: Sendable {
     /// Catalog items in tie-break order.
-    public let items: [EvaluationItem]
+    public let items: [Item]
     /// Catalog index of each id.
     public let indexOf: [String: Int]
 
     /// Creates an evaluator over a catalog (its order is the tie-break order).
-    public init(items: [EvaluationItem]) {
+    public init(items: [Item]) {
         self.items = items
         indexOf = Dictionary(items.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { first, _ in first })
     }

@@ -176,7 +176,7 @@ public enum EventParser {
 }
 
 extension Catalog {
-    /// Validates and durably stores events (the server's `POST /events`): when this returns, every
+    /// Validates and durably stores events (the server's `POST /users/{id}/events`): when this returns, every
     /// counted event is committed to disk in one transaction. Events for items not in the catalog,
     /// unknown kinds and ratings without a value are reported by 1-based position and not stored.
     /// - Throws: `CatalogError.store` when the write fails (then nothing was stored).

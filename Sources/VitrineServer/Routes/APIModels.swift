@@ -2,28 +2,9 @@ import Foundation
 import VitrineCatalog
 import VitrineCore
 
-/// An item as the API returns it.
-struct ItemJSON: Codable, Equatable {
-    var id: String
-    var title: String
-    var description: String
-    var tags: [String]
-    var category: String?
-    var hasImage: Bool
-    var hasText: Bool
-    /// Where the picture is served; absent when the item has none.
-    var imageURL: String?
-
-    init(_ item: CatalogItem) {
-        id = item.id
-        title = item.title
-        description = item.description
-        tags = item.tags
-        category = item.category
-        hasImage = item.hasImage
-        hasText = item.hasText
-        imageURL = item.hasImage ? "/items/\(Self.pathComponent(item.id))/image" : nil
-    }
+extension ItemJSON {
+    /// The JSON of `item` with the URL the server serves its picture at.
+    init(served item: CatalogItem) { self.init(item, imageURL: "/items/\(Self.pathComponent(item.id))/image") }
 
     static func pathComponent(_ id: String) -> String {
         id.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(CharacterSet(charactersIn: "/"))) ?? id
@@ -50,38 +31,6 @@ struct HitJSON: Codable {
 struct HitListJSON: Codable {
     var modality: String
     var results: [HitJSON]
-}
-
-/// Why an item is recommended.
-struct ExplanationJSON: Codable {
-    struct ContributorJSON: Codable {
-        var id: String
-        var title: String
-        var share: Double
-    }
-    var reason: String
-    var summary: String
-    var contributors: [ContributorJSON]
-    var imageShare: Double
-    var textShare: Double
-    var inferred: [String]
-}
-
-/// One recommendation.
-struct RecommendationJSON: Codable {
-    var item: ItemJSON
-    var score: Float
-    var explanation: ExplanationJSON?
-}
-
-/// `GET /users/{id}/recommendations`.
-struct RecommendationListJSON: Codable {
-    var user: String
-    /// How the list was made: `content`, `trained-model`, `onboarding` or `popularity`.
-    var method: String
-    /// True when the user had no usable history (the popularity list).
-    var coldStart: Bool
-    var results: [RecommendationJSON]
 }
 
 /// One event in `POST /users/{id}/events`.

@@ -21,7 +21,7 @@ extension VitrineServer {
         router.get("/items/{id}") { [catalog] request, context in
             let id = try RequestInput(request: request, context: context).pathParameter("id")
             guard let item = catalog.item(id) else { throw ServerError.unknownItem(id: id) }
-            return try JSONResponse.make(ItemJSON(item))
+            return try JSONResponse.make(ItemJSON(served: item))
         }
 
         router.get("/items/{id}/image") { [catalog, media, configuration] request, context in
@@ -67,7 +67,7 @@ extension VitrineServer {
                                   category: category.isEmpty ? nil : category), images: pictures.map { Data($0.body) })
             let item = try await offload { try catalog.addItem(newItem, replacing: false) }
             if let first = pictures.first, let format = formats.first { try media.saveUpload(first.body, format: format, for: item.id) }
-            var response = try JSONResponse.make(ItemJSON(item), status: .created)
+            var response = try JSONResponse.make(ItemJSON(served: item), status: .created)
             response.headers[.location] = "/items/\(ItemJSON.pathComponent(item.id))"
             return response
         }
@@ -102,5 +102,5 @@ extension VitrineServer {
 }
 
 extension HitJSON {
-    init(_ hit: CatalogHit) { self.init(item: ItemJSON(hit.item), score: hit.score, duplicates: hit.duplicates) }
+    init(_ hit: CatalogHit) { self.init(item: ItemJSON(served: hit.item), score: hit.score, duplicates: hit.duplicates) }
 }

@@ -37,21 +37,8 @@ extension VitrineServer {
             let request = options
             // Onboarding text runs the text encoder: keep it off the request threads like every encoder call.
             let list = try await offload { try activity.recommendations(for: user, options: request) }
-            let results = list.items.map { recommendation in
-                RecommendationJSON(item: ItemJSON(recommendation.item), score: recommendation.score,
-                                   explanation: explain ? Self.explanation(recommendation) : nil)
-            }
-            return try JSONResponse.make(RecommendationListJSON(user: user, method: list.method.rawValue,
-                                                                coldStart: list.method == .popularity, results: results))
+            return try JSONResponse.make(RecommendationListJSON(list, explained: explain) { ItemJSON(served: $0).imageURL })
         }
-    }
-
-    static func explanation(_ recommendation: UserRecommendation) -> ExplanationJSON {
-        let explanation = recommendation.explanation
-        return ExplanationJSON(
-            reason: explanation.reason.rawValue, summary: recommendation.summary,
-            contributors: recommendation.contributors.map { .init(id: $0.item, title: $0.title, share: $0.share) },
-            imageShare: explanation.imageShare, textShare: explanation.textShare, inferred: explanation.imputedModalities.map(\.rawValue))
     }
 
     /// One event, a JSON array of events, or `{"events": [...]}`.
