@@ -25,7 +25,7 @@ public func add(_ x: Tensor, _ y: Tensor) -> Tensor {
     x.withUnsafeBufferPointer { px in
         y.withUnsafeBufferPointer { py in
             out.withUnsafeMutableBufferPointer { po in
-                if let base = po.baseAddress { vk_add(px.baseAddress!, py.baseAddress!, base, po.count) }
+                if let base = po.baseAddress { Kernels.add(count: po.count, px.baseAddress!, py.baseAddress!, into: base) }
             }
         }
     }
@@ -61,7 +61,7 @@ public func layerNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float
                  "layerNorm: gamma/beta need \(width) elements for input \(x.shape)")
     return withOptionalPointer(gamma) { g in
         withOptionalPointer(beta) { b in
-            mapRows(x) { input, output, n in vk_layer_norm_row(input, output, n, g, b, epsilon) }
+            mapRows(x) { input, output, n in Kernels.layerNorm(count: n, input, into: output, gamma: g, beta: b, epsilon: epsilon) }
         }
     }
 }
@@ -80,7 +80,7 @@ public func softmax(_ x: Tensor, scale: Float = 1, mask: Tensor? = nil) -> Tenso
     return withOptionalPointer(mask) { m in
         mapRows(x) { input, output, n in
             output.update(from: input, count: n)
-            vk_softmax_row(output, n, scale, m.map { perRow ? $0 + row * n : $0 })
+            Kernels.softmax(count: n, output, scale: scale, mask: m.map { perRow ? $0 + row * n : $0 })
             row += 1
         }
     }

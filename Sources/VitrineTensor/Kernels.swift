@@ -76,11 +76,14 @@ public enum Kernels {
         set { vk_set_threads(Int32(clamping: newValue)) }
     }
 
-    /// Runs `body(part)` for `part` in `0..<parts`, in parallel when `parts > 1`.
+    /// The package's one parallel-for: runs `body(part)` for `part` in `0..<parts`, concurrently
+    /// (on Dispatch's worker threads) when `parts > 1`, and returns when every part has finished.
     ///
-    /// Callers hand each part a disjoint slice of the output, and `concurrentPerform` returns only
-    /// after every part finished, so sharing the non-Sendable closure (and its raw pointers) is safe.
-    static func parallel(_ parts: Int, _ body: (Int) -> Void) {
+    /// For kernels over raw buffers: hand each part a disjoint slice of the output (e.g. rows
+    /// `rows·part/parts ..< rows·(part+1)/parts`); parts may read shared inputs. Since the call
+    /// returns only after every part finished, `body` need not be `@Sendable` and may capture raw
+    /// pointers. Choose `parts` from the work (see ``threadCount``); small work should run as one part.
+    public static func parallel(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             body(0)
             return
@@ -127,6 +130,28 @@ public enum Kernels {
                 parallel(parts) { part in vk_sgemm_part(p, Int32(part), Int32(parts)) }
             }
         }
+    }
+
+    /// `output[i] = x[i] + y[i]` for `count` floats; `output` may be `x` or `y`.
+    @inline(__always)
+    public static func add(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                           into output: UnsafeMutablePointer<Float>) {
+        vk_add(x, y, output, count)
+    }
+
+    /// Layer normalization of one row of `count` floats: `(x − mean)/√(var + ε)·gamma + beta`,
+    /// with no affine step where `gamma`/`beta` are nil; `output` may be `input` (in place).
+    @inline(__always)
+    public static func layerNorm(count: Int, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                                 gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float) {
+        vk_layer_norm_row(input, output, count, gamma, beta, epsilon)
+    }
+
+    /// Softmax in place of one row of `count` floats, `scale·x + mask` (`mask` additive, `count`
+    /// floats, or nil), numerically stable; a row with every entry at −∞ becomes all zeros.
+    @inline(__always)
+    public static func softmax(count: Int, _ x: UnsafeMutablePointer<Float>, scale: Float = 1, mask: UnsafePointer<Float>? = nil) {
+        vk_softmax_row(x, count, scale, mask)
     }
 
     /// Dot product of two contiguous runs of `count` floats, on the vectorized kernel picked at start-up.

@@ -1,5 +1,3 @@
-import CVitrineKernels
-import Dispatch
 import VitrineTensor
 
 /// One BERT encoder layer with its weights in GEMM-ready layout (`[in, out]`, Q/K/V fused).
@@ -88,8 +86,7 @@ struct MiniLMLayer: Sendable {
         let longest = (0..<sequences).map { offsets[$0 + 1] - offsets[$0] }.max() ?? 0
         let work = (0..<sequences).reduce(0) { total, s in total + (offsets[s + 1] - offsets[s]) * (offsets[s + 1] - offsets[s]) } * h
         let parts = work < 1 << 16 ? 1 : min(Kernels.threadCount, items)
-        let pointers = SharedPointers(qkv: qkv, context: context)
-        forEachPart(parts) { part in
+        Kernels.parallel(parts) { part in
             var scores = [Float](repeating: 0, count: longest * longest)
             scores.withUnsafeMutableBufferPointer { sb in
                 let s = sb.baseAddress!
@@ -98,12 +95,12 @@ struct MiniLMLayer: Sendable {
                     let sequence = item / heads, head = item % heads
                     let first = offsets[sequence], n = offsets[sequence + 1] - first
                     if n == 0 { continue }
-                    let q = pointers.qkv + first * rowStride + head * d
+                    let q = qkv + first * rowStride + head * d
                     Kernels.gemm(transposeB: true, m: n, n: n, k: d, a: q, lda: rowStride, b: q + h, ldb: rowStride,
                                  c: s, ldc: n, threads: 1)
-                    for row in 0..<n { vk_softmax_row(s + row * n, n, scale, nil) }
+                    for row in 0..<n { Kernels.softmax(count: n, s + row * n, scale: scale) }
                     Kernels.gemm(m: n, n: d, k: n, a: s, lda: n, b: q + 2 * h, ldb: rowStride,
-                                 c: pointers.context + first * h + head * d, ldc: h, threads: 1)
+                                 c: context + first * h + head * d, ldc: h, threads: 1)
                 }
             }
         }
@@ -114,33 +111,13 @@ struct MiniLMLayer: Sendable {
 func normalizeRows(_ x: UnsafeMutablePointer<Float>, rows: Int, width: Int, norm: (weight: [Float], bias: [Float]), epsilon: Float) {
     norm.weight.withUnsafeBufferPointer { gamma in
         norm.bias.withUnsafeBufferPointer { beta in
-            let shared = SharedPointers(qkv: x, context: x)
-            let g = SharedConstPointers(gamma: gamma.baseAddress!, beta: beta.baseAddress!)
             let parts = rows < 256 ? 1 : Kernels.threadCount
-            forEachPart(parts) { part in
+            Kernels.parallel(parts) { part in
                 for row in rows * part / parts ..< rows * (part + 1) / parts {
-                    let r = shared.qkv + row * width
-                    vk_layer_norm_row(r, r, width, g.gamma, g.beta, epsilon)
+                    let r = x + row * width
+                    Kernels.layerNorm(count: width, r, into: r, gamma: gamma.baseAddress!, beta: beta.baseAddress!, epsilon: epsilon)
                 }
             }
         }
     }
-}
-
-/// Runs `body(part)` for every part, concurrently when there is more than one.
-/// Each part writes a disjoint slice of the output, and `concurrentPerform` returns only when all finished.
-func forEachPart(_ parts: Int, _ body: @Sendable (Int) -> Void) {
-    if parts <= 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: parts, execute: body) }
-}
-
-/// Raw output pointers shared by the parts of one parallel step; safe because parts write disjoint rows/columns.
-struct SharedPointers: @unchecked Sendable {
-    let qkv: UnsafeMutablePointer<Float>
-    let context: UnsafeMutablePointer<Float>
-}
-
-/// Read-only parameter pointers shared by the parts of one parallel step.
-struct SharedConstPointers: @unchecked Sendable {
-    let gamma: UnsafePointer<Float>
-    let beta: UnsafePointer<Float>
 }
