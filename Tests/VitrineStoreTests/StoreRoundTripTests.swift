@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import VitrineStore
+import VitrineTensor
 
 @Suite struct StoreRoundTripTests {
     /// Everything readable about the store, for comparing a live store with a reopened one.

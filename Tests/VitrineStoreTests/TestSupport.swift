@@ -1,5 +1,6 @@
 import Foundation
 import VitrineStore
+import VitrineTensor
 
 /// A fresh directory under the system temp dir, removed when the value is released.
 final class TemporaryDirectory {

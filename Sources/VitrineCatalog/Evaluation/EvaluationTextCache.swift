@@ -3,6 +3,7 @@
 
 import Foundation
 import VitrineStore
+import VitrineTensor
 
 /// Embeds evaluation item texts with a cache file.
 public enum EvaluationTextCache {
