@@ -99,11 +99,32 @@ public func globalAveragePool(_ x: Tensor) -> Tensor {
     return Tensor(shape: [channels], scalars: means)
 }
 
-/// Each row of the last dimension scaled to unit Euclidean length; all-zero rows stay zero.
+/// Each row of the last dimension scaled to unit Euclidean length by the rule of
+/// ``l2Normalized(_:)-([Float])``; a row whose norm is zero or not finite is copied unchanged
+/// (so all-zero rows stay zero).
 public func l2Normalized(_ x: Tensor) -> Tensor {
     mapRows(x) { input, output, n in
-        let norm = vk_dot(n, input, input).squareRoot()
         output.update(from: input, count: n)
-        if norm > 0 { vk_scale(output, n, 1 / norm) }
+        _ = l2NormalizeInPlace(output, count: n)
     }
+}
+
+/// The one L2 normalization of the package: `v / ‖v‖₂`, or nil when the norm is zero or not finite
+/// (an all-zero vector has no direction; a NaN, an infinity or an overflowing sum of squares has no
+/// usable one). Use this rather than a local copy, so a vector normalizes to the same bits wherever
+/// that happens; a caller that must return some vector decides what a nil means (the encoders
+/// return the vector unchanged, `l2Normalized(v) ?? v`).
+public func l2Normalized(_ v: [Float]) -> [Float]? {
+    var unit = v
+    let scaled = unit.withUnsafeMutableBufferPointer { p in p.baseAddress.map { l2NormalizeInPlace($0, count: p.count) } ?? false }
+    return scaled ? unit : nil
+}
+
+/// Scales `count` floats in place by `1/‖x‖₂` (norm from the vectorized dot kernel); returns false
+/// and leaves them unchanged when the norm is zero or not finite. Both `l2Normalized` use this.
+private func l2NormalizeInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+    let norm = vk_dot(count, x, x).squareRoot()
+    guard norm > 0, norm.isFinite else { return false }
+    vk_scale(x, count, 1 / norm)
+    return true
 }
