@@ -114,10 +114,47 @@ public enum Kernels {
         packedB: PackedPanels? = nil,
         threads: Int? = nil
     ) {
+        precondition(ldb >= max(1, transposeB ? k : n), "gemm ldb \(ldb) too small")
+        multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, rowBias: rowBias, columnBias: columnBias, activation: activation,
+                 packedB: packedB, threads: threads)
+    }
+
+    /// The same GEMM with a constant B (`packedB.k × packedB.n`, e.g. a layer's weights) kept only as
+    /// its packed panels, no raw copy beside them: `C = alpha·op(A)·B + beta·C`, then biases and
+    /// `activation`. Where the kernels need B itself (C with one row or one column, or panels packed
+    /// for another variant's width after ``use(_:)``) they unpack it, so the result is bitwise that of
+    /// passing the packed matrix as `b` (row-major `k × n`, not transposed).
+    public static func gemm(
+        transposeA: Bool = false,
+        m: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        packedB: PackedPanels,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        rowBias: UnsafePointer<Float>? = nil,
+        columnBias: UnsafePointer<Float>? = nil,
+        activation: Activation = .none,
+        threads: Int? = nil
+    ) {
+        multiply(transposeA: transposeA, transposeB: false, m: m, n: packedB.n, k: packedB.k, alpha: alpha, a: a, lda: lda,
+                 b: nil, ldb: packedB.n, beta: beta, c: c, ldc: ldc, rowBias: rowBias, columnBias: columnBias,
+                 activation: activation, packedB: packedB, threads: threads)
+    }
+
+    /// Both ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:rowBias:columnBias:activation:packedB:threads:)``
+    /// forms: `b` is nil only with `packedB`.
+    private static func multiply(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>?, ldb: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>?, columnBias: UnsafePointer<Float>?,
+        activation: Activation, packedB: PackedPanels?, threads: Int?
+    ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "gemm sizes must be non-negative (m \(m), n \(n), k \(k))")
         precondition(packedB.map { $0.k == k && $0.n == n } ?? true, "gemm packedB is \(packedB.map { "\($0.k)×\($0.n)" } ?? ""), op(B) is \(k)×\(n)")
+        precondition(b != nil || packedB != nil, "gemm needs b or packedB")
         precondition(lda >= max(1, transposeA ? m : k), "gemm lda \(lda) too small")
-        precondition(ldb >= max(1, transposeB ? k : n), "gemm ldb \(ldb) too small")
         precondition(ldc >= max(1, n), "gemm ldc \(ldc) too small")
         var params = vk_gemm_params(
             trans_a: transposeA ? 1 : 0, trans_b: transposeB ? 1 : 0,
