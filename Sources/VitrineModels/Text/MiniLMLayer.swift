@@ -1,39 +1,36 @@
 import VitrineTensor
 
-/// One BERT encoder layer with its weights in GEMM-ready layout (`[in, out]`, Q/K/V fused).
+/// One BERT encoder layer with its weight matrices packed once into the GEMM's B panels (`[in, out]`,
+/// Q/K/V fused). Only the panels are kept: the raw matrices beside them were 40.5 MiB of the model's
+/// resident memory, and the GEMM unpacks the panels in the rare calls that need the matrix itself.
 struct MiniLMLayer: Sendable {
     /// `[hidden, 3·hidden]`: columns 0..<h are Wqᵀ, then Wkᵀ, then Wvᵀ.
-    let qkvWeight: [Float]
+    let qkvWeight: PackedPanels
     let qkvBias: [Float]
-    let attentionOutputWeight: [Float]
+    let attentionOutputWeight: PackedPanels
     let attentionOutputBias: [Float]
     let attentionNorm: (weight: [Float], bias: [Float])
-    let intermediateWeight: [Float]
+    let intermediateWeight: PackedPanels
     let intermediateBias: [Float]
-    let outputWeight: [Float]
+    let outputWeight: PackedPanels
     let outputBias: [Float]
     let outputNorm: (weight: [Float], bias: [Float])
-    /// The four weight matrices packed once into the GEMM's B panels (not re-packed per call).
-    let qkvPacked: PackedPanels, attentionOutputPacked: PackedPanels, intermediatePacked: PackedPanels, outputPacked: PackedPanels
 
+    /// A layer from its weights in `[in, out]` row-major layout (`qkvWeight` is `[h, 3h]`).
     init(qkvWeight: [Float], qkvBias: [Float], attentionOutputWeight: [Float], attentionOutputBias: [Float],
          attentionNorm: (weight: [Float], bias: [Float]), intermediateWeight: [Float], intermediateBias: [Float],
          outputWeight: [Float], outputBias: [Float], outputNorm: (weight: [Float], bias: [Float])) {
         let h = attentionOutputBias.count, f = intermediateBias.count
-        self.qkvWeight = qkvWeight
+        self.qkvWeight = PackedPanels(qkvWeight, k: h, n: 3 * h)
         self.qkvBias = qkvBias
-        self.attentionOutputWeight = attentionOutputWeight
+        self.attentionOutputWeight = PackedPanels(attentionOutputWeight, k: h, n: h)
         self.attentionOutputBias = attentionOutputBias
         self.attentionNorm = attentionNorm
-        self.intermediateWeight = intermediateWeight
+        self.intermediateWeight = PackedPanels(intermediateWeight, k: h, n: f)
         self.intermediateBias = intermediateBias
-        self.outputWeight = outputWeight
+        self.outputWeight = PackedPanels(outputWeight, k: f, n: h)
         self.outputBias = outputBias
         self.outputNorm = outputNorm
-        qkvPacked = PackedPanels(qkvWeight, k: h, n: 3 * h)
-        attentionOutputPacked = PackedPanels(attentionOutputWeight, k: h, n: h)
-        intermediatePacked = PackedPanels(intermediateWeight, k: h, n: f)
-        outputPacked = PackedPanels(outputWeight, k: f, n: h)
     }
 
     /// Runs the layer on `tokens` packed rows of `x` (`[tokens, h]`), in place.
@@ -45,34 +42,24 @@ struct MiniLMLayer: Sendable {
         qkv: UnsafeMutablePointer<Float>, hidden: UnsafeMutablePointer<Float>,
         tokens: Int, offsets: [Int], hiddenSize h: Int, intermediateSize f: Int, heads: Int, epsilon: Float
     ) {
-        qkvWeight.withUnsafeBufferPointer { w in
-            qkvBias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: tokens, n: 3 * h, k: h, a: x, lda: h, b: w.baseAddress!, ldb: 3 * h,
-                             c: qkv, ldc: 3 * h, columnBias: b.baseAddress, packedB: qkvPacked)
-            }
+        qkvBias.withUnsafeBufferPointer { b in
+            Kernels.gemm(m: tokens, a: x, lda: h, packedB: qkvWeight, c: qkv, ldc: 3 * h, columnBias: b.baseAddress)
         }
         attend(qkv: qkv, context: context, offsets: offsets, hiddenSize: h, heads: heads)
         // residual = LayerNorm(x + context·Woᵀ + bo): the GEMM accumulates onto a copy of x (beta 1).
         residual.update(from: x, count: tokens * h)
-        attentionOutputWeight.withUnsafeBufferPointer { w in
-            attentionOutputBias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: tokens, n: h, k: h, a: context, lda: h, b: w.baseAddress!, ldb: h,
-                             beta: 1, c: residual, ldc: h, columnBias: b.baseAddress, packedB: attentionOutputPacked)
-            }
+        attentionOutputBias.withUnsafeBufferPointer { b in
+            Kernels.gemm(m: tokens, a: context, lda: h, packedB: attentionOutputWeight, beta: 1, c: residual, ldc: h,
+                         columnBias: b.baseAddress)
         }
         normalizeRows(residual, rows: tokens, width: h, norm: attentionNorm, epsilon: epsilon)
-        intermediateWeight.withUnsafeBufferPointer { w in
-            intermediateBias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: tokens, n: f, k: h, a: residual, lda: h, b: w.baseAddress!, ldb: f,
-                             c: hidden, ldc: f, columnBias: b.baseAddress, activation: .gelu, packedB: intermediatePacked)
-            }
+        intermediateBias.withUnsafeBufferPointer { b in
+            Kernels.gemm(m: tokens, a: residual, lda: h, packedB: intermediateWeight, c: hidden, ldc: f,
+                         columnBias: b.baseAddress, activation: .gelu)
         }
         x.update(from: residual, count: tokens * h)
-        outputWeight.withUnsafeBufferPointer { w in
-            outputBias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: tokens, n: h, k: f, a: hidden, lda: f, b: w.baseAddress!, ldb: h,
-                             beta: 1, c: x, ldc: h, columnBias: b.baseAddress, packedB: outputPacked)
-            }
+        outputBias.withUnsafeBufferPointer { b in
+            Kernels.gemm(m: tokens, a: hidden, lda: f, packedB: outputWeight, beta: 1, c: x, ldc: h, columnBias: b.baseAddress)
         }
         normalizeRows(x, rows: tokens, width: h, norm: outputNorm, epsilon: epsilon)
     }
