@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "VitrineTensor", dependencies: ["CVitrineKernels"]),
         .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
         .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
-        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite", "CVitrineKernels"]),
+        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
         // The service the server and the CLI share: folder layouts, the indexing pipeline,
         // queries and recommendations over the store, with the real encoders.
         .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage", "VitrineTensor"]),
@@ -74,14 +74,14 @@ let package = Package(
         ),
 
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
-        .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore"], path: "Tests/StoreProbe"),
+        .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore", "VitrineTensor"], path: "Tests/StoreProbe"),
 
         // Tests: one target per stage.
         .testTarget(name: "VitrineImageTests", dependencies: ["VitrineImage"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore", "VitrineTensor"]),
-        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "CVitrineKernels"]),
+        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "VitrineTensor"]),
         // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
         .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineImage"],
                     exclude: ["Fixtures"]),

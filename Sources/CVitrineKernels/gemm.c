@@ -19,7 +19,7 @@ typedef struct {
     size_t capacity;
 } scratch;
 
-static _Thread_local scratch pack_a_scratch, pack_b_scratch, vector_scratch;
+static _Thread_local scratch pack_a_scratch, pack_b_scratch, vector_scratch, unpack_b_scratch;
 
 static float *scratch_reserve(scratch *s, size_t floats) {
     if (s->capacity < floats) {
@@ -231,6 +231,24 @@ static problem make_problem(const vk_ops *ops, const vk_gemm_params *p) {
     return q;
 }
 
+// Columns [col0, col0 + n) of an op(B) given only as panels (b NULL, see vk_gemm_params), as a
+// row-major k × n matrix in thread-local scratch: exactly the values packed, so the paths that read B
+// itself compute what they would from the matrix that was packed.
+static const float *unpacked_b(const vk_gemm_params *p, long col0, long n) {
+    const long nr = p->b_packed_nr, npad = (p->n + nr - 1) / nr * nr;
+    float *dst = scratch_reserve(&unpack_b_scratch, (size_t)(p->k * n));
+    if (!dst) abort();
+    for (long pc = 0; pc < p->k; pc += KC) {
+        long kc = p->k - pc < KC ? p->k - pc : KC;
+        for (long j = 0; j < n; j++) {
+            long column = col0 + j, j0 = column / nr * nr;
+            const float *src = p->b_packed + pc * npad + j0 * kc + (column - j0);
+            for (long r = 0; r < kc; r++) dst[(pc + r) * n + j] = src[r * nr];
+        }
+    }
+    return dst;
+}
+
 int vk_b_panel_width(void) { return vk_ops_current()->nr; }
 
 long vk_packed_b_size(long k, long n, int nr) {
@@ -286,7 +304,7 @@ void vk_sgemm_part(const vk_gemm_params *p, int part, int parts) {
         if (begin >= end) return;
         if (by_columns) {
             q.n = end - begin;
-            q.b += begin * q.csb;
+            if (q.b) q.b += begin * q.csb;
             q.c += begin;
             q.bp_col0 += begin;
             if (q.bias_col) q.bias_col += begin;
@@ -296,6 +314,14 @@ void vk_sgemm_part(const vk_gemm_params *p, int part, int parts) {
             q.c += begin * q.ldc;
             if (q.bias_row) q.bias_row += begin;
         }
+    }
+    // B only as panels: one row or one column of C (gemm_row / gemm_column), or panels of another
+    // variant's width, need the matrix itself.
+    if (!q.b && q.m > 0 && q.n > 0 && q.k > 0 && (!q.bp || q.m == 1 || (q.n == 1 && q.csa == 1))) {
+        if (!p->b_packed || p->b_packed_nr <= 0) abort(); // neither b nor panels: rejected by the caller
+        q.b = unpacked_b(p, q.bp_col0, q.n);
+        q.rsb = q.n;
+        q.csb = 1;
     }
     gemm_any(ops, &q);
 }

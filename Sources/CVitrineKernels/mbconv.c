@@ -61,7 +61,8 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
     const long pt = p->pad_top, pl = p->pad_left;
     const long hp = h + pt + p->pad_bottom, wp = w + pl + p->pad_right;
     if (k < 1 || k > 16 || s < 1 || hp < k || wp < k || ch < 1 || p->cout < 1) abort(); // validated by the caller
-    if (!p->expand_weight && p->cin != ch) abort();
+    const int expands = p->expand_weight || p->expand_packed;
+    if (!expands && p->cin != ch) abort();
     if (p->residual && (input != out || s != 1 || p->cin != p->cout)) abort();
     const long oh = (hp - k) / s + 1, ow = (wp - k) / s + 1;
     const long band = band_rows(p, oh, ow, wp);
@@ -89,7 +90,7 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
         for (long y = y0; y < y1; y++) {
             float *slot = ring + (size_t)((y + pt) % slots) * row_floats + pl * ch;
             const float *source = input + (size_t)(y * w * p->cin);
-            if (p->expand_weight)
+            if (expands)
                 pointwise(w, p->cin, ch, source, p->expand_weight, p->expand_packed, p->packed_nr, p->expand_bias,
                           p->expand_act, 0, slot);
             else

@@ -5,12 +5,12 @@ import CVitrineKernels
 // convolution is one GEMM `[pixels, in] · [in, out]` and a depthwise convolution runs over whole
 // channel vectors.
 
-/// A 1×1 convolution: `weight` is `[inputs, outputs]` row-major, packed once into the GEMM's B panels,
+/// A 1×1 convolution: its `[inputs, outputs]` weight matrix packed once into the GEMM's B panels,
 /// with its bias and activation fused into the GEMM's store.
 public struct PointwiseConvolution: Sendable {
-    /// `[inputs, outputs]` row-major (the GEMM falls back to it when another kernel variant is forced).
-    public let weight: [Float]
-    /// `weight` packed once (re-packing on every call cost 7.6 % of indexing time).
+    /// The `[inputs, outputs]` weights, packed once (re-packing on every call cost 7.6 % of indexing
+    /// time) and kept only packed: the raw copy beside them was 12 MiB of EfficientNet-Lite0's
+    /// resident memory, read only when the GEMM cannot use the panels, and it unpacks them then.
     public let packed: PackedPanels
     /// One value per output channel.
     public let bias: [Float]
@@ -25,7 +25,6 @@ public struct PointwiseConvolution: Sendable {
     public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, activation: Activation) {
         precondition(inputs >= 1 && outputs >= 1 && weight.count == inputs * outputs && bias.count == outputs,
                      "PointwiseConvolution: \(weight.count) weights and \(bias.count) biases for \(inputs) → \(outputs)")
-        self.weight = weight
         packed = PackedPanels(weight, k: inputs, n: outputs)
         self.bias = bias
         self.inputs = inputs
@@ -36,12 +35,9 @@ public struct PointwiseConvolution: Sendable {
     /// `output[p, :] = act(input[p, :] · weight + bias (+ output[p, :] when accumulating))` for `pixels` rows.
     public func apply(_ input: UnsafePointer<Float>, pixels: Int, into output: UnsafeMutablePointer<Float>,
                       accumulate: Bool = false, threads: Int) {
-        weight.withUnsafeBufferPointer { w in
-            bias.withUnsafeBufferPointer { b in
-                Kernels.gemm(m: pixels, n: outputs, k: inputs, a: input, lda: inputs, b: w.baseAddress!, ldb: outputs,
-                             beta: accumulate ? 1 : 0, c: output, ldc: outputs, columnBias: b.baseAddress!,
-                             activation: activation, packedB: packed, threads: threads)
-            }
+        bias.withUnsafeBufferPointer { b in
+            Kernels.gemm(m: pixels, a: input, lda: inputs, packedB: packed, beta: accumulate ? 1 : 0, c: output, ldc: outputs,
+                         columnBias: b.baseAddress!, activation: activation, threads: threads)
         }
     }
 }
@@ -140,30 +136,26 @@ public struct InvertedResidual: Sendable {
         precondition(!residual || UnsafePointer(output) == input, "InvertedResidual.applyFused: a residual block runs in place")
         let size = outputSize(height: height, width: width)
         guard size.height > 0, size.width > 0 else { return size }
-        let none: [Float] = []
-        let expandWeight = expand?.weight ?? none, expandBias = expand?.bias ?? none
-        expandWeight.withUnsafeBufferPointer { ew in
-            expandBias.withUnsafeBufferPointer { eb in
-                depthwise.taps.withUnsafeBufferPointer { taps in
-                    depthwise.bias.withUnsafeBufferPointer { db in
-                        project.weight.withUnsafeBufferPointer { pw in
-                            project.bias.withUnsafeBufferPointer { pb in
-                                let p = depthwise.padding
-                                var params = vk_mbconv_params(
-                                    h: height, w: width, cin: inputs, hidden: depthwise.channels, cout: project.outputs,
-                                    expand_weight: expand == nil ? nil : ew.baseAddress, expand_packed: expand?.packed.storage,
-                                    expand_bias: expand == nil ? nil : eb.baseAddress, expand_act: expand?.activation.code ?? 0,
-                                    taps: taps.baseAddress, depthwise_bias: db.baseAddress,
-                                    kernel: depthwise.kernel, stride: depthwise.stride,
-                                    pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
-                                    depthwise_act: depthwise.activation.code,
-                                    project_weight: pw.baseAddress, project_packed: project.packed.storage,
-                                    project_bias: pb.baseAddress, project_act: project.activation.code,
-                                    packed_nr: project.packed.width, residual: residual ? 1 : 0)
-                                withExtendedLifetime((expand?.packed, project.packed)) {
-                                    vk_mbconv_hwc(&params, input, output)
-                                }
-                            }
+        let expandBias = expand?.bias ?? []
+        expandBias.withUnsafeBufferPointer { eb in
+            depthwise.taps.withUnsafeBufferPointer { taps in
+                depthwise.bias.withUnsafeBufferPointer { db in
+                    project.bias.withUnsafeBufferPointer { pb in
+                        let p = depthwise.padding
+                        // Weights only as panels (no *_weight): vk_mbconv_hwc's GEMMs unpack them where they must.
+                        var params = vk_mbconv_params(
+                            h: height, w: width, cin: inputs, hidden: depthwise.channels, cout: project.outputs,
+                            expand_weight: nil, expand_packed: expand?.packed.storage,
+                            expand_bias: expand == nil ? nil : eb.baseAddress, expand_act: expand?.activation.code ?? 0,
+                            taps: taps.baseAddress, depthwise_bias: db.baseAddress,
+                            kernel: depthwise.kernel, stride: depthwise.stride,
+                            pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
+                            depthwise_act: depthwise.activation.code,
+                            project_weight: nil, project_packed: project.packed.storage,
+                            project_bias: pb.baseAddress, project_act: project.activation.code,
+                            packed_nr: project.packed.width, residual: residual ? 1 : 0)
+                        withExtendedLifetime((expand?.packed, project.packed)) {
+                            vk_mbconv_hwc(&params, input, output)
                         }
                     }
                 }

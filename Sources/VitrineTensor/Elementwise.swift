@@ -25,7 +25,7 @@ public func add(_ x: Tensor, _ y: Tensor) -> Tensor {
     x.withUnsafeBufferPointer { px in
         y.withUnsafeBufferPointer { py in
             out.withUnsafeMutableBufferPointer { po in
-                if let base = po.baseAddress { vk_add(px.baseAddress!, py.baseAddress!, base, po.count) }
+                if let base = po.baseAddress { Kernels.add(count: po.count, px.baseAddress!, py.baseAddress!, into: base) }
             }
         }
     }
@@ -61,7 +61,7 @@ public func layerNorm(_ x: Tensor, gamma: Tensor?, beta: Tensor?, epsilon: Float
                  "layerNorm: gamma/beta need \(width) elements for input \(x.shape)")
     return withOptionalPointer(gamma) { g in
         withOptionalPointer(beta) { b in
-            mapRows(x) { input, output, n in vk_layer_norm_row(input, output, n, g, b, epsilon) }
+            mapRows(x) { input, output, n in Kernels.layerNorm(count: n, input, into: output, gamma: g, beta: b, epsilon: epsilon) }
         }
     }
 }
@@ -80,7 +80,7 @@ public func softmax(_ x: Tensor, scale: Float = 1, mask: Tensor? = nil) -> Tenso
     return withOptionalPointer(mask) { m in
         mapRows(x) { input, output, n in
             output.update(from: input, count: n)
-            vk_softmax_row(output, n, scale, m.map { perRow ? $0 + row * n : $0 })
+            Kernels.softmax(count: n, output, scale: scale, mask: m.map { perRow ? $0 + row * n : $0 })
             row += 1
         }
     }
@@ -99,11 +99,32 @@ public func globalAveragePool(_ x: Tensor) -> Tensor {
     return Tensor(shape: [channels], scalars: means)
 }
 
-/// Each row of the last dimension scaled to unit Euclidean length; all-zero rows stay zero.
+/// Each row of the last dimension scaled to unit Euclidean length by the rule of
+/// ``l2Normalized(_:)-([Float])``; a row whose norm is zero or not finite is copied unchanged
+/// (so all-zero rows stay zero).
 public func l2Normalized(_ x: Tensor) -> Tensor {
     mapRows(x) { input, output, n in
-        let norm = vk_dot(n, input, input).squareRoot()
         output.update(from: input, count: n)
-        if norm > 0 { vk_scale(output, n, 1 / norm) }
+        _ = l2NormalizeInPlace(output, count: n)
     }
+}
+
+/// The one L2 normalization of the package: `v / ‖v‖₂`, or nil when the norm is zero or not finite
+/// (an all-zero vector has no direction; a NaN, an infinity or an overflowing sum of squares has no
+/// usable one). Use this rather than a local copy, so a vector normalizes to the same bits wherever
+/// that happens; a caller that must return some vector decides what a nil means (the encoders
+/// return the vector unchanged, `l2Normalized(v) ?? v`).
+public func l2Normalized(_ v: [Float]) -> [Float]? {
+    var unit = v
+    let scaled = unit.withUnsafeMutableBufferPointer { p in p.baseAddress.map { l2NormalizeInPlace($0, count: p.count) } ?? false }
+    return scaled ? unit : nil
+}
+
+/// Scales `count` floats in place by `1/‖x‖₂` (norm from the vectorized dot kernel); returns false
+/// and leaves them unchanged when the norm is zero or not finite. Both `l2Normalized` use this.
+private func l2NormalizeInPlace(_ x: UnsafeMutablePointer<Float>, count: Int) -> Bool {
+    let norm = vk_dot(count, x, x).squareRoot()
+    guard norm > 0, norm.isFinite else { return false }
+    vk_scale(x, count, 1 / norm)
+    return true
 }

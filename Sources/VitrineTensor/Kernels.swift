@@ -76,11 +76,14 @@ public enum Kernels {
         set { vk_set_threads(Int32(clamping: newValue)) }
     }
 
-    /// Runs `body(part)` for `part` in `0..<parts`, in parallel when `parts > 1`.
+    /// The package's one parallel-for: runs `body(part)` for `part` in `0..<parts`, concurrently
+    /// (on Dispatch's worker threads) when `parts > 1`, and returns when every part has finished.
     ///
-    /// Callers hand each part a disjoint slice of the output, and `concurrentPerform` returns only
-    /// after every part finished, so sharing the non-Sendable closure (and its raw pointers) is safe.
-    static func parallel(_ parts: Int, _ body: (Int) -> Void) {
+    /// For kernels over raw buffers: hand each part a disjoint slice of the output (e.g. rows
+    /// `rows·part/parts ..< rows·(part+1)/parts`); parts may read shared inputs. Since the call
+    /// returns only after every part finished, `body` need not be `@Sendable` and may capture raw
+    /// pointers. Choose `parts` from the work (see ``threadCount``); small work should run as one part.
+    public static func parallel(_ parts: Int, _ body: (Int) -> Void) {
         if parts <= 1 {
             body(0)
             return
@@ -111,10 +114,47 @@ public enum Kernels {
         packedB: PackedPanels? = nil,
         threads: Int? = nil
     ) {
+        precondition(ldb >= max(1, transposeB ? k : n), "gemm ldb \(ldb) too small")
+        multiply(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                 beta: beta, c: c, ldc: ldc, rowBias: rowBias, columnBias: columnBias, activation: activation,
+                 packedB: packedB, threads: threads)
+    }
+
+    /// The same GEMM with a constant B (`packedB.k × packedB.n`, e.g. a layer's weights) kept only as
+    /// its packed panels, no raw copy beside them: `C = alpha·op(A)·B + beta·C`, then biases and
+    /// `activation`. Where the kernels need B itself (C with one row or one column, or panels packed
+    /// for another variant's width after ``use(_:)``) they unpack it, so the result is bitwise that of
+    /// passing the packed matrix as `b` (row-major `k × n`, not transposed).
+    public static func gemm(
+        transposeA: Bool = false,
+        m: Int,
+        alpha: Float = 1,
+        a: UnsafePointer<Float>, lda: Int,
+        packedB: PackedPanels,
+        beta: Float = 0,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        rowBias: UnsafePointer<Float>? = nil,
+        columnBias: UnsafePointer<Float>? = nil,
+        activation: Activation = .none,
+        threads: Int? = nil
+    ) {
+        multiply(transposeA: transposeA, transposeB: false, m: m, n: packedB.n, k: packedB.k, alpha: alpha, a: a, lda: lda,
+                 b: nil, ldb: packedB.n, beta: beta, c: c, ldc: ldc, rowBias: rowBias, columnBias: columnBias,
+                 activation: activation, packedB: packedB, threads: threads)
+    }
+
+    /// Both ``gemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:rowBias:columnBias:activation:packedB:threads:)``
+    /// forms: `b` is nil only with `packedB`.
+    private static func multiply(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>?, ldb: Int, beta: Float,
+        c: UnsafeMutablePointer<Float>, ldc: Int, rowBias: UnsafePointer<Float>?, columnBias: UnsafePointer<Float>?,
+        activation: Activation, packedB: PackedPanels?, threads: Int?
+    ) {
         precondition(m >= 0 && n >= 0 && k >= 0, "gemm sizes must be non-negative (m \(m), n \(n), k \(k))")
         precondition(packedB.map { $0.k == k && $0.n == n } ?? true, "gemm packedB is \(packedB.map { "\($0.k)×\($0.n)" } ?? ""), op(B) is \(k)×\(n)")
+        precondition(b != nil || packedB != nil, "gemm needs b or packedB")
         precondition(lda >= max(1, transposeA ? m : k), "gemm lda \(lda) too small")
-        precondition(ldb >= max(1, transposeB ? k : n), "gemm ldb \(ldb) too small")
         precondition(ldc >= max(1, n), "gemm ldc \(ldc) too small")
         var params = vk_gemm_params(
             trans_a: transposeA ? 1 : 0, trans_b: transposeB ? 1 : 0,
@@ -127,6 +167,28 @@ public enum Kernels {
                 parallel(parts) { part in vk_sgemm_part(p, Int32(part), Int32(parts)) }
             }
         }
+    }
+
+    /// `output[i] = x[i] + y[i]` for `count` floats; `output` may be `x` or `y`.
+    @inline(__always)
+    public static func add(count: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>,
+                           into output: UnsafeMutablePointer<Float>) {
+        vk_add(x, y, output, count)
+    }
+
+    /// Layer normalization of one row of `count` floats: `(x − mean)/√(var + ε)·gamma + beta`,
+    /// with no affine step where `gamma`/`beta` are nil; `output` may be `input` (in place).
+    @inline(__always)
+    public static func layerNorm(count: Int, _ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>,
+                                 gamma: UnsafePointer<Float>?, beta: UnsafePointer<Float>?, epsilon: Float) {
+        vk_layer_norm_row(input, output, count, gamma, beta, epsilon)
+    }
+
+    /// Softmax in place of one row of `count` floats, `scale·x + mask` (`mask` additive, `count`
+    /// floats, or nil), numerically stable; a row with every entry at −∞ becomes all zeros.
+    @inline(__always)
+    public static func softmax(count: Int, _ x: UnsafeMutablePointer<Float>, scale: Float = 1, mask: UnsafePointer<Float>? = nil) {
+        vk_softmax_row(x, count, scale, mask)
     }
 
     /// Dot product of two contiguous runs of `count` floats, on the vectorized kernel picked at start-up.

@@ -5,6 +5,7 @@
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// The deterministic content of probe item `index` (the test holds an identical copy of these formulas).
 enum ProbeItem {

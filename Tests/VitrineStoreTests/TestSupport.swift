@@ -1,6 +1,7 @@
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// A fresh directory under the system temp dir, removed when the value is released.
 final class TemporaryDirectory {

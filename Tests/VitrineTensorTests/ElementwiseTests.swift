@@ -95,6 +95,26 @@ func softmaxError(_ random: inout SeededRandom, rows: Int, width: Int, scale: Fl
         #expect(l2Normalized(Tensor(zeros: [2, 3])).scalars == [0, 0, 0, 0, 0, 0])
     }
 
+    /// One rule for vectors and tensor rows: the same bits for the same values, and no direction
+    /// (nil for a vector, the row unchanged in a tensor) for a zero or non-finite norm.
+    @Test func vectorNormalizationIsTheTensorRuleWithNilForNoDirection() throws {
+        var random = SeededRandom(seed: 24)
+        let rows = random.tensor([3, 37])
+        let tensorUnits = l2Normalized(rows)
+        for r in 0..<3 {
+            let unit = try #require(l2Normalized(Array(rows.row(r))))
+            #expect(unit == Array(tensorUnits.row(r)))
+            #expect(abs(unit.map { Double($0) * Double($0) }.reduce(0, +) - 1) < 1e-5)
+        }
+        let small = try #require(l2Normalized([3, 4]))
+        #expect(abs(small[0] - 0.6) < 1e-7 && abs(small[1] - 0.8) < 1e-7)
+        for noDirection: [Float] in [[], [0, 0, 0], [1, .nan], [1, .infinity], [3e38, 3e38]] {
+            #expect(l2Normalized(noDirection) == nil, "\(noDirection)")
+        }
+        let overflowing = Tensor(shape: [1, 2], scalars: [3e38, 3e38])
+        #expect(l2Normalized(overflowing).scalars == [3e38, 3e38])
+    }
+
     @Test func attentionMatchesNaivePerHead() {
         var random = SeededRandom(seed: 23)
         let (queries, keys, heads, d) = (5, 7, 3, 4)

@@ -1,29 +1,43 @@
 import Testing
 import VitrineTensor
 
+/// A random inverted-residual block and the `[in, out]` weights its 1×1 layers were packed from (the
+/// layers keep only the panels; the reference needs the matrices).
+struct RandomInvertedResidual {
+    let block: InvertedResidual
+    let expandWeight: [Float]?
+    let projectWeight: [Float]
+}
+
 /// A random inverted-residual block: expand (unless `expands` is false), depthwise, project.
 func randomInvertedResidual(_ random: inout SeededRandom, inputs: Int, hidden: Int, outputs: Int, kernel: Int,
-                            stride: Int, padding: Padding, expands: Bool, residual: Bool) -> InvertedResidual {
-    let expand = expands
-        ? PointwiseConvolution(weight: random.floats(inputs * hidden, scale: 0.5), bias: random.floats(hidden, scale: 0.5),
-                               inputs: inputs, outputs: hidden, activation: .relu6)
-        : nil
+                            stride: Int, padding: Padding, expands: Bool, residual: Bool) -> RandomInvertedResidual {
+    let expandWeight = expands ? random.floats(inputs * hidden, scale: 0.5) : nil
+    let expand = expandWeight.map {
+        PointwiseConvolution(weight: $0, bias: random.floats(hidden, scale: 0.5), inputs: inputs, outputs: hidden, activation: .relu6)
+    }
     let depthwise = DepthwiseConvolution(taps: random.floats(kernel * kernel * hidden, scale: 0.5), bias: random.floats(hidden),
                                          channels: hidden, kernel: kernel, stride: stride, padding: padding, activation: .relu6)
-    let project = PointwiseConvolution(weight: random.floats(hidden * outputs, scale: 0.5), bias: random.floats(outputs),
+    let projectWeight = random.floats(hidden * outputs, scale: 0.5)
+    let project = PointwiseConvolution(weight: projectWeight, bias: random.floats(outputs),
                                        inputs: hidden, outputs: outputs, activation: .none)
-    return InvertedResidual(expand: expand, depthwise: depthwise, project: project, residual: residual)
+    return RandomInvertedResidual(block: InvertedResidual(expand: expand, depthwise: depthwise, project: project, residual: residual),
+                                  expandWeight: expandWeight, projectWeight: projectWeight)
 }
 
 /// The block by definition, in Double, on an HWC image.
-func referenceInvertedResidual(_ block: InvertedResidual, _ input: [Float], height: Int, width: Int) -> [Double] {
+func referenceInvertedResidual(_ random: RandomInvertedResidual, _ input: [Float], height: Int, width: Int) -> [Double] {
+    let block = random.block
     let hidden = block.depthwise.channels, inputs = block.inputs
     var expanded = [Double](repeating: 0, count: height * width * hidden)
     for p in 0..<height * width {
         for o in 0..<hidden {
-            guard let expand = block.expand else { expanded[p * hidden + o] = Double(input[p * inputs + o]); continue }
+            guard let expand = block.expand, let weight = random.expandWeight else {
+                expanded[p * hidden + o] = Double(input[p * inputs + o])
+                continue
+            }
             var sum = Double(expand.bias[o])
-            for i in 0..<inputs { sum += Double(input[p * inputs + i]) * Double(expand.weight[i * hidden + o]) }
+            for i in 0..<inputs { sum += Double(input[p * inputs + i]) * Double(weight[i * hidden + o]) }
             expanded[p * hidden + o] = min(max(sum, 0), 6)
         }
     }
@@ -47,7 +61,7 @@ func referenceInvertedResidual(_ block: InvertedResidual, _ input: [Float], heig
             let p = oy * ow + ox
             for o in 0..<outputs {
                 var sum = Double(block.project.bias[o])
-                for c in 0..<hidden { sum += filtered[c] * Double(block.project.weight[c * outputs + o]) }
+                for c in 0..<hidden { sum += filtered[c] * Double(random.projectWeight[c * outputs + o]) }
                 if block.residual { sum += Double(input[p * inputs + o]) }
                 result[p * outputs + o] = sum
             }
@@ -76,11 +90,12 @@ func invertedResidualMismatches(seed: UInt64, bitwise: Bool) -> [String] {
     for c in invertedResidualCases {
         let padding = c.residual ? Padding.symmetric(c.kernel / 2)
             : .same(height: c.height, width: c.width, kernel: c.kernel, stride: c.stride)
-        let block = randomInvertedResidual(&random, inputs: c.inputs, hidden: c.hidden, outputs: c.outputs, kernel: c.kernel,
-                                           stride: c.stride, padding: padding, expands: c.expands, residual: c.residual)
+        let made = randomInvertedResidual(&random, inputs: c.inputs, hidden: c.hidden, outputs: c.outputs, kernel: c.kernel,
+                                          stride: c.stride, padding: padding, expands: c.expands, residual: c.residual)
+        let block = made.block
         let input = random.floats(c.height * c.width * c.inputs)
         let (oh, ow) = block.outputSize(height: c.height, width: c.width)
-        let want = referenceInvertedResidual(block, input, height: c.height, width: c.width)
+        let want = referenceInvertedResidual(made, input, height: c.height, width: c.width)
 
         var hidden = [Float](repeating: .nan, count: c.height * c.width * c.hidden), filtered = hidden
         var layered = c.residual ? input : [Float](repeating: .nan, count: oh * ow * c.outputs)

@@ -127,6 +127,36 @@ import VitrineTensor
         }
     }
 
+    /// Weights kept only as panels (no `b`) must give bitwise the product with the packed matrix
+    /// passed as `b`, on the paths that read the panels and on those that need B itself, which the
+    /// kernels unpack: one row of C (m 1), one column (n 1), and panels packed for another variant's
+    /// width; on one thread and split over two, by columns and by rows.
+    @Test func panelsAloneGiveBitwiseTheProductOfThePackedMatrix() {
+        var random = SeededRandom(seed: 43)
+        let shapes = [(7, 33, 19), (1, 70, 300), (1, 45, 20), (30, 1, 20), (49, 200, 300), (3, 400, 530), (200, 45, 260)]
+        let cases = shapes.map { m, n, k in
+            (m: m, n: n, k: k, a: random.floats(m * k), b: random.floats(k * n), bias: random.floats(n), c: random.floats(m * n))
+        }
+        forEachSupportedVariant { packing in
+            let panels = cases.map { PackedPanels($0.b, k: $0.k, n: $0.n) }
+            // Already inside the exclusive variant sweep: switch directly (the sweep restores the default).
+            for variant in KernelVariant.allCases where Kernels.isSupported(variant) {
+                Kernels.use(variant)
+                for (c, packed) in zip(cases, panels) {
+                    for threads in [1, 2] {
+                        var plain = c.c, alone = c.c
+                        Kernels.gemm(m: c.m, n: c.n, k: c.k, a: c.a, lda: c.k, b: c.b, ldb: c.n, beta: 0.5, c: &plain, ldc: c.n,
+                                     columnBias: c.bias, activation: .relu6, threads: threads)
+                        Kernels.gemm(m: c.m, a: c.a, lda: c.k, packedB: packed, beta: 0.5, c: &alone, ldc: c.n,
+                                     columnBias: c.bias, activation: .relu6, threads: threads)
+                        let differing = zip(plain, alone).filter { $0 != $1 }.count
+                        #expect(differing == 0, "packed on \(packing), run on \(variant): m \(c.m) n \(c.n) k \(c.k) threads \(threads): \(differing) differ")
+                    }
+                }
+            }
+        }
+    }
+
     /// CI reruns the numeric suites with `VITRINE_KERNELS=avx2`, `=portable`, …: a name the
     /// kernels do not know, or a variant the CPU lacks, must fail here instead of silently running
     /// the default variant under the forced variant's name.

@@ -4,7 +4,6 @@
 //
 //   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only]
 // --only keeps shapes whose label contains SUBSTRING; --ours-only skips OpenBLAS (for perf record).
-import CVitrineKernels
 import Foundation
 import VitrineTensor
 

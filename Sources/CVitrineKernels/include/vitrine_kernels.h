@@ -62,7 +62,10 @@ typedef struct vk_gemm_params {
     const float *bias_col; // length n or NULL
     int activation;        // VK_ACT_*
     // Optional: op(B) already packed by vk_pack_b_panels for panel width b_packed_nr. Used only when
-    // that width is the active variant's; b/ldb/trans_b must still describe the same matrix.
+    // that width is the active variant's; b/ldb/trans_b must still describe the same matrix, or b may
+    // be NULL (constant weights kept only as panels): where the kernels need op(B) itself (m == 1,
+    // n == 1, or panels of another width) they unpack it, computing what they would from b = the
+    // packed matrix as a row-major k × n array (ldb = n, trans_b = 0).
     const float *b_packed;
     int b_packed_nr;
 } vk_gemm_params;
@@ -120,11 +123,12 @@ void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const flo
 /// One inverted-residual block of a channels-last image (EfficientNet / MobileNetV2 "MBConv"):
 /// 1×1 expand (cin → hidden, optional), k×k depthwise (stride, zero padding), 1×1 project
 /// (hidden → cout), each with its fused bias and activation, and optionally the residual
-/// (out += input, in place: input == out, stride 1, cin == cout). Pointwise weights are row-major
-/// [in, out] with their vk_pack_b_panels packing at width packed_nr; taps are k×k×hidden.
+/// (out += input, in place: input == out, stride 1, cin == cout). Pointwise weights are their
+/// vk_pack_b_panels packing at width packed_nr, with or without the row-major [in, out] matrix
+/// beside them (*_weight may be NULL, as b in vk_gemm_params); taps are k×k×hidden.
 typedef struct vk_mbconv_params {
     long h, w, cin, hidden, cout;
-    const float *expand_weight, *expand_packed, *expand_bias; // weight NULL: no expansion (hidden == cin)
+    const float *expand_weight, *expand_packed, *expand_bias; // both NULL: no expansion (hidden == cin)
     int expand_act;
     const float *taps, *depthwise_bias;
     long kernel, stride, pad_top, pad_left, pad_bottom, pad_right;

@@ -1,6 +1,7 @@
 import Foundation
 import VitrineImage
 import VitrineStore
+import VitrineTensor
 
 /// An image encoder as the catalog uses it: file bytes → model input (decode + preprocess, run on the
 /// decoding thread), then batches of inputs → unit vectors. Must be safe to share across threads.

@@ -4,6 +4,7 @@
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// Embeds evaluation item texts with a cache file.
 public enum EvaluationTextCache {

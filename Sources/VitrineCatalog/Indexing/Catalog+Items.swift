@@ -2,6 +2,7 @@ import Foundation
 import VitrineCore
 import VitrineImage
 import VitrineStore
+import VitrineTensor
 
 extension Catalog {
     /// Embeds one item and stores it; it is searchable when this returns (the server's `POST /items`).

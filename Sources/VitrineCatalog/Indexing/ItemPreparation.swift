@@ -2,6 +2,7 @@ import Foundation
 import VitrineCore
 import VitrineImage
 import VitrineStore
+import VitrineTensor
 
 /// An item read and decoded, ready for the encoders.
 struct PreparedItem: Sendable {

@@ -84,12 +84,12 @@ public struct ImageEncoder: Sendable {
 
     /// The L2-normalized 1280-d embedding of one normalized image tensor.
     public func embed(_ image: ImageTensor) throws(EfficientNetError) -> [Float] {
-        normalized(try outputs([image], logits: false)[0].features)
+        unitLength(try outputs([image], logits: false)[0].features)
     }
 
     /// Embeddings of many image tensors, in input order.
     public func embed(batch images: [ImageTensor]) throws(EfficientNetError) -> [[Float]] {
-        try outputs(images, logits: false).map { normalized($0.features) }
+        try outputs(images, logits: false).map { unitLength($0.features) }
     }
 
     /// The `topK` most probable ImageNet classes for one normalized image tensor.
@@ -146,9 +146,10 @@ public struct ImageEncoder: Sendable {
         return image.shape
     }
 
-    private func normalized(_ vector: [Float]) -> [Float] {
-        let norm = vector.reduce(0) { $0 + $1 * $1 }.squareRoot()
-        return norm > 0 ? vector.map { $0 / norm } : vector
+    /// The features scaled by VitrineTensor's one L2 rule; a zero vector (every pooled ReLU6 output 0)
+    /// comes back unchanged, as it always did here, rather than as an error.
+    private func unitLength(_ features: [Float]) -> [Float] {
+        l2Normalized(features) ?? features
     }
 
     /// `assets/models/efficientnet-lite0` as ``ModelAssets`` finds it.

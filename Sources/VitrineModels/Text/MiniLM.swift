@@ -1,5 +1,3 @@
-import CVitrineKernels
-import Dispatch
 import Foundation
 import VitrineTensor
 
@@ -203,8 +201,9 @@ public struct MiniLM: Sendable {
                         for (s, ids) in sequences.enumerated() {
                             for (t, id) in ids.enumerated() {
                                 let row = x + (offsets[s] + t) * h
-                                vk_add(word.baseAddress! + Int(id) * h, position.baseAddress! + t * h, row, h)
-                                vk_layer_norm_row(row, row, h, gamma.baseAddress, beta.baseAddress, epsilon)
+                                Kernels.add(count: h, word.baseAddress! + Int(id) * h, position.baseAddress! + t * h, into: row)
+                                Kernels.layerNorm(count: h, row, into: row, gamma: gamma.baseAddress, beta: beta.baseAddress,
+                                                  epsilon: epsilon)
                             }
                         }
                     }

@@ -1,4 +1,5 @@
 import Foundation
+import VitrineTensor
 
 /// What the text encoder does with a text longer than the model's 256-token window.
 public enum LongTextPolicy: Sendable, Equatable {
@@ -129,13 +130,9 @@ public struct TextEncoder: Sendable {
         for (window, owner) in owners.enumerated() {
             for j in 0..<dimension { sums[owner.text][j] += owner.weight * pooled[window][j] }
         }
-        return sums.map(Self.normalized)
-    }
-
-    /// `v / max(‖v‖₂, 1e-12)`, as sentence-transformers' Normalize module (weights cancel out here).
-    static func normalized(_ vector: [Float]) -> [Float] {
-        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        let scale = 1 / max(norm, 1e-12)
-        return vector.map { $0 * scale }
+        // VitrineTensor's one L2 rule (the window weights cancel out here). sentence-transformers'
+        // Normalize divides by max(‖v‖₂, 1e-12): the same up to rounding for any norm above 1e-12, and
+        // a zero vector stays zero in both.
+        return sums.map { l2Normalized($0) ?? $0 }
     }
 }

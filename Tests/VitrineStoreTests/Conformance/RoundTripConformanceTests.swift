@@ -2,6 +2,7 @@ import Foundation
 import VitrineCore
 import Testing
 import VitrineStore
+import VitrineTensor
 
 /// Conformance: what is written reads back the same, fresh and reopened, on every backend.
 @Suite struct RoundTripConformanceTests {

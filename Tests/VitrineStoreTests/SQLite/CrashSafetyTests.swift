@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// Kills a real writer process (`vitrine-store-probe`) at random moments and checks that every
 /// batch it reported committed survived intact, that no batch survived in part, and that the

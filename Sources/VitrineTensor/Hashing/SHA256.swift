@@ -3,16 +3,21 @@ import Foundation
 
 /// Incremental SHA-256 (FIPS 180-4), used for item content hashes so re-indexing can skip unchanged
 /// items. Written here to avoid a crypto dependency; checked against the FIPS test vectors. Blocks are
-/// compressed by `vk_sha256_blocks` (the x86 SHA extensions when present, portable C otherwise).
+/// compressed by `vk_sha256_blocks` (the x86 SHA extensions when present, portable C otherwise), which
+/// is why it lives in VitrineTensor, the only module that talks to the C kernels.
 public struct SHA256: Sendable {
     private var state: [UInt32] = [
         0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19,
     ]
     private var buffer: [UInt8] = []
     private var totalBytes: UInt64 = 0
+    private let portable: Bool
 
-    /// A hasher with no input yet.
-    public init() {}
+    /// A hasher with no input yet. With `portable`, blocks are compressed by the portable C even on a
+    /// CPU with the SHA extensions (the digest is the same; this is for checking the two against each other).
+    public init(portable: Bool = false) {
+        self.portable = portable
+    }
 
     /// Feeds more bytes. Contiguous collections (`[UInt8]`, `Data`) take the block path of
     /// ``update(bytes:)``; byte-at-a-time iteration was ~7× slower than compressing.
@@ -93,7 +98,12 @@ public struct SHA256: Sendable {
     private mutating func compress(_ blocks: UnsafeRawBufferPointer) {
         guard let base = blocks.baseAddress, blocks.count >= 64 else { return }
         state.withUnsafeMutableBufferPointer { words in
-            vk_sha256_blocks(words.baseAddress!, base.assumingMemoryBound(to: UInt8.self), blocks.count / 64)
+            let bytes = base.assumingMemoryBound(to: UInt8.self)
+            if portable {
+                vk_sha256_blocks_portable(words.baseAddress!, bytes, blocks.count / 64)
+            } else {
+                vk_sha256_blocks(words.baseAddress!, bytes, blocks.count / 64)
+            }
         }
     }
 
