@@ -130,13 +130,6 @@ enum ItemPreparation {
         if vectors.count == 1 { return first }
         var sum = [Float](repeating: 0, count: first.count)
         for vector in vectors { for i in 0..<min(sum.count, vector.count) { sum[i] += vector[i] } }
-        return normalized(sum)
-    }
-
-    /// `v / ‖v‖`, or nil for a zero or non-finite vector.
-    static func normalized(_ vector: [Float]) -> [Float]? {
-        let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-        guard norm > 0, norm.isFinite else { return nil }
-        return vector.map { $0 / norm }
+        return l2Normalized(sum)
     }
 }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Cold start. A user with no history gets popular items re-ranked for diversity; a user
 // who just signed up can describe what they want in words (the caller embeds the text
 // with the text encoder) and/or pick one or two items they like, and gets a personal list
@@ -63,7 +65,7 @@ extension Recommender {
             VectorMath.addScaled(&liked, v, 1)
         }
         // Source 0: liked items; source 1: text. A missing source has no query.
-        var seeds: [[Float]?] = [VectorMath.normalized(liked), nil]
+        var seeds: [[Float]?] = [l2Normalized(liked), nil]
         if let q = onboarding.textQuery { seeds[1] = try fusion.query(ItemVectors(text: q), space: .text) }
         let shares = [likedVectors.isEmpty ? 0 : 1, seeds[1] == nil ? 0 : Double(max(onboarding.textWeight, 0))]
         let queries = seeds.map { $0.flatMap { spaceQuery($0, space: options.space) } }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Cross-modal imputation: when an item lacks a picture (or a description), its missing
 // half of the fused vector is predicted from the half it has, with a ridge-regression
 // linear map fitted on the catalog items that have both. A text-only item then sits
@@ -154,13 +156,13 @@ public struct CrossModalImputer: Sendable, Codable, Equatable {
 
     /// Predicted unit image vector for a text vector (normalized first, as in fitting), or nil when no map is fitted.
     public func imageVector(fromText text: [Float]) -> [Float]? {
-        guard let map = textToImage, text.count == textDimension, let unit = VectorMath.normalized(text) else { return nil }
-        return VectorMath.normalized(map.apply(unit))
+        guard let map = textToImage, text.count == textDimension, let unit = l2Normalized(text) else { return nil }
+        return l2Normalized(map.apply(unit))
     }
 
     /// Predicted unit text vector for an image vector (normalized first, as in fitting), or nil when no map is fitted.
     public func textVector(fromImage image: [Float]) -> [Float]? {
-        guard let map = imageToText, image.count == imageDimension, let unit = VectorMath.normalized(image) else { return nil }
-        return VectorMath.normalized(map.apply(unit))
+        guard let map = imageToText, image.count == imageDimension, let unit = l2Normalized(image) else { return nil }
+        return l2Normalized(map.apply(unit))
     }
 }

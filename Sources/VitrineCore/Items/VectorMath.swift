@@ -30,14 +30,6 @@ enum VectorMath {
     /// Euclidean norm.
     static func norm(_ a: [Float]) -> Float { dot(a, a).squareRoot() }
 
-    /// Returns `a / ‖a‖`, or nil when `a` has zero (or non-finite) length.
-    static func normalized(_ a: [Float]) -> [Float]? {
-        let n = norm(a)
-        guard n > 0, n.isFinite else { return nil }
-        let inv = 1 / n
-        return a.map { $0 * inv }
-    }
-
     /// `a += scale · b`.
     static func addScaled(_ a: inout [Float], _ b: [Float], _ scale: Float) {
         precondition(a.count == b.count, "addScaled: length mismatch")
@@ -55,7 +47,7 @@ enum VectorMath {
     /// Validates then normalizes a caller-supplied vector.
     static func checkedUnit(_ v: [Float], dimension: Int, field: String) throws -> [Float] {
         try validate(v, dimension: dimension, field: field)
-        guard let unit = normalized(v) else { throw VitrineCoreError.zeroVector(field: field) }
+        guard let unit = l2Normalized(v) else { throw VitrineCoreError.zeroVector(field: field) }
         return unit
     }
 }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // Weighted spherical k-means for splitting a user's positive history into interests.
 // Seeding is deterministic farthest-point (start from the heaviest item, then repeatedly
 // the item least similar to every chosen seed), so the same history always gives the same
@@ -43,7 +45,7 @@ enum SphericalKMeans {
                     VectorMath.addScaled(&sum, vectors[i], Float(weights[i]))
                     any = true
                 }
-                if any, let unit = VectorMath.normalized(sum) { centroids[c] = unit }
+                if any, let unit = l2Normalized(sum) { centroids[c] = unit }
             }
         }
         return assignment

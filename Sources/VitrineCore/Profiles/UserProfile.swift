@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // A user's taste as query vectors, built from their history. The main vector is the
 // weighted mean of the fused vectors of the items they touched (dislikes and low ratings
 // carry negative weight and push it away). Multi-interest: the positive history is also
@@ -116,7 +118,7 @@ public struct UserProfile: Sendable {
             // Each interest absorbs negatives in proportion to its share, so the pushes add up
             // to exactly the negatives of the single weighted-mean vector.
             VectorMath.addScaled(&sum, negativeSum, Float(share))
-            return VectorMath.normalized(sum)
+            return l2Normalized(sum)
         }
 
         let overall = queryVector(positives)
@@ -130,7 +132,7 @@ public struct UserProfile: Sendable {
 
     /// Picks the largest k ≤ maxInterests whose clusters are all big enough and mutually distinct.
     private static func split(_ positives: [ItemWeight], vectors: [String: [Float]], options: ProfileOptions) -> [[ItemWeight]] {
-        let points = positives.compactMap { vectors[$0.item].flatMap(VectorMath.normalized) }
+        let points = positives.compactMap { vectors[$0.item].flatMap(l2Normalized) }
         guard points.count == positives.count else { return [positives] }
         let weights = positives.map(\.weight)
         var best: [[ItemWeight]] = [positives]
@@ -142,7 +144,7 @@ public struct UserProfile: Sendable {
             let centroids = groups.map { group -> [Float] in
                 var sum = [Float](repeating: 0, count: points[0].count)
                 for i in group { VectorMath.addScaled(&sum, points[i], Float(weights[i])) }
-                return VectorMath.normalized(sum) ?? sum
+                return l2Normalized(sum) ?? sum
             }
             var separated = true
             for a in 0..<k { for b in (a + 1)..<k where VectorMath.dot(centroids[a], centroids[b]) >= options.interestSeparationThreshold { separated = false } }

@@ -1,3 +1,5 @@
+import VitrineTensor
+
 // The recommender: a catalog of items, their fused vectors in one exact index, and the
 // policies that turn a history (or none) into a ranked, explained, diverse list.
 // Items can be added, updated and removed at any time; a new item is eligible for every
@@ -145,7 +147,7 @@ public struct Recommender: Sendable {
         var masked = fused
         let imageRange = 0..<fusion.imageDimension
         for i in masked.indices where (space == .image) != imageRange.contains(i) { masked[i] = 0 }
-        return VectorMath.normalized(masked)
+        return l2Normalized(masked)
     }
 
     /// Dot product of two fused vectors restricted to `space`.
