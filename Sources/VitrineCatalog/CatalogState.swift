@@ -74,28 +74,29 @@ final class ReadWriteLocked<Value>: @unchecked Sendable {
 /// Builds each encoder once, on first use. One lock per encoder, so the two models can load at the
 /// same time on different threads.
 final class EncoderCache: @unchecked Sendable {
-    private let imageLock = NSLock(), textLock = NSLock()
     private let provider: EncoderProvider
-    private var image: (any CatalogImageEncoder)?
-    private var text: (any CatalogTextEncoder)?
+    private let image = BuiltOnce<any CatalogImageEncoder>()
+    private let text = BuiltOnce<any CatalogTextEncoder>()
 
     init(provider: EncoderProvider) { self.provider = provider }
 
-    func imageEncoder() throws -> any CatalogImageEncoder {
-        imageLock.lock()
-        defer { imageLock.unlock() }
-        if let image { return image }
-        let made = try provider.makeImageEncoder()
-        image = made
-        return made
-    }
+    func imageEncoder() throws -> any CatalogImageEncoder { try image.value(provider.makeImageEncoder) }
 
-    func textEncoder() throws -> any CatalogTextEncoder {
-        textLock.lock()
-        defer { textLock.unlock() }
-        if let text { return text }
-        let made = try provider.makeTextEncoder()
-        text = made
+    func textEncoder() throws -> any CatalogTextEncoder { try text.value(provider.makeTextEncoder) }
+}
+
+/// A value made by the first caller that needs it; later callers wait for it and share it
+/// (a failed build is not kept, so the next caller tries again).
+private final class BuiltOnce<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: Value?
+
+    func value(_ build: () throws -> Value) throws -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let made = try build()
+        built = made
         return made
     }
 }

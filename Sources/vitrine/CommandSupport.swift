@@ -39,6 +39,30 @@ struct OutputOption: ParsableArguments {
     var json = false
 }
 
+/// How many results a query prints and which tag they must carry (`similar`, `search`).
+struct ResultOptions: ParsableArguments {
+    @Option(name: .long, help: "Number of results.") var limit = 10
+    @Option(name: .long, help: "Only items with this tag.") var tag: String?
+}
+
+/// The two-tower flags `train` and `evaluate` share (their epoch and batch defaults differ, so those stay apart).
+struct TwoTowerOptions: ParsableArguments {
+    @Option(help: "AdamW learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
+    @Option(help: "Decoupled weight decay.") var weightDecay: Float = 1e-4
+    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
+    @Option(help: "Hidden width of the item tower.") var hidden: Int = 128
+    @Option(help: "Embedding width.") var dimension: Int = 64
+    @Option(help: "Random seed (same seed, same events → same weights).") var seed: UInt64 = 42
+
+    /// Writes the optimizer, stopping and seed flags into `training`.
+    func apply(to training: inout TrainingConfiguration) {
+        training.learningRate = learningRate
+        training.weightDecay = weightDecay
+        training.patience = patience
+        training.seed = seed
+    }
+}
+
 extension Modality: ExpressibleByArgument {}
 
 /// Output helpers: aligned tables for people, JSON for scripts.

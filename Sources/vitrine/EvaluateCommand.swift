@@ -20,15 +20,10 @@ struct EvaluateCommand: ParsableCommand {
     // (benchmarks/movielens/RESULTS.md); with --validation-users 0 every run trains exactly `epochs`.
     @Option(help: "Maximum training epochs.") var epochs: Int = 8
     @Option(help: "Batch size.") var batchSize: Int = 256
-    @Option(help: "Learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
-    @Option(help: "Weight decay.") var weightDecay: Float = 1e-4
     @Option(help: "Softmax temperature.") var temperature: Float = 0.1
     @Option(help: "Probability of dropping an item's ID embedding in training (DropoutNet).") var idDropout: Float = 0.5
     @Option(help: "Most recent history items a user tower pools.") var maxHistory: Int = TrainingConfiguration().maxHistoryLength
-    @Option(help: "Hidden width.") var hidden: Int = 128
-    @Option(help: "Embedding width.") var dimension: Int = 64
-    @Option(help: "Seed.") var seed: UInt64 = 42
-    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
+    @OptionGroup var tower: TwoTowerOptions
     @Option(help: "Share of training users held out for early stopping (0: no early stopping, the last epoch is kept).")
     var validationUsers: Double = 0
     @Option(help: "User-tower pooling: attention or weighted-mean.") var pooling: String = "attention"
@@ -52,13 +47,10 @@ struct EvaluateCommand: ParsableCommand {
         var training = TrainingConfiguration()
         training.maxEpochs = epochs
         training.batchSize = batchSize
-        training.learningRate = learningRate
-        training.weightDecay = weightDecay
         training.temperature = temperature
         training.idDropoutProbability = idDropout
         training.maxHistoryLength = maxHistory
-        training.seed = seed
-        training.patience = patience
+        tower.apply(to: &training)
         training.validationUserFraction = validationUsers
         training.logQCorrection = logQCorrection
         training.logQWeight = logQWeight
@@ -83,7 +75,7 @@ struct EvaluateCommand: ParsableCommand {
                 case "two-tower":
                     let trained = try EvaluationMethods.twoTower(
                         split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
-                        hiddenDimension: hidden, embeddingDimension: dimension, pooling: userPooling) { epoch in
+                        hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling) { epoch in
                         let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
                         report("  [\(name)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
                                + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")

@@ -17,11 +17,7 @@ struct SearchCommand: ParsableCommand {
     @Option(name: .long, help: "fused (default), text (text queries) or image (image queries).")
     var space: Modality = .fused
 
-    @Option(name: .long, help: "Number of results.")
-    var limit = 10
-
-    @Option(name: .long, help: "Only items with this tag.")
-    var tag: String?
+    @OptionGroup var results: ResultOptions
 
     @OptionGroup var store: CatalogStoreOption
     @OptionGroup var output: OutputOption
@@ -31,7 +27,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = QueryOptions(limit: limit, tags: tag.map { [$0] } ?? [])
+        let options = QueryOptions(limit: results.limit, tags: results.tag.map { [$0] } ?? [])
         let hits = try failing {
             let catalog = try store.openCatalog()
             if let image { return try catalog.search(imageAt: URL(fileURLWithPath: image), space: space, options: options) }

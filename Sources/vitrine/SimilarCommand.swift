@@ -14,11 +14,7 @@ struct SimilarCommand: ParsableCommand {
     @Option(name: .long, help: "image, text or fused.")
     var modality: Modality = .fused
 
-    @Option(name: .long, help: "Number of results.")
-    var limit = 10
-
-    @Option(name: .long, help: "Only items with this tag.")
-    var tag: String?
+    @OptionGroup var results: ResultOptions
 
     @Option(name: .long, help: "Only items in this category.")
     var category: String?
@@ -31,7 +27,7 @@ struct SimilarCommand: ParsableCommand {
 
     func run() throws {
         let hits = try failing {
-            try store.openCatalog().similarItems(to: id, modality: modality, limit: limit, tag: tag, category: category,
+            try store.openCatalog().similarItems(to: id, modality: modality, limit: results.limit, tag: results.tag, category: category,
                                                   includeNearDuplicates: includeDuplicates)
         }
         try Output.printHits(hits, json: output.json)

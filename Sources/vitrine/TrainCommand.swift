@@ -12,12 +12,7 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var store: CatalogStoreOption
     @Option(help: "Maximum epochs.") var epochs: Int = 30
     @Option(help: "Batch size.") var batchSize: Int = 128
-    @Option(help: "Adam learning rate.") var learningRate: Float = TrainingConfiguration().learningRate
-    @Option(help: "Decoupled weight decay.") var weightDecay: Float = 1e-4
-    @Option(help: "Epochs without validation improvement before stopping.") var patience: Int = 3
-    @Option(help: "Hidden width of the item tower.") var hidden: Int = 128
-    @Option(help: "Embedding width.") var dimension: Int = 64
-    @Option(help: "Random seed (same seed, same events → same weights).") var seed: UInt64 = 42
+    @OptionGroup var tower: TwoTowerOptions
     @Flag(help: "Content towers only (no per-item ID embeddings).") var noItemIDs = false
 
     func run() throws {
@@ -25,11 +20,8 @@ struct TrainCommand: ParsableCommand {
         var training = TrainingConfiguration()
         training.maxEpochs = epochs
         training.batchSize = batchSize
-        training.learningRate = learningRate
-        training.weightDecay = weightDecay
-        training.patience = patience
-        training.seed = seed
-        let options = CatalogTrainingOptions(training: training, hiddenDimension: hidden, embeddingDimension: dimension,
+        tower.apply(to: &training)
+        let options = CatalogTrainingOptions(training: training, hiddenDimension: tower.hidden, embeddingDimension: tower.dimension,
                                              usesItemIDs: !noItemIDs)
         let tty = isatty(STDOUT_FILENO) != 0
         let started = Date()

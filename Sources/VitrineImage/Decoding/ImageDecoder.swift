@@ -121,3 +121,18 @@ public enum ImageDecoder {
         }
     }
 }
+
+extension ImageDecoder {
+    /// Runs `body` on the C decoder `open` makes over `bytes`, and frees it with `close` whatever
+    /// `body` does; a decoder that cannot be made is `.outOfMemory`.
+    static func withDecoder<T>(over bytes: [UInt8], name: String, open: (UnsafePointer<UInt8>?, Int) -> OpaquePointer?,
+                               close: (OpaquePointer) -> Void,
+                               _ body: (OpaquePointer) throws(ImageDecodingError) -> T) throws(ImageDecodingError) -> T {
+        let result: Result<T, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
+            guard let decoder = open(buffer.baseAddress, buffer.count) else { return .failure(.outOfMemory(file: name)) }
+            defer { close(decoder) }
+            return Result { () throws(ImageDecodingError) -> T in try body(decoder) }
+        }
+        return try result.get()
+    }
+}

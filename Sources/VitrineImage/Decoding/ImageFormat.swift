@@ -1,17 +1,8 @@
 /// The container format of an image file, recognised from its first bytes (never the name).
 public enum ImageFormat: String, Sendable, Equatable, CaseIterable {
-    case jpeg = "JPEG"
-    case png = "PNG"
-    case gif = "GIF"
-    case webp = "WebP"
-    case bmp = "BMP"
-    case tiff = "TIFF"
-    case heic = "HEIC"
-    case avif = "AVIF"
-    case jpeg2000 = "JPEG 2000"
-    case jpegXL = "JPEG XL"
-    case ico = "ICO"
-    case psd = "PSD"
+    case jpeg = "JPEG", png = "PNG"  // the two this module decodes
+    case gif = "GIF", webp = "WebP", bmp = "BMP", tiff = "TIFF", heic = "HEIC", avif = "AVIF"
+    case jpeg2000 = "JPEG 2000", jpegXL = "JPEG XL", ico = "ICO", psd = "PSD"
     case unknown = "unknown"
 
     /// Whether this module can decode the format.

@@ -4,16 +4,9 @@ import CVitrineImageShim
 /// straight into a Swift-owned buffer, then the EXIF orientation.
 enum JPEGDecoding {
     static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> DecodedImage {
-        let result: Result<DecodedImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
-            guard let decoder = vitrine_jpeg_open(buffer.baseAddress, buffer.count) else {
-                return .failure(.outOfMemory(file: name))
-            }
-            defer { vitrine_jpeg_close(decoder) }
-            return Result { () throws(ImageDecodingError) -> DecodedImage in
-                try decode(decoder, name: name, options: options)
-            }
+        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_jpeg_open, close: vitrine_jpeg_close) {
+            decoder throws(ImageDecodingError) in try decode(decoder, name: name, options: options)
         }
-        return try result.get()
     }
 
     private static func decode(
@@ -75,12 +68,8 @@ enum JPEGDecoding {
         _ bytes: [UInt8], name: String, options: ImageDecodingOptions,
         region: (_ frameWidth: Int, _ frameHeight: Int, _ sourceWidth: Int, _ sourceHeight: Int) -> (x: Int, y: Int, width: Int, height: Int)?
     ) throws(ImageDecodingError) -> Window? {
-        let result: Result<Window?, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
-            guard let decoder = vitrine_jpeg_open(buffer.baseAddress, buffer.count) else {
-                return .failure(.outOfMemory(file: name))
-            }
-            defer { vitrine_jpeg_close(decoder) }
-            return Result { () throws(ImageDecodingError) -> Window? in
+        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_jpeg_open, close: vitrine_jpeg_close) {
+            decoder throws(ImageDecodingError) -> Window? in
                 func failure(_ status: Int32) -> ImageDecodingError {
                     ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
                 }
@@ -116,9 +105,7 @@ enum JPEGDecoding {
                 return Window(pixels: pixels, x: Int(decodedX), y: wanted.y, width: Int(decodedWidth), height: wanted.height,
                               frameWidth: Int(frameWidth), frameHeight: Int(frameHeight),
                               sourceWidth: Int(info.width), sourceHeight: Int(info.height))
-            }
         }
-        return try result.get()
     }
 
     /// The smallest N in 1...8 for which decoding at N/8 keeps the short side ≥ the minimum.

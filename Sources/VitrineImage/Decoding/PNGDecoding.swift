@@ -3,16 +3,9 @@ import CVitrineImageShim
 /// PNG decoding through libpng's simplified API in the C shim.
 enum PNGDecoding {
     static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> RGBImage {
-        let result: Result<RGBImage, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
-            guard let decoder = vitrine_png_open(buffer.baseAddress, buffer.count) else {
-                return .failure(.outOfMemory(file: name))
-            }
-            defer { vitrine_png_close(decoder) }
-            return Result { () throws(ImageDecodingError) -> RGBImage in
-                try decode(decoder, name: name, options: options)
-            }
+        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_png_open, close: vitrine_png_close) {
+            decoder throws(ImageDecodingError) in try decode(decoder, name: name, options: options)
         }
-        return try result.get()
     }
 
     private static func decode(
