@@ -41,20 +41,21 @@ public struct CatalogItem: Sendable, Equatable {
     }
 }
 
-/// One query result.
+/// One query result: the index's hit with its item.
 public struct CatalogHit: Sendable, Equatable {
     /// The item.
     public var item: CatalogItem
+    /// The index's hit: score (cosine in the queried space) and near duplicates folded into it.
+    public var hit: SearchHit
     /// Cosine similarity in the queried space.
-    public var score: Float
+    public var score: Float { hit.score }
     /// Near-duplicate ids folded into this hit (empty when `includeNearDuplicates`).
-    public var duplicates: [String]
+    public var duplicates: [String] { hit.duplicates }
 
     /// Creates a hit.
-    public init(item: CatalogItem, score: Float, duplicates: [String] = []) {
+    public init(item: CatalogItem, hit: SearchHit) {
         self.item = item
-        self.score = score
-        self.duplicates = duplicates
+        self.hit = hit
     }
 }
 

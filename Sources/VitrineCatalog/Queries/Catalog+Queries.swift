@@ -95,7 +95,7 @@ extension Catalog {
                                    includeNearDuplicates: options.includeNearDuplicates)
         let found = try CatalogError.wrapping { try index.search(query: query, options: search) }
         return found.compactMap { hit in
-            state.items[hit.id].map { CatalogHit(item: $0, score: hit.score, duplicates: hit.duplicates) }
+            state.items[hit.id].map { CatalogHit(item: $0, hit: hit) }
         }
     }
 }

@@ -124,14 +124,17 @@ public enum ImageDecoder {
 
 extension ImageDecoder {
     /// Runs `body` on the C decoder `open` makes over `bytes`, and frees it with `close` whatever
-    /// `body` does; a decoder that cannot be made is `.outOfMemory`.
+    /// `body` does; a decoder that cannot be made is `.outOfMemory`. `body` also gets the error for a
+    /// failed shim call's status (with the decoder's `message`, naming the file).
     static func withDecoder<T>(over bytes: [UInt8], name: String, open: (UnsafePointer<UInt8>?, Int) -> OpaquePointer?,
-                               close: (OpaquePointer) -> Void,
-                               _ body: (OpaquePointer) throws(ImageDecodingError) -> T) throws(ImageDecodingError) -> T {
+                               close: (OpaquePointer) -> Void, message: @escaping (OpaquePointer) -> UnsafePointer<CChar>?,
+                               _ body: (OpaquePointer, _ failure: (Int32) -> ImageDecodingError) throws(ImageDecodingError) -> T)
+        throws(ImageDecodingError) -> T {
         let result: Result<T, ImageDecodingError> = bytes.withUnsafeBufferPointer { buffer in
             guard let decoder = open(buffer.baseAddress, buffer.count) else { return .failure(.outOfMemory(file: name)) }
             defer { close(decoder) }
-            return Result { () throws(ImageDecodingError) -> T in try body(decoder) }
+            let failure = { (status: Int32) in error(status: status, message: message(decoder).map { String(cString: $0) } ?? "", name: name) }
+            return Result { () throws(ImageDecodingError) -> T in try body(decoder, failure) }
         }
         return try result.get()
     }

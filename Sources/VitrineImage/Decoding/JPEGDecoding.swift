@@ -4,17 +4,20 @@ import CVitrineImageShim
 /// straight into a Swift-owned buffer, then the EXIF orientation.
 enum JPEGDecoding {
     static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> DecodedImage {
-        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_jpeg_open, close: vitrine_jpeg_close) {
-            decoder throws(ImageDecodingError) in try decode(decoder, name: name, options: options)
+        try withJPEGDecoder(over: bytes, name: name) { decoder, failure throws(ImageDecodingError) in
+            try decode(decoder, failure: failure, name: name, options: options)
         }
     }
 
-    private static func decode(
-        _ decoder: OpaquePointer, name: String, options: ImageDecodingOptions
-    ) throws(ImageDecodingError) -> DecodedImage {
-        func failure(_ status: Int32) -> ImageDecodingError {
-            ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
-        }
+    private static func withJPEGDecoder<T>(over bytes: [UInt8], name: String,
+                                           _ body: (OpaquePointer, (Int32) -> ImageDecodingError) throws(ImageDecodingError) -> T)
+        throws(ImageDecodingError) -> T {
+        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_jpeg_open, close: vitrine_jpeg_close,
+                                     message: { vitrine_jpeg_message($0) }, body)
+    }
+
+    private static func decode(_ decoder: OpaquePointer, failure: (Int32) -> ImageDecodingError, name: String,
+                               options: ImageDecodingOptions) throws(ImageDecodingError) -> DecodedImage {
         var info = vitrine_jpeg_info()
         var status = vitrine_jpeg_read_header(decoder, &info)
         guard status == 0 else { throw failure(status) }
@@ -68,11 +71,7 @@ enum JPEGDecoding {
         _ bytes: [UInt8], name: String, options: ImageDecodingOptions,
         region: (_ frameWidth: Int, _ frameHeight: Int, _ sourceWidth: Int, _ sourceHeight: Int) -> (x: Int, y: Int, width: Int, height: Int)?
     ) throws(ImageDecodingError) -> Window? {
-        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_jpeg_open, close: vitrine_jpeg_close) {
-            decoder throws(ImageDecodingError) -> Window? in
-                func failure(_ status: Int32) -> ImageDecodingError {
-                    ImageDecoder.error(status: status, message: String(cString: vitrine_jpeg_message(decoder)), name: name)
-                }
+        try withJPEGDecoder(over: bytes, name: name) { decoder, failure throws(ImageDecodingError) -> Window? in
                 var info = vitrine_jpeg_info()
                 var status = vitrine_jpeg_read_header(decoder, &info)
                 guard status == 0 else { throw failure(status) }

@@ -3,17 +3,14 @@ import CVitrineImageShim
 /// PNG decoding through libpng's simplified API in the C shim.
 enum PNGDecoding {
     static func decode(_ bytes: [UInt8], name: String, options: ImageDecodingOptions) throws(ImageDecodingError) -> RGBImage {
-        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_png_open, close: vitrine_png_close) {
-            decoder throws(ImageDecodingError) in try decode(decoder, name: name, options: options)
+        try ImageDecoder.withDecoder(over: bytes, name: name, open: vitrine_png_open, close: vitrine_png_close,
+                                     message: { vitrine_png_message($0) }) { decoder, failure throws(ImageDecodingError) in
+            try decode(decoder, failure: failure, name: name, options: options)
         }
     }
 
-    private static func decode(
-        _ decoder: OpaquePointer, name: String, options: ImageDecodingOptions
-    ) throws(ImageDecodingError) -> RGBImage {
-        func failure(_ status: Int32) -> ImageDecodingError {
-            ImageDecoder.error(status: status, message: String(cString: vitrine_png_message(decoder)), name: name)
-        }
+    private static func decode(_ decoder: OpaquePointer, failure: (Int32) -> ImageDecodingError, name: String,
+                               options: ImageDecodingOptions) throws(ImageDecodingError) -> RGBImage {
         var width: Int32 = 0
         var height: Int32 = 0
         var hasAlpha: Int32 = 0
