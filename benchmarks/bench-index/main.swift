@@ -161,6 +161,53 @@ func benchOverlap(_ arguments: [String]) throws {
     }
 }
 
+/// Text-only retrieval when file names are ids: every manifest item gets an id-like name (a camera
+/// number, a content hash, a SKU) instead of its own, no given title, and its description; then each
+/// item's 10 nearest text neighbours are checked for its category (leave-one-out precision@10),
+/// with the derived title always in the encoder text (the old rule) and with `FileNameTitle`'s rule.
+/// The same on the items' own, word-like ids shows what the rule keeps.
+func benchTitles(_ arguments: [String]) throws {
+    guard arguments.count >= 3 else { throw BenchError.usage }
+    let rows = try String(contentsOf: URL(fileURLWithPath: arguments[2]).appendingPathComponent("items.jsonl"), encoding: .utf8)
+        .split(separator: "\n").compactMap { try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+    let items = rows.compactMap { row -> (id: String, description: String, category: String)? in
+        guard let id = row["id"] as? String, let description = row["description"] as? String, !description.isEmpty,
+              let category = row["category"] as? String else { return nil }
+        return (id, description, category)
+    }
+    let encoder = try EncoderProvider.pretrained().makeTextEncoder()
+    func precisionAt10(_ texts: [String]) throws -> Double {
+        var index = try VectorIndex(dimension: 384)
+        for (item, vector) in zip(items, try encoder.embed(batch: texts)) { try index.add(id: item.id, vector: vector, tags: [], category: item.category) }
+        var total = 0.0
+        for item in items {
+            let hits = try index.search(query: index.vector(for: item.id) ?? [], options: SearchOptions(limit: 10, excluding: [item.id], includeNearDuplicates: true))
+            total += Double(hits.filter { index.attributes(for: $0.id)?.category == item.category }.count) / 10
+        }
+        return total / Double(items.count)
+    }
+    let namings: [(String, (Int, String) -> String)] = [
+        ("own ids (words)", { _, id in id }),
+        ("camera numbers IMG_NNNN", { position, _ in String(format: "IMG_%04d", 1000 + position) }),
+        ("content hashes", { _, id in String(SHA256.hex(of: Data(id.utf8)).prefix(16)) }),
+        ("SKU codes", { position, _ in String(format: "SKU-%05d-%@", 10_000 + position * 7, ["A", "B", "C"][position % 3]) }),
+    ]
+    print("\(items.count) items with descriptions and categories; text-only leave-one-out precision@10")
+    print(String(format: "  %@  %8@  %8@  %8@", "naming".padding(toLength: 26, withPad: " ", startingAt: 0), "desc.", "old rule", "new rule"))
+    let descriptionOnly = try precisionAt10(items.map(\.description))
+    for (name, naming) in namings {
+        var old: [String] = [], new: [String] = []
+        for (position, item) in items.enumerated() {
+            var source = SourceItem(id: naming(position, item.id))
+            source.description = item.description
+            old.append("\(source.title). \(item.description)")
+            new.append(source.encoderText ?? "")
+        }
+        print(String(format: "  %@  %8.4f  %8.4f  %8.4f", name.padding(toLength: 26, withPad: " ", startingAt: 0),
+                     descriptionOnly, try precisionAt10(old), try precisionAt10(new)))
+    }
+}
+
 enum BenchError: Error { case usage }
 
 let arguments = CommandLine.arguments
@@ -169,10 +216,11 @@ do {
     case "index": try benchIndex(arguments)
     case "query": try benchQuery(arguments)
     case "overlap": try benchOverlap(arguments)
+    case "titles": try benchTitles(arguments)
     default: throw BenchError.usage
     }
 } catch BenchError.usage {
-    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] | query [--items N] [--queries N] | overlap DIR")
+    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] | query [--items N] [--queries N] | overlap DIR | titles MANIFEST_DIR")
     exit(2)
 } catch {
     print("bench-index: \(error)")

@@ -44,14 +44,16 @@ public struct SourceItem: Sendable, Equatable {
     }
 
     /// The text the text encoder reads — "title. description. Tags: a, b" — or nil when the item has
-    /// no description, no tags and no given title (a derived title alone is not text).
+    /// no description, no tags and no given title (a derived title alone is not text). A title derived
+    /// from the file name is left out unless the name reads as words (`FileNameTitle`): "red-lamp"
+    /// helps, "IMG_2031" or a hash would only add noise.
     public var encoderText: String? {
         let trimmedTitle = item.title.trimmingCharacters(in: .whitespacesAndNewlines)
         let trimmedDescription = item.description.trimmingCharacters(in: .whitespacesAndNewlines)
         let cleanTags = item.tags.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
         guard !trimmedDescription.isEmpty || !cleanTags.isEmpty || (titleIsGiven && !trimmedTitle.isEmpty) else { return nil }
         var parts: [String] = []
-        if !trimmedTitle.isEmpty { parts.append(trimmedTitle) }
+        if !trimmedTitle.isEmpty && (titleIsGiven || FileNameTitle.readsAsWords(item.id)) { parts.append(trimmedTitle) }
         if !trimmedDescription.isEmpty { parts.append(trimmedDescription) }
         if !cleanTags.isEmpty { parts.append("Tags: " + cleanTags.joined(separator: ", ")) }
         return parts.joined(separator: ". ")
