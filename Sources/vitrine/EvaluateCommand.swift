@@ -13,7 +13,10 @@ struct EvaluateCommand: ParsableCommand {
     @Option(help: "Items JSONL (line order = tie-break order).") var items: String
     @Option(help: "Folder with <protocol>/{train,test}.csv.") var splits: String
     @Option(name: .customLong("protocol"), help: "random, temporal, cold-item, cold-user or all.") var protocolName: String = "all"
-    @Option(help: "Comma-separated methods: random,popularity,content,two-tower.") var methods: String = "random,popularity,content,two-tower"
+    @Option(help: "Comma-separated methods: random,popularity,content,ease,item-knn,two-tower.")
+    var methods: String = "random,popularity,content,ease,item-knn,two-tower"
+    @Option(help: "EASE λ values tried on the validation slice (comma-separated).") var easeLambdas: String = "50,200,500,1000,3000"
+    @Option(help: "Item-kNN neighbour counts tried on the validation slice (comma-separated).") var knnNeighbours: String = "20,50,100,200,500"
     @Option(help: "peers.json to show beside (default: next to the splits folder).") var peers: String?
     @Option(help: "Folder for the text-vector cache.") var cacheDirectory: String = "/tmp"
     // Two-tower defaults: the configuration picked on the random protocol's validation slice
@@ -68,7 +71,21 @@ struct EvaluateCommand: ParsableCommand {
             for method in wanted {
                 let fitStart = Date()
                 let scorer: EvaluationScorer
+                var note: String?
                 switch method {
+                case "ease", "item-knn":
+                    let grid = try Self.grid(method == "ease" ? easeLambdas : knnNeighbours, option: method == "ease" ? "--ease-lambdas" : "--knn-neighbours")
+                    func fit(_ split: EvaluationSplit, _ value: Double) throws -> EvaluationScorer {
+                        method == "ease"
+                            ? try EvaluationMethods.ease(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count, lambda: value)
+                            : try EvaluationMethods.itemKNN(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count, neighbours: Int(value))
+                    }
+                    let tuning = try EvaluationMethods.tuned(grid, split: split, evaluator: evaluator, fit: fit)
+                    let chosen = "\(method == "ease" ? "λ" : "k") = \(tuning.best.formatted()) (validation NDCG@10 "
+                        + grid.map { "\($0.formatted()): " + String(format: "%.4f", tuning.ndcg[$0] ?? 0) }.joined(separator: ", ") + ")"
+                    report("  [\(name)] \(method) \(chosen)")
+                    note = chosen
+                    scorer = try fit(split, tuning.best)
                 case "random": scorer = EvaluationMethods.random(itemCount: catalog.count)
                 case "popularity": scorer = EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count)
                 case "content": scorer = EvaluationMethods.content(vectors: text.vectors, indexOf: evaluator.indexOf)
@@ -81,11 +98,18 @@ struct EvaluateCommand: ParsableCommand {
                                + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
                     }
                     scorer = trained.scorer
-                default: throw ValidationError("unknown method '\(method)' (random, popularity, content, two-tower)")
+                default: throw ValidationError("unknown method '\(method)' (random, popularity, content, ease, item-knn, two-tower)")
                 }
                 let fit = Date().timeIntervalSince(fitStart)
                 for view in views {
-                    let row = try evaluator.evaluate(view, method: method, fitSeconds: fit, scorer: scorer)
+                    if case .fixed = view.candidates, method == "ease" || method == "item-knn" {
+                        // Every candidate is an item no training user consumed: an item–item model scores them all 0.
+                        rows.append(EvaluationRow(view: view.name, method: method, users: 0, metrics: [:], fitSeconds: fit,
+                                                  note: "no signal: cold items have no training interactions"))
+                        continue
+                    }
+                    var row = try evaluator.evaluate(view, method: method, fitSeconds: fit, scorer: scorer)
+                    row.note = note
                     rows.append(row)
                     report("\(view.name) \(method): " + ["recall@20", "ndcg@10", "auc"].map { "\($0) \(String(format: "%.4f", row.metrics[$0] ?? 0))" }.joined(separator: " ") + " (\(elapsed(started)))")
                 }
@@ -105,6 +129,13 @@ struct EvaluateCommand: ParsableCommand {
             try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonOut))
         }
         report("total \(elapsed(started))")
+    }
+
+    /// A comma-separated list of positive numbers.
+    static func grid(_ text: String, option: String) throws -> [Double] {
+        let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
+        guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("\(option): give positive numbers separated by commas, got '\(text)'") }
+        return values.compactMap { $0 }
     }
 
     func loadPeers() -> [String: [String: [String: Double]]] {
@@ -132,8 +163,15 @@ enum EvaluationTable {
             out += "#### \(view)\n\n| method | users | Recall@10 | Recall@20 | NDCG@10 | MAP@10 | HR@10 | AUC | Cov@10 | Cov@20 | fit s |\n"
             out += "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
             for row in rows where row.view == view {
+                if row.metrics.isEmpty, let note = row.note {
+                    out += "| vitrine \(row.method) | — | \(note) |" + String(repeating: " |", count: columns.count - 1) + String(format: " %.1f |\n", row.fitSeconds)
+                    continue
+                }
                 out += "| vitrine \(row.method) | \(row.users) | " + columns.map { String(format: "%.4f", row.metrics[$0] ?? 0) }.joined(separator: " | ")
                     + String(format: " | %.1f |\n", row.fitSeconds)
+            }
+            for row in rows where row.view == view && !row.metrics.isEmpty {
+                if let note = row.note { out += "\n`\(row.method)`: \(note)\n" }
             }
             for (method, metrics) in (peers[view] ?? [:]).sorted(by: { $0.key < $1.key }) {
                 out += "| peer \(method) | \(Int(metrics["users"] ?? 0)) | " + columns.map { String(format: "%.4f", metrics[$0] ?? 0) }.joined(separator: " | ")

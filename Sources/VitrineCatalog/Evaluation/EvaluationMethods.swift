@@ -84,6 +84,43 @@ public enum EvaluationMethods {
         return (scorer, report)
     }
 
+    /// EASE (Steck 2019) fitted on the split's training positives (value ≥ `positiveThreshold`).
+    public static func ease(split: EvaluationSplit, indexOf: [String: Int], itemCount: Int, lambda: Double,
+                            positiveThreshold: Double = 4) throws -> EvaluationScorer {
+        itemItemScorer(try ItemItemModel.ease(histories: positives(split, indexOf: indexOf, threshold: positiveThreshold),
+                                              itemCount: itemCount, lambda: lambda), indexOf: indexOf, threshold: positiveThreshold)
+    }
+
+    /// Cosine item-kNN with `neighbours` neighbours per item, fitted on the split's training positives.
+    public static func itemKNN(split: EvaluationSplit, indexOf: [String: Int], itemCount: Int, neighbours: Int,
+                               positiveThreshold: Double = 4) throws -> EvaluationScorer {
+        itemItemScorer(try ItemItemModel.itemKNN(histories: positives(split, indexOf: indexOf, threshold: positiveThreshold),
+                                                 itemCount: itemCount, neighbours: neighbours), indexOf: indexOf, threshold: positiveThreshold)
+    }
+
+    /// Picks the hyperparameter with the best NDCG@10 on `split.validationSlice()` — training rows only,
+    /// the test file is never read — and returns it with its NDCG per candidate, for the caller to refit.
+    public static func tuned(_ grid: [Double], split: EvaluationSplit, evaluator: SplitEvaluator,
+                             fit: (EvaluationSplit, Double) throws -> EvaluationScorer) throws -> (best: Double, ndcg: [Double: Double]) {
+        let slice = split.validationSlice()
+        let view = EvaluationView(name: "validation", split: slice, candidates: .allExceptTrain)
+        var ndcg: [Double: Double] = [:]
+        for value in grid { ndcg[value] = try evaluator.evaluate(view, method: "tuning", scorer: fit(slice, value)).metrics["ndcg@10"] ?? 0 }
+        let best = grid.max { (ndcg[$0] ?? 0, -$0) < (ndcg[$1] ?? 0, -$1) } ?? grid[0]
+        return (best, ndcg)
+    }
+
+    /// Each training user's positive items (catalog indexes).
+    static func positives(_ split: EvaluationSplit, indexOf: [String: Int], threshold: Double) -> [[Int]] {
+        var byUser: [String: [Int]] = [:]
+        for row in split.train where row.value >= threshold { if let i = indexOf[row.item] { byUser[row.user, default: []].append(i) } }
+        return SplitEvaluator.sortedUsers(Set(byUser.keys)).map { byUser[$0] ?? [] }
+    }
+
+    static func itemItemScorer(_ model: ItemItemModel, indexOf: [String: Int], threshold: Double) -> EvaluationScorer {
+        { _, history in model.scores(history: history.filter { $0.value >= threshold }.compactMap { indexOf[$0.item] }) }
+    }
+
     /// Rows by (timestamp, integer item id), the splits' order.
     static func chronological(_ rows: [SplitRow], indexOf: [String: Int]) -> [SplitRow] {
         rows.sorted { ($0.timestamp, indexOf[$0.item] ?? 0) < ($1.timestamp, indexOf[$1.item] ?? 0) }

@@ -21,6 +21,19 @@ public struct EvaluationRow: Sendable, Equatable, Codable {
     public var metrics: [String: Double]
     /// Seconds spent preparing the method (training), 0 for baselines.
     public var fitSeconds: Double
+    /// Set instead of metrics when the method has no signal on this view (e.g. item–item baselines on
+    /// cold items) or how its hyperparameter was chosen.
+    public var note: String?
+
+    /// A row of metrics (or, with empty `metrics`, only a note).
+    public init(view: String, method: String, users: Int, metrics: [String: Double], fitSeconds: Double, note: String? = nil) {
+        self.view = view
+        self.method = method
+        self.users = users
+        self.metrics = metrics
+        self.fitSeconds = fitSeconds
+        self.note = note
+    }
 }
 
 /// Which items a user's list is ranked over.
