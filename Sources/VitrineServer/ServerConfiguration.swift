@@ -29,12 +29,16 @@ public struct ServerConfiguration: Sendable {
     /// Whether to listen on a non-loopback address without keys (`--insecure`), for a port that another
     /// layer (a reverse proxy with its own authentication, a firewall) already guards.
     public var allowsExposureWithoutKeys: Bool
+    /// Origins whose pages may call the API from a browser (`--cors-origin`, e.g. `https://shop.example`);
+    /// empty = no CORS headers at all.
+    public var corsOrigins: [String]
 
     /// Defaults: 127.0.0.1:8080, 16 MiB uploads, 8 images per item, at most 200 results, pictures cached
-    /// 1 hour, no keys (so loopback only), open reads.
+    /// 1 hour, no keys (so loopback only), open reads, no CORS.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 16 << 20, maxImagesPerItem: Int = 8,
                 maxResults: Int = 200, mediaRoot: URL? = nil, uploadsFolder: URL? = nil, imageCacheSeconds: Int = 3600,
-                apiKeys: APIKeys = APIKeys(), requireKeyForReads: Bool = false, allowsExposureWithoutKeys: Bool = false) {
+                apiKeys: APIKeys = APIKeys(), requireKeyForReads: Bool = false, allowsExposureWithoutKeys: Bool = false,
+                corsOrigins: [String] = []) {
         self.host = host
         self.port = port
         self.maxUploadBytes = maxUploadBytes
@@ -46,17 +50,21 @@ public struct ServerConfiguration: Sendable {
         self.apiKeys = apiKeys
         self.requireKeyForReads = requireKeyForReads
         self.allowsExposureWithoutKeys = allowsExposureWithoutKeys
+        self.corsOrigins = corsOrigins
     }
 
     /// Refuses settings that would expose the catalog by mistake; `run()` calls it, and so does the CLI
     /// before it does any work.
     /// - Throws: `.exposedWithoutKeys` for a non-loopback `host` without keys (unless
-    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`.
+    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`.
     public func validate() throws {
         if apiKeys.isEmpty, !allowsExposureWithoutKeys, !Self.isLoopback(host: host) {
             throw ServerConfigurationError.exposedWithoutKeys(host: host)
         }
         if requireKeyForReads, apiKeys.isEmpty { throw ServerConfigurationError.readKeysWithoutKeys }
+        if let origin = corsOrigins.first(where: { !Self.isValidOrigin($0) }) {
+            throw ServerConfigurationError.invalidCORSOrigin(origin)
+        }
     }
 
     /// Whether `host` only ever reaches this machine: `localhost`, 127.0.0.0/8, `::1` (also `[::1]` and
@@ -74,6 +82,14 @@ public struct ServerConfiguration: Sendable {
         return bytes.prefix(12).elementsEqual([UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]) && bytes[12] == 127
     }
 
+    /// Whether `origin` is what a browser sends as `Origin`: `http(s)://host[:port]`, nothing after.
+    static func isValidOrigin(_ origin: String) -> Bool {
+        guard let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return false }
+        return components.path.isEmpty && components.query == nil && components.fragment == nil
+            && components.user == nil && components.password == nil
+    }
+
     /// Store meta key under which the indexed folder's path is recorded for the image endpoint.
     public static let mediaRootMetaKey = "server.media-root"
 }
@@ -84,6 +100,8 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
     case exposedWithoutKeys(host: String)
     /// `--require-key-for-reads` without any key to read with.
     case readKeysWithoutKeys
+    /// A CORS origin that no browser would send (a path, a trailing slash, no scheme).
+    case invalidCORSOrigin(String)
 
     public var description: String {
         switch self {
@@ -94,6 +112,8 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
                 + "else already guards the port."
         case .readKeysWithoutKeys:
             return "--require-key-for-reads needs API keys: give them with --api-key-file FILE or \(APIKeys.environmentVariable)"
+        case let .invalidCORSOrigin(origin):
+            return "--cors-origin '\(origin)' is not an origin: write scheme://host[:port] with nothing after it, e.g. https://shop.example"
         }
     }
 }

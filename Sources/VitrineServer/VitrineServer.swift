@@ -30,10 +30,13 @@ public struct VitrineServer: Sendable {
         files = StaticFiles()
     }
 
-    /// The router with every endpoint, wrapped in the error responder, each route behind the key check
-    /// its `RouteAccess` asks for.
+    /// The router with every endpoint: security headers and CORS around the error responder, each route
+    /// behind the key check its `RouteAccess` asks for, and `HEAD` answered for every `GET` route.
     public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // Outermost first: every response, errors included, gets the security and CORS headers.
+        router.add(middleware: SecurityHeaders())
+        router.add(middleware: CrossOrigin(origins: configuration.corsOrigins))
         router.add(middleware: ErrorResponder())
         addItemRoutes(to: router)
         addSearchRoutes(to: router)

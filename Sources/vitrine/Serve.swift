@@ -24,6 +24,9 @@ struct ServerFlags: ParsableArguments {
     @Flag(help: "Allow a non-loopback --host without API keys (only behind something else that guards the port).")
     var insecure = false
 
+    @Option(name: .customLong("cors-origin"), help: "An origin whose pages may call the API from a browser, e.g. https://shop.example (repeatable).")
+    var corsOrigins: [String] = []
+
     /// The configuration these flags describe, with keys from `--api-key-file` and `VITRINE_API_KEYS`, validated.
     func configuration(mediaRoot: URL? = nil) throws -> ServerConfiguration {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
@@ -32,7 +35,7 @@ struct ServerFlags: ParsableArguments {
             let keys = try APIKeys.load(file: apiKeyFile.map { URL(fileURLWithPath: $0) }, environment: ProcessInfo.processInfo.environment)
             let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMegabytes << 20, mediaRoot: mediaRoot,
                                                     apiKeys: keys, requireKeyForReads: requireKeyForReads,
-                                                    allowsExposureWithoutKeys: insecure)
+                                                    allowsExposureWithoutKeys: insecure, corsOrigins: corsOrigins)
             try configuration.validate()
             return configuration
         } catch let error as APIKeyError {

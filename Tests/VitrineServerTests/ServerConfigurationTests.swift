@@ -98,7 +98,11 @@ import VitrineServer
         }
     }
 
-    @Test func keysForReadsNeedKeys() throws {
+    @Test func keysForReadsNeedKeysAndCORSOriginsMustBeOrigins() throws {
         #expect(throws: ServerConfigurationError.readKeysWithoutKeys) { try ServerConfiguration(requireKeyForReads: true).validate() }
+        for origin in ["https://shop.example/", "shop.example", "https://shop.example/app", "ftp://shop.example", "*"] {
+            #expect(throws: ServerConfigurationError.invalidCORSOrigin(origin)) { try ServerConfiguration(corsOrigins: [origin]).validate() }
+        }
+        try ServerConfiguration(corsOrigins: ["https://shop.example", "http://localhost:3000"]).validate()
     }
 }
