@@ -30,13 +30,14 @@ import VitrineServer
 
     static let event = #"{"item": "baby-tux", "kind": "like"}"#
 
-    /// Every write route, with the headers and body it takes, given extra `headers`.
+    /// Every write route, with the headers and body it takes, given extra `headers`. The delete names no
+    /// real item, so a broken check answers 404 instead of deleting a fixture item the other tests need.
     static func writes(_ headers: HTTPFields) -> [(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?)] {
         var form = headers, events = headers
         form[.contentType] = MultipartBody.contentType
         events[.contentType] = "application/json"
         return [("/items", .post, form, itemForm(id: "access-no-key")),
-                ("/items/baby-tux", .delete, headers, nil),
+                ("/items/access-no-such-item", .delete, headers, nil),
                 ("/users/access-no-key/events", .post, events, jsonBody(event))]
     }
 
@@ -52,8 +53,6 @@ import VitrineServer
                     }
                 }
             }
-            // The delete above was refused: the item is still there.
-            try await client.execute(uri: "/items/baby-tux", method: .get) { #expect($0.status == .ok) }
         }
     }
 
