@@ -69,8 +69,9 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var server: ServerFlags
 
     func run() async throws {
-        let catalog = try store.openCatalog()
+        // Flags first, like `demo`: a refused --host or a bad key file is reported before the store is opened.
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
+        let catalog = try store.openCatalog()
         print("Serving \(catalog.count) items from \(store.path) at http://\(configuration.host):\(configuration.port)/")
         print(ServerFlags.accessSummary(configuration))
         Output.flush()
