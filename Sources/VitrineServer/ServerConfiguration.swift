@@ -19,10 +19,26 @@ public struct ServerConfiguration: Sendable {
     public var uploadsFolder: URL?
     /// `Cache-Control` max-age of item pictures, in seconds (they are also validated by ETag).
     public var imageCacheSeconds: Int
+    /// Keys for the routes that change things (`--api-key-file`, `VITRINE_API_KEYS`): `admin` for
+    /// `POST /items` and `DELETE /items/{id}`, `ingest` (or `admin`) for `POST /users/{id}/events`.
+    /// Empty: those routes are open, which `validate()` allows on a loopback address only.
+    public var apiKeys: APIKeys
+    /// Whether reads (GET routes and `POST /search`) also need a key, of any role (`--require-key-for-reads`).
+    /// The page, its files and `/health` stay open.
+    public var requireKeyForReads: Bool
+    /// Whether to listen on a non-loopback address without keys (`--insecure`), for a port that another
+    /// layer (a reverse proxy with its own authentication, a firewall) already guards.
+    public var allowsExposureWithoutKeys: Bool
+    /// Origins whose pages may call the API from a browser (`--cors-origin`, e.g. `https://shop.example`);
+    /// empty = no CORS headers at all.
+    public var corsOrigins: [String]
 
-    /// Defaults: 127.0.0.1:8080, 16 MiB uploads, 8 images per item, at most 200 results, pictures cached 1 hour.
+    /// Defaults: 127.0.0.1:8080, 16 MiB uploads, 8 images per item, at most 200 results, pictures cached
+    /// 1 hour, no keys (so loopback only), open reads, no CORS.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 16 << 20, maxImagesPerItem: Int = 8,
-                maxResults: Int = 200, mediaRoot: URL? = nil, uploadsFolder: URL? = nil, imageCacheSeconds: Int = 3600) {
+                maxResults: Int = 200, mediaRoot: URL? = nil, uploadsFolder: URL? = nil, imageCacheSeconds: Int = 3600,
+                apiKeys: APIKeys = APIKeys(), requireKeyForReads: Bool = false, allowsExposureWithoutKeys: Bool = false,
+                corsOrigins: [String] = []) {
         self.host = host
         self.port = port
         self.maxUploadBytes = maxUploadBytes
@@ -31,8 +47,73 @@ public struct ServerConfiguration: Sendable {
         self.mediaRoot = mediaRoot
         self.uploadsFolder = uploadsFolder
         self.imageCacheSeconds = imageCacheSeconds
+        self.apiKeys = apiKeys
+        self.requireKeyForReads = requireKeyForReads
+        self.allowsExposureWithoutKeys = allowsExposureWithoutKeys
+        self.corsOrigins = corsOrigins
+    }
+
+    /// Refuses settings that would expose the catalog by mistake; `run()` calls it, and so does the CLI
+    /// before it does any work.
+    /// - Throws: `.exposedWithoutKeys` for a non-loopback `host` without keys (unless
+    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`.
+    public func validate() throws {
+        if apiKeys.isEmpty, !allowsExposureWithoutKeys, !Self.isLoopback(host: host) {
+            throw ServerConfigurationError.exposedWithoutKeys(host: host)
+        }
+        if requireKeyForReads, apiKeys.isEmpty { throw ServerConfigurationError.readKeysWithoutKeys }
+        if let origin = corsOrigins.first(where: { !Self.isValidOrigin($0) }) {
+            throw ServerConfigurationError.invalidCORSOrigin(origin)
+        }
+    }
+
+    /// Whether `host` only ever reaches this machine: `localhost`, 127.0.0.0/8, `::1` (also `[::1]` and
+    /// `::ffff:127.x.x.x`). Any other name may resolve to a public address, so it counts as exposed.
+    public static func isLoopback(host: String) -> Bool {
+        var name = host.lowercased()
+        if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
+        if name == "localhost" || name == "localhost." { return true }
+        var ipv4 = in_addr()
+        if inet_pton(AF_INET, name, &ipv4) == 1 { return UInt32(bigEndian: ipv4.s_addr) >> 24 == 127 }
+        var ipv6 = in6_addr()
+        guard inet_pton(AF_INET6, name, &ipv6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: ipv6) { Array($0) }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+        return bytes.prefix(12).elementsEqual([UInt8](repeating: 0, count: 10) + [0xFF, 0xFF]) && bytes[12] == 127
+    }
+
+    /// Whether `origin` is what a browser sends as `Origin`: `http(s)://host[:port]`, nothing after.
+    static func isValidOrigin(_ origin: String) -> Bool {
+        guard let components = URLComponents(string: origin), let scheme = components.scheme?.lowercased(),
+              scheme == "http" || scheme == "https", let host = components.host, !host.isEmpty else { return false }
+        return components.path.isEmpty && components.query == nil && components.fragment == nil
+            && components.user == nil && components.password == nil
     }
 
     /// Store meta key under which the indexed folder's path is recorded for the image endpoint.
     public static let mediaRootMetaKey = "server.media-root"
+}
+
+/// Settings `ServerConfiguration.validate()` refuses, each saying why and what to do instead.
+public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A non-loopback address without API keys and without `--insecure`.
+    case exposedWithoutKeys(host: String)
+    /// `--require-key-for-reads` without any key to read with.
+    case readKeysWithoutKeys
+    /// A CORS origin that no browser would send (a path, a trailing slash, no scheme).
+    case invalidCORSOrigin(String)
+
+    public var description: String {
+        switch self {
+        case let .exposedWithoutKeys(host):
+            return "refusing to listen on \(host) without API keys: anyone who can reach the port could add and delete items "
+                + "and write user events. Give keys with --api-key-file FILE or \(APIKeys.environmentVariable) (README, "
+                + "'Running it for real'), bind 127.0.0.1 and put a reverse proxy in front, or pass --insecure if something "
+                + "else already guards the port."
+        case .readKeysWithoutKeys:
+            return "--require-key-for-reads needs API keys: give them with --api-key-file FILE or \(APIKeys.environmentVariable)"
+        case let .invalidCORSOrigin(origin):
+            return "--cors-origin '\(origin)' is not an origin: write scheme://host[:port] with nothing after it, e.g. https://shop.example"
+        }
+    }
 }

@@ -30,21 +30,25 @@ public struct VitrineServer: Sendable {
         files = StaticFiles()
     }
 
-    /// The router with every endpoint, wrapped in the error responder.
+    /// The router with every endpoint: security headers and CORS around the error responder, each route
+    /// behind the key check its `RouteAccess` asks for, and `HEAD` answered for every `GET` route.
     public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        // Outermost first: every response, errors included, gets the security and CORS headers.
+        router.add(middleware: SecurityHeaders())
+        router.add(middleware: CrossOrigin(origins: configuration.corsOrigins))
         router.add(middleware: ErrorResponder())
         addItemRoutes(to: router)
         addSearchRoutes(to: router)
         addUserRoutes(to: router)
-        let files = files
-        router.get("/") { _, _ in try files.response(for: "index.html") ?? JSONResponse.make(["status": "no web page bundled"]) }
-        router.get("/static/{file}") { _, context in
+        let files = files, open = routes(router, needing: .open)
+        open.get("/") { _, _ in try files.response(for: "index.html") ?? JSONResponse.make(["status": "no web page bundled"]) }
+        open.get("/static/{file}") { _, context in
             let name = context.parameters.get("file") ?? ""
             guard let response = files.response(for: name) else { throw HTTPError(.notFound, message: "no static file '\(name)'") }
             return response
         }
-        router.get("/health") { [catalog] _, _ in
+        open.get("/health") { [catalog] _, _ in
             try JSONResponse.make(HealthJSON(status: "ok", items: catalog.count))
         }
         return router
@@ -59,7 +63,9 @@ public struct VitrineServer: Sendable {
     }
 
     /// Serves until the process is interrupted.
+    /// - Throws: `ServerConfigurationError` for a configuration `validate()` refuses, before binding.
     public func run() async throws {
+        try configuration.validate()
         try await makeApplication().runService()
     }
 }

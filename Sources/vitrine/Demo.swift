@@ -25,6 +25,8 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let demo = try DemoCatalog.locate()
+        // Flags first: a refused --host or a bad key file should not wait for the demo to be indexed.
+        let configuration = try server.configuration(mediaRoot: demo.folder)
         let catalog = try store.openCatalog(mustExist: false)
         print("Demo catalog: \(demo.folder.path)")
         var lastReport = Date.distantPast
@@ -39,7 +41,7 @@ struct DemoCommand: AsyncParsableCommand {
         let imported = try demo.importInteractions(into: catalog)
         print(imported > 0 ? "Imported \(imported) synthetic demo events." : "Demo events already imported.")
 
-        let service = try VitrineServer(catalog: catalog, configuration: server.configuration(mediaRoot: demo.folder))
+        let service = VitrineServer(catalog: catalog, configuration: configuration)
         if let chosen = try demo.personas().first(where: { $0.id == persona }), let user = chosen.users.first {
             print("\nRecommendations for \(user) (\(chosen.name), likes \(chosen.likedCategories.joined(separator: ", "))):")
             for (rank, line) in try service.sampleRecommendations(for: user, limit: 5).enumerated() { print("  \(rank + 1). \(line)") }
@@ -54,6 +56,7 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard !noServe else { return }
         print("\nOpen http://\(service.configuration.host):\(service.configuration.port)/ (Ctrl-C stops the server)")
+        print(ServerFlags.accessSummary(configuration))
         Output.flush()
         try await service.run()
     }

@@ -5,7 +5,7 @@ import VitrineServer
 
 /// Shared HTTP flags of `serve` and `demo`; they map onto `ServerConfiguration`.
 struct ServerFlags: ParsableArguments {
-    @Option(help: "Address to bind (127.0.0.1 keeps the server private to this machine).")
+    @Option(help: "Address to bind (127.0.0.1 keeps the server private to this machine; any other address needs API keys or --insecure).")
     var host = ServerConfiguration().host
 
     @Option(help: "TCP port.")
@@ -14,10 +14,45 @@ struct ServerFlags: ParsableArguments {
     @Option(name: .customLong("max-upload-mb"), help: "Largest accepted upload, in MiB.")
     var maxUploadMegabytes = ServerConfiguration().maxUploadBytes >> 20
 
+    @Option(help: ArgumentHelp("File of API keys, one 'admin KEY' or 'ingest KEY' per line, # comments (README, 'Running it for real').",
+                               discussion: "Keys in \(APIKeys.environmentVariable) (entries separated by ';' or newlines) are accepted too."))
+    var apiKeyFile: String?
+
+    @Flag(help: "Reads (GET, search) need a key too, of any role; the page, its files and /health stay open.")
+    var requireKeyForReads = false
+
+    @Flag(help: "Allow a non-loopback --host without API keys (only behind something else that guards the port).")
+    var insecure = false
+
+    @Option(name: .customLong("cors-origin"), help: "An origin whose pages may call the API from a browser, e.g. https://shop.example (repeatable).")
+    var corsOrigins: [String] = []
+
+    /// The configuration these flags describe, with keys from `--api-key-file` and `VITRINE_API_KEYS`, validated.
     func configuration(mediaRoot: URL? = nil) throws -> ServerConfiguration {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
         guard maxUploadMegabytes > 0 else { throw ValidationError("--max-upload-mb must be positive") }
-        return ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMegabytes << 20, mediaRoot: mediaRoot)
+        do {
+            let keys = try APIKeys.load(file: apiKeyFile.map { URL(fileURLWithPath: $0) }, environment: ProcessInfo.processInfo.environment)
+            let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMegabytes << 20, mediaRoot: mediaRoot,
+                                                    apiKeys: keys, requireKeyForReads: requireKeyForReads,
+                                                    allowsExposureWithoutKeys: insecure, corsOrigins: corsOrigins)
+            try configuration.validate()
+            return configuration
+        } catch let error as APIKeyError {
+            Output.standardError("error: \(error.description)")
+            throw ExitCode.failure
+        } catch let error as ServerConfigurationError {
+            Output.standardError("error: \(error.description)")
+            throw ExitCode.failure
+        }
+    }
+
+    /// What `serve` and `demo` print about access when they start (never the keys).
+    static func accessSummary(_ configuration: ServerConfiguration) -> String {
+        guard !configuration.apiKeys.isEmpty else {
+            return "No API keys: anyone who can reach \(configuration.host):\(configuration.port) may add and delete items and record events."
+        }
+        return "\(configuration.apiKeys) required for writes" + (configuration.requireKeyForReads ? " and reads." : "; reads are open.")
     }
 }
 
@@ -34,9 +69,11 @@ struct ServeCommand: AsyncParsableCommand {
     @OptionGroup var server: ServerFlags
 
     func run() async throws {
-        let catalog = try store.openCatalog()
+        // Flags first, like `demo`: a refused --host or a bad key file is reported before the store is opened.
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
+        let catalog = try store.openCatalog()
         print("Serving \(catalog.count) items from \(store.path) at http://\(configuration.host):\(configuration.port)/")
+        print(ServerFlags.accessSummary(configuration))
         Output.flush()
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
     }

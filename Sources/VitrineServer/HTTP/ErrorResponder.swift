@@ -13,7 +13,10 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
         } catch {
             let (status, message) = Self.status(for: error)
             if status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path): \(error)") }
-            return JSONResponse.error(status: status, message: message)
+            var response = JSONResponse.error(status: status, message: message)
+            // RFC 6750: a 401 names the scheme the client should use.
+            if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"vitrine\"" }
+            return response
         }
     }
 
@@ -27,6 +30,8 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
             case .unsupportedMediaType: return (.unsupportedMediaType, error.description)
             case .unknownItem, .noImage: return (.notFound, error.description)
             case .duplicateItem: return (.conflict, error.description)
+            case .missingAPIKey, .invalidAPIKey: return (.unauthorized, error.description)
+            case .forbidden: return (.forbidden, error.description)
             }
         case let error as CatalogError:
             switch error {

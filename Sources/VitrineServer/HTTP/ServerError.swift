@@ -16,6 +16,12 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case noImage(id: String)
     /// An item with this id already exists.
     case duplicateItem(id: String)
+    /// A route that needs an API key was called without `Authorization: Bearer KEY`.
+    case missingAPIKey
+    /// The bearer token is none of the server's keys (the token itself is never repeated).
+    case invalidAPIKey
+    /// A valid key whose role does not grant `needed`.
+    case forbidden(needed: APIKeyRole)
 
     /// A sentence a client developer understands without the source.
     public var description: String {
@@ -28,6 +34,10 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
         case let .unknownItem(id): return "no item with id '\(id)'"
         case let .noImage(id): return "item '\(id)' has no picture"
         case let .duplicateItem(id): return "item id '\(id)' already exists"
+        case .missingAPIKey: return "this endpoint needs an API key: send 'Authorization: Bearer KEY'"
+        case .invalidAPIKey: return "the API key is not valid"
+        case let .forbidden(needed):
+            return "this API key may not do this: it needs the '\(needed)' role" + (needed == .admin ? "" : " (or 'admin')")
         }
     }
 }

@@ -26,6 +26,8 @@ function el(tag, attributes = {}, ...children) {
   for (const [key, value] of Object.entries(attributes)) {
     if (key === "class") node.className = value;
     else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    // Styles go through CSSOM: the server's Content-Security-Policy (style-src 'self') blocks style attributes.
+    else if (key === "style") for (const [property, setting] of Object.entries(value)) node.style.setProperty(property, setting);
     else if (value !== undefined && value !== null) node.setAttribute(key, value);
   }
   for (const child of children.flat()) {
@@ -173,7 +175,7 @@ async function refreshRecommendations() {
         el("div", {},
           el("a", { class: "name", href: `#/item/${encodeURIComponent(r.item.id)}` }, r.item.title),
           el("div", { class: "why" }, why),
-          el("div", { class: "score-bar", style: `--image: ${image}%`, title: `${image}% picture, ${100 - image}% description` })));
+          el("div", { class: "score-bar", style: { "--image": `${image}%` }, title: `${image}% picture, ${100 - image}% description` })));
     }));
   } catch (error) {
     userStatus.textContent = error.message;

@@ -8,7 +8,8 @@ import VitrineCore
 extension VitrineServer {
     /// `/items`, `/items/{id}`, `/items/{id}/image`, `/items/{id}/similar`.
     func addItemRoutes(to router: Router<BasicRequestContext>) {
-        router.get("/items") { [catalog, configuration] request, context in
+        let reads = routes(router, needing: .read), admin = routes(router, needing: .write(.admin))
+        reads.get("/items") { [catalog, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             let offset = try input.integer("offset", default: 0, in: 0...Int(Int32.max))
             let limit = try input.integer("limit", default: 24, in: 1...configuration.maxResults)
@@ -18,13 +19,13 @@ extension VitrineServer {
             return try JSONResponse.make(ItemPageJSON(items: page.map(ItemJSON.init), offset: offset, limit: limit, total: all.count))
         }
 
-        router.get("/items/{id}") { [catalog] request, context in
+        reads.get("/items/{id}") { [catalog] request, context in
             let id = try RequestInput(request: request, context: context).pathParameter("id")
             guard let item = catalog.item(id) else { throw ServerError.unknownItem(id: id) }
             return try JSONResponse.make(ItemJSON(served: item))
         }
 
-        router.get("/items/{id}/image") { [catalog, media, configuration] request, context in
+        reads.get("/items/{id}/image") { [catalog, media, configuration] request, context in
             let id = try RequestInput(request: request, context: context).pathParameter("id")
             guard let item = catalog.item(id) else { throw ServerError.unknownItem(id: id) }
             let etag = "\"\(item.contentHash.isEmpty ? String(item.updatedAt.timeIntervalSince1970) : item.contentHash)\""
@@ -37,7 +38,7 @@ extension VitrineServer {
             return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: picture.bytes)))
         }
 
-        router.get("/items/{id}/similar") { [catalog, configuration] request, context in
+        reads.get("/items/{id}/similar") { [catalog, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             let id = try input.pathParameter("id")
             let k = try input.integer("k", default: 10, in: 1...configuration.maxResults)
@@ -47,7 +48,7 @@ extension VitrineServer {
             return try JSONResponse.make(HitListJSON(modality: modality.rawValue, results: hits.map(HitJSON.init)))
         }
 
-        router.post("/items") { [catalog, media, configuration] request, context in
+        admin.post("/items") { [catalog, media, configuration] request, context in
             let form = try await RequestInput(request: request, context: context).multipartForm(limit: configuration.maxUploadBytes)
             let field = { (name: String) in form.part(named: name)?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
             let pictures = (form.parts(named: "image") + form.parts(named: "images")).filter { !$0.body.isEmpty }
@@ -72,7 +73,7 @@ extension VitrineServer {
             return response
         }
 
-        router.delete("/items/{id}") { [catalog, media] request, context in
+        admin.delete("/items/{id}") { [catalog, media] request, context in
             let id = try RequestInput(request: request, context: context).pathParameter("id")
             guard try await offload({ try catalog.removeItem(id) }) else { throw ServerError.unknownItem(id: id) }
             media.removeUploads(for: id)

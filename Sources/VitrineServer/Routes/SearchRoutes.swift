@@ -8,7 +8,7 @@ extension VitrineServer {
     /// `POST /search`: JSON `{"text": ...}`, a multipart form with an `image` file (or a `text` field),
     /// or a raw JPEG/PNG body with an image content type. `k`, `space` and `tag` come from the JSON or the query.
     func addSearchRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/search") { [catalog, configuration] request, context in
+        routes(router, needing: .read).post("/search") { [catalog, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             var k = try input.integer("k", default: 12, in: 1...configuration.maxResults)
             var spaceName = input.query("space")

@@ -6,7 +6,8 @@ import VitrineCore
 extension VitrineServer {
     /// `POST /users/{id}/events` and `GET /users/{id}/recommendations`.
     func addUserRoutes(to router: Router<BasicRequestContext>) {
-        router.post("/users/{id}/events") { [activity, configuration] request, context in
+        let reads = routes(router, needing: .read)
+        routes(router, needing: .write(.ingest)).post("/users/{id}/events") { [activity, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             let user = try Self.validatedUser(try input.pathParameter("id"))
             let bytes = try await input.body(limit: configuration.maxUploadBytes)
@@ -17,14 +18,14 @@ extension VitrineServer {
             return try JSONResponse.make(["recorded": events.count], status: .created)
         }
 
-        router.get("/users") { [catalog, configuration] request, context in
+        reads.get("/users") { [catalog, configuration] request, context in
             let limit = try RequestInput(request: request, context: context).integer("limit", default: 100, in: 1...configuration.maxResults)
             let users: [String]
             users = try catalog.userIDs()
             return try JSONResponse.make(UserListJSON(users: Array(users.prefix(limit)), total: users.count))
         }
 
-        router.get("/users/{id}/recommendations") { [activity, configuration] request, context in
+        reads.get("/users/{id}/recommendations") { [activity, configuration] request, context in
             let input = RequestInput(request: request, context: context)
             let user = try Self.validatedUser(try input.pathParameter("id"))
             var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
