@@ -102,8 +102,8 @@ struct EvaluateCommand: ParsableCommand {
                 }
                 let fit = Date().timeIntervalSince(fitStart)
                 for view in views {
-                    if case .fixed = view.candidates, method == "ease" || method == "item-knn" {
-                        // Every candidate is an item no training user consumed: an item–item model scores them all 0.
+                    if split.name == "cold-item", method == "ease" || method == "item-knn" {
+                        // Every relevant item is one no training user consumed: an item–item model scores it 0.
                         rows.append(EvaluationRow(view: view.name, method: method, users: 0, metrics: [:], fitSeconds: fit,
                                                   note: "no signal: cold items have no training interactions"))
                         continue

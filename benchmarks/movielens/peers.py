@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Train and evaluate Vitrine's peers on the MovieLens 100K splits made by make_splits.py.
 
-Methods: random (seeded), popularity (train positive counts), LightFM WARP with item features
-(identity + genres + title words), LightFM WARP identity-only, LightFM BPR identity-only and
-implicit's BPR. Metrics are ranking_metrics.py's (README.md "Metric definitions"), at K = 10, 20.
+Methods: random (seeded), popularity (train positive counts), EASE (Steck 2019, numpy closed form,
+λ from --ease-lambda), LightFM WARP with item features (identity + genres + title words), LightFM WARP
+identity-only, LightFM BPR identity-only and implicit's BPR. random, popularity and ease need only numpy. Metrics are ranking_metrics.py's (README.md "Metric definitions"), at K = 10, 20.
 Writes /tmp/vitrine-ml100k/peers.md (a table per protocol) and peers.json. Needs /tmp/venv-peers:
     python3 -m venv /tmp/venv-peers
     /tmp/venv-peers/bin/pip install numpy scipy lightfm-next implicit
@@ -28,6 +28,7 @@ import scipy.sparse as sp
 from ranking_metrics import KS, evaluate
 
 POSITIVE_THRESHOLD = 4.0
+EASE_LAMBDA = 500.0  # overridden by --ease-lambda; Vitrine's evaluate picks λ on a validation slice
 LIGHTFM = {"no_components": 64, "learning_rate": 0.05, "epochs": 30, "item_alpha": 0.0,
            "user_alpha": 0.0, "max_sampled": 10, "num_threads": 1}
 # Chosen = best NDCG@10 on tune_peers.py's validation slice (a slice of the random protocol's
@@ -47,7 +48,7 @@ TITLE_WORDS = "lower-case [a-z0-9]+ tokens of the title, length >= 2, not a stop
 STOP_WORDS = {"the", "a", "an", "of", "and", "in", "to", "on", "for", "with", "from", "at", "by",
               "la", "le", "les", "il", "el", "das", "der", "die", "de", "du", "des", "ii", "iii"}
 POPULARITY_PER_USER: dict[str, dict] = {}  # view -> user id -> metrics, for the Swift cross-check
-METHODS = ["random", "popularity", "lightfm-warp-features", "lightfm-warp-identity",
+METHODS = ["random", "popularity", "ease", "lightfm-warp-features", "lightfm-warp-identity",
            "lightfm-bpr-identity", "implicit-bpr"]
 
 
@@ -151,6 +152,14 @@ def train_method(method: str, split: Split, catalog: Catalog, seed: int,
             counts[item] += 1
         return np.broadcast_to(counts, (split.n_users, split.n_items))
     matrix = split.fit_matrix()
+    if method == "ease":  # B = I - P diag(1/diag P), P = (X'X + λI)^-1, zero diagonal; scores X B
+        x = matrix.tocsr().astype(np.float64)
+        gram = (x.T @ x).toarray()
+        gram[np.diag_indices_from(gram)] += hyperparameters.get("ease", {}).get("lambda", EASE_LAMBDA)
+        p = np.linalg.inv(gram)
+        b = p / -np.diag(p)
+        b[np.diag_indices_from(b)] = 0
+        return np.asarray(x @ b)
     if method.startswith("lightfm"):
         from lightfm import LightFM
         h = hyperparameters[method]
@@ -228,7 +237,10 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20261129)
     parser.add_argument("--protocols", nargs="*", default=["random", "temporal", "cold-item", "cold-user"])
     parser.add_argument("--methods", nargs="*", default=METHODS, choices=METHODS)
+    parser.add_argument("--ease-lambda", type=float, default=EASE_LAMBDA,
+                        help="EASE's L2 weight λ (use the value vitrine evaluate chose on the validation slice)")
     args = parser.parse_args()
+    HYPERPARAMETERS["ease"] = {"lambda": args.ease_lambda}
     catalog = Catalog(args.data)
     started = time.perf_counter()
     results: dict[str, dict] = {}
@@ -238,10 +250,13 @@ def main() -> None:
             sys.exit(f"error: {folder / 'meta.json'} is missing; run make_splits.py first")
         print(f"{protocol}:", file=sys.stderr)
         results.update(run_protocol(Split(folder, catalog), catalog, args.seed, args.methods))
-    import lightfm  # noqa: E402 - versions for the record
-    import implicit
-    environment = {"python": platform.python_version(), "numpy": np.__version__,
-                   "lightfm": lightfm.__version__, "implicit": implicit.__version__,
+    versions = {}
+    for package in ("lightfm", "implicit"):  # for the record; random, popularity and ease run without them
+        try:
+            versions[package] = __import__(package).__version__
+        except ImportError:
+            versions[package] = "not installed"
+    environment = {"python": platform.python_version(), "numpy": np.__version__, **versions,
                    "seed": args.seed, "total_seconds": round(time.perf_counter() - started, 1)}
     report = markdown(results)
     print(report)
