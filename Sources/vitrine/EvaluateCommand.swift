@@ -104,8 +104,8 @@ struct EvaluateCommand: ParsableCommand {
                 for view in views {
                     if split.name == "cold-item", method == "ease" || method == "item-knn" {
                         // Every relevant item is one no training user consumed: an item–item model scores it 0.
-                        rows.append(EvaluationRow(view: view.name, method: method, users: 0, metrics: [:], fitSeconds: fit,
-                                                  note: "no signal: cold items have no training interactions"))
+                        rows.append(.noSignal(view: view.name, method: method, fitSeconds: fit,
+                                              reason: "no signal: cold items have no training interactions"))
                         continue
                     }
                     var row = try evaluator.evaluate(view, method: method, fitSeconds: fit, scorer: scorer)

@@ -25,14 +25,9 @@ public struct EvaluationRow: Sendable, Equatable, Codable {
     /// cold items) or how its hyperparameter was chosen.
     public var note: String?
 
-    /// A row of metrics (or, with empty `metrics`, only a note).
-    public init(view: String, method: String, users: Int, metrics: [String: Double], fitSeconds: Double, note: String? = nil) {
-        self.view = view
-        self.method = method
-        self.users = users
-        self.metrics = metrics
-        self.fitSeconds = fitSeconds
-        self.note = note
+    /// A row without metrics that says why the method has none on `view`.
+    public static func noSignal(view: String, method: String, fitSeconds: Double, reason: String) -> EvaluationRow {
+        EvaluationRow(view: view, method: method, users: 0, metrics: [:], fitSeconds: fitSeconds, note: reason)
     }
 }
 
