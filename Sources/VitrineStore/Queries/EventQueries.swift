@@ -22,9 +22,9 @@ extension Connection {
         let columns = "user_id, item_id, kind, value, timestamp"
         if let userID {
             return try query("SELECT \(columns) FROM events WHERE user_id = ? ORDER BY seq", [.text(userID)],
-                             operation: "read events of '\(userID)'", row: Self.decodeEvent)
+                             operation: "read events of '\(userID)'", row: Self.decodeEvent).compactMap { $0 }
         }
-        return try query("SELECT \(columns) FROM events ORDER BY seq", operation: "read all events", row: Self.decodeEvent)
+        return try query("SELECT \(columns) FROM events ORDER BY seq", operation: "read all events", row: Self.decodeEvent).compactMap { $0 }
     }
 
     func countEvents(userID: String?) throws -> Int {
@@ -38,12 +38,11 @@ extension Connection {
         try query("SELECT DISTINCT user_id FROM events ORDER BY user_id", operation: "list users") { $0.text(0) }
     }
 
-    private static func decodeEvent(_ row: Statement) throws -> Interaction {
-        let rawKind = row.text(2)
-        guard let kind = InteractionKind(rawValue: rawKind) else {
-            throw StoreError.corruptRecord(table: "events", key: "\(row.text(0)) → \(row.text(1))", field: "kind",
-                                           reason: "unknown event kind '\(rawKind)'")
-        }
+    /// An event row, or nil for a kind this build does not know: stores written before events were
+    /// typed could hold any kind string, and such rows are skipped (as the catalog always skipped
+    /// them) rather than failing every read of the user's history.
+    private static func decodeEvent(_ row: Statement) -> Interaction? {
+        guard let kind = InteractionKind(rawValue: row.text(2)) else { return nil }
         return Interaction(user: row.text(0), item: row.text(1), kind: kind, value: row.optionalDouble(3),
                            timestamp: Date(timeIntervalSince1970: row.double(4)))
     }

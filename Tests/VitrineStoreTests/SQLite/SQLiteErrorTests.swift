@@ -60,6 +60,22 @@ import VitrineStore
         #expect(try store.vectors(for: "item-2").count == 3, "other items stay readable")
     }
 
+    /// Stores written before events were typed could hold any kind string: such a row is skipped,
+    /// and the user's other events still read.
+    @Test func eventOfAnUnknownKindIsSkippedNotFatal() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.path("kinds.sqlite")
+        do {
+            let store = try SQLiteStore(path: path)
+            try fill(store, count: 2)
+            try store.append([Interaction(user: "u", item: "item-0", kind: .like, timestamp: date(1))])
+        }
+        try RawSQLite.execute(path: path, "INSERT INTO events (user_id, item_id, kind, value, timestamp) VALUES ('u', 'item-1', 'bookmark', NULL, 2)")
+        let store = try SQLiteStore(path: path)
+        #expect(try store.events(for: "u").map(\.item) == ["item-0"])
+        #expect(try store.allEvents().count == 1)
+    }
+
     @Test func unwritableLocationFailsToOpen() throws {
         let directory = try TemporaryDirectory()
         let path = directory.path("missing-dir/store.sqlite")
