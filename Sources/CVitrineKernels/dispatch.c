@@ -77,13 +77,15 @@ const char *vk_variant_name(int variant) {
     }
 }
 
-const vk_ops *vk_ops_current(void) {
-    switch (vk_variant()) {
+const vk_ops *vk_ops_for(int variant) {
+    switch (variant) {
     case VK_VARIANT_AVX512: return &vk_ops_avx512;
     case VK_VARIANT_AVX2: return &vk_ops_avx2;
     default: return &vk_ops_portable;
     }
 }
+
+const vk_ops *vk_ops_current(void) { return vk_ops_for(vk_variant()); }
 
 int vk_threads(void) {
     int t = atomic_load(&thread_setting);

@@ -279,11 +279,16 @@ static int split_columns(const problem *q, long nr) {
     return (q->n + nr - 1) / nr >= (q->m + VK_MR - 1) / VK_MR;
 }
 
+// The variant a call runs on: the pinned one, else the current one.
+static const vk_ops *call_ops(const vk_gemm_params *p) {
+    return p->pinned_variant > 0 ? vk_ops_for(p->pinned_variant - 1) : vk_ops_current();
+}
+
 int vk_sgemm_parts(const vk_gemm_params *p, int max_parts) {
     if (max_parts <= 1 || p->m <= 0 || p->n <= 0) return 1;
     double flops = 2.0 * (double)p->m * (double)p->n * (double)(p->k > 0 ? p->k : 1);
     if (flops < 4.0e5) return 1; // below ~0.2 ms of one core, waking a thread costs more than it saves
-    const vk_ops *ops = vk_ops_current();
+    const vk_ops *ops = call_ops(p);
     problem q = make_problem(ops, p);
     long nr = ops->nr;
     long blocks = split_columns(&q, nr) ? (q.n + nr - 1) / nr : (q.m + VK_MR - 1) / VK_MR;
@@ -291,7 +296,8 @@ int vk_sgemm_parts(const vk_gemm_params *p, int max_parts) {
 }
 
 void vk_sgemm_part(const vk_gemm_params *p, int part, int parts) {
-    const vk_ops *ops = vk_ops_current();
+    // Every part of one call must agree on the variant: the split below is in units of its panel width.
+    const vk_ops *ops = call_ops(p);
     problem q = make_problem(ops, p);
     if (parts > 1) {
         long nr = ops->nr;

@@ -56,6 +56,8 @@ extern const vk_ops vk_ops_portable;
 
 /// The ops table of the active variant.
 const vk_ops *vk_ops_current(void);
+/// The ops table of `variant` (VK_VARIANT_*).
+const vk_ops *vk_ops_for(int variant);
 
 /// Scalar activation shared by tails and tests of the drivers.
 float vk_activate_scalar(float x, int act);

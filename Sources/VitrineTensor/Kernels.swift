@@ -160,7 +160,8 @@ public enum Kernels {
             trans_a: transposeA ? 1 : 0, trans_b: transposeB ? 1 : 0,
             m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
             beta: beta, c: c, ldc: ldc, bias_row: rowBias, bias_col: columnBias,
-            activation: activation.code, b_packed: packedB?.storage, b_packed_nr: packedB?.width ?? 0)
+            activation: activation.code, b_packed: packedB?.storage, b_packed_nr: packedB?.width ?? 0,
+            pinned_variant: vk_variant() + 1)  // every part of this product on one variant, whatever switches meanwhile
         let parts = Int(vk_sgemm_parts(&params, Int32(clamping: threads ?? threadCount)))
         withExtendedLifetime(packedB) {
             withUnsafePointer(to: &params) { p in

@@ -68,6 +68,10 @@ typedef struct vk_gemm_params {
     // packed matrix as a row-major k × n array (ldb = n, trans_b = 0).
     const float *b_packed;
     int b_packed_nr;
+    // 0: each call of vk_sgemm_parts / vk_sgemm_part uses the variant current at that moment;
+    // VK_VARIANT_* + 1: that variant. Callers that split one product over threads pin the variant, so
+    // every part splits the same way and runs the same kernels even if vk_set_variant runs meanwhile.
+    int pinned_variant;
 } vk_gemm_params;
 
 /// Panel width (columns per packed B panel) of the active variant.
