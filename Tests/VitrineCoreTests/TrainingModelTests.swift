@@ -1,5 +1,6 @@
 import Testing
 import VitrineCore
+import VitrineTensor
 
 @Suite struct TrainingModelTests {
     typealias Check = TrainingGradientCheck
@@ -104,10 +105,15 @@ import VitrineCore
             let initial = try TwoTowerModel(configuration: catalog.modelConfiguration, seed: modelSeed)
             return try TwoTowerTrainer(training: training).train(initial, on: catalog.dataset).model.serialized()
         }
-        let first = try run(modelSeed: 1, trainingSeed: 5)
-        #expect(first == (try run(modelSeed: 1, trainingSeed: 5)))
-        #expect(first != (try run(modelSeed: 1, trainingSeed: 6)))
-        #expect(first != (try run(modelSeed: 2, trainingSeed: 5)))
+        // Bitwise equality needs one kernel variant for all runs: the serialized variant sweep must not
+        // switch in between (a CI rerun saw the two same-seed runs differ).
+        let (first, again, otherTraining, otherModel) = try Kernels.withStableVariant {
+            (try run(modelSeed: 1, trainingSeed: 5), try run(modelSeed: 1, trainingSeed: 5),
+             try run(modelSeed: 1, trainingSeed: 6), try run(modelSeed: 2, trainingSeed: 5))
+        }
+        #expect(first == again)
+        #expect(first != otherTraining)
+        #expect(first != otherModel)
     }
 
     @Test func inferenceAPIEmbedsScoresAndHandlesEmptyHistories() throws {
