@@ -11,7 +11,7 @@ import VitrineServer
 @Suite struct BusyServerTests {
     @Test func fullEncoderQueueAnswers503WithRetryAfterWhileReadsAnswer() async throws {
         let gate = Gate()
-        let watchdog = gate.opening(after: .seconds(20))
+        let watchdog = gate.opening(after: .seconds(90))
         defer { watchdog.cancel() }
         var configuration = ServerConfiguration()
         configuration.maxRunningEncoderJobs = 1

@@ -6,7 +6,7 @@ import VitrineServer
     @Test func fullQueueRefusesTheNextJobWhileOthersRun() async throws {
         let queue = EncoderQueue(maxRunning: 2, maxWaiting: 1, retryAfterSeconds: 7)
         let gate = Gate(), active = ActiveCount()
-        let watchdog = gate.opening(after: .seconds(20))
+        let watchdog = gate.opening(after: .seconds(90))
         defer { watchdog.cancel() }
         try await withThrowingTaskGroup(of: Int.self) { group in
             for job in 0..<3 {
@@ -39,7 +39,7 @@ import VitrineServer
     @Test func cancelledWaiterGivesUpItsPlace() async throws {
         let queue = EncoderQueue(maxRunning: 1, maxWaiting: 1, retryAfterSeconds: 1)
         let gate = Gate()
-        let watchdog = gate.opening(after: .seconds(20))
+        let watchdog = gate.opening(after: .seconds(90))
         defer { watchdog.cancel() }
         let running = Task { try await queue.run { gate.pass() } }
         try await waitUntil { queue.depth.running == 1 }
@@ -100,9 +100,10 @@ struct ConditionTimedOut: Error, CustomStringConvertible {
     var description: String { "condition not reached within \(seconds) s" }
 }
 
-/// Polls `condition` every 10 ms for up to `seconds`.
+/// Polls `condition` every 10 ms for up to `seconds` (generous: in the whole suite, tests running the real
+/// encoders can hold both cooperative threads for many seconds; the gates' 90 s watchdogs open after it).
 /// - Throws: `ConditionTimedOut` when it never holds.
-func waitUntil(seconds: Double = 10, _ condition: () -> Bool) async throws {
+func waitUntil(seconds: Double = 60, _ condition: () -> Bool) async throws {
     let deadline = Date().addingTimeInterval(seconds)
     while !condition() {
         guard Date() < deadline else {
