@@ -32,13 +32,23 @@ public struct ServerConfiguration: Sendable {
     /// Origins whose pages may call the API from a browser (`--cors-origin`, e.g. `https://shop.example`);
     /// empty = no CORS headers at all.
     public var corsOrigins: [String]
+    /// Most encoder jobs (search by picture or text, `POST /items`, onboarding text) running at once
+    /// (`--encoder-jobs`); default the machine's core count.
+    public var maxRunningEncoderJobs: Int
+    /// Most encoder jobs waiting for a free slot (`--encoder-queue`); one more gets 503 with `Retry-After`,
+    /// so a flood of uploads never piles up. Default twice `maxRunningEncoderJobs`; 0 = refuse rather than wait.
+    public var maxWaitingEncoderJobs: Int
+    /// The `Retry-After` of that 503, in seconds (`--busy-retry-after`).
+    public var busyRetryAfterSeconds: Int
 
     /// Defaults: 127.0.0.1:8080, 16 MiB uploads, 8 images per item, at most 200 results, pictures cached
-    /// 1 hour, no keys (so loopback only), open reads, no CORS.
+    /// 1 hour, no keys (so loopback only), open reads, no CORS, one encoder job per core with twice as many
+    /// waiting, retry after 2 s.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 16 << 20, maxImagesPerItem: Int = 8,
                 maxResults: Int = 200, mediaRoot: URL? = nil, uploadsFolder: URL? = nil, imageCacheSeconds: Int = 3600,
                 apiKeys: APIKeys = APIKeys(), requireKeyForReads: Bool = false, allowsExposureWithoutKeys: Bool = false,
-                corsOrigins: [String] = []) {
+                corsOrigins: [String] = [], maxRunningEncoderJobs: Int = ProcessInfo.processInfo.activeProcessorCount,
+                maxWaitingEncoderJobs: Int? = nil, busyRetryAfterSeconds: Int = 2) {
         self.host = host
         self.port = port
         self.maxUploadBytes = maxUploadBytes
@@ -51,12 +61,15 @@ public struct ServerConfiguration: Sendable {
         self.requireKeyForReads = requireKeyForReads
         self.allowsExposureWithoutKeys = allowsExposureWithoutKeys
         self.corsOrigins = corsOrigins
+        self.maxRunningEncoderJobs = maxRunningEncoderJobs
+        self.maxWaitingEncoderJobs = maxWaitingEncoderJobs ?? 2 * maxRunningEncoderJobs
+        self.busyRetryAfterSeconds = busyRetryAfterSeconds
     }
 
     /// Refuses settings that would expose the catalog by mistake; `run()` calls it, and so does the CLI
     /// before it does any work.
     /// - Throws: `.exposedWithoutKeys` for a non-loopback `host` without keys (unless
-    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`.
+    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`, `.invalidEncoderQueue`.
     public func validate() throws {
         if apiKeys.isEmpty, !allowsExposureWithoutKeys, !Self.isLoopback(host: host) {
             throw ServerConfigurationError.exposedWithoutKeys(host: host)
@@ -65,6 +78,9 @@ public struct ServerConfiguration: Sendable {
         if let origin = corsOrigins.first(where: { !Self.isValidOrigin($0) }) {
             throw ServerConfigurationError.invalidCORSOrigin(origin)
         }
+        if maxRunningEncoderJobs < 1 { throw ServerConfigurationError.invalidEncoderQueue("--encoder-jobs must be at least 1, got \(maxRunningEncoderJobs)") }
+        if maxWaitingEncoderJobs < 0 { throw ServerConfigurationError.invalidEncoderQueue("--encoder-queue must be 0 or more, got \(maxWaitingEncoderJobs)") }
+        if busyRetryAfterSeconds < 0 { throw ServerConfigurationError.invalidEncoderQueue("--busy-retry-after must be 0 or more, got \(busyRetryAfterSeconds)") }
     }
 
     /// Whether `host` only ever reaches this machine: `localhost`, 127.0.0.0/8, `::1` (also `[::1]` and
@@ -102,6 +118,8 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
     case readKeysWithoutKeys
     /// A CORS origin that no browser would send (a path, a trailing slash, no scheme).
     case invalidCORSOrigin(String)
+    /// An encoder queue limit out of range (the message names the flag).
+    case invalidEncoderQueue(String)
 
     public var description: String {
         switch self {
@@ -114,6 +132,8 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
             return "--require-key-for-reads needs API keys: give them with --api-key-file FILE or \(APIKeys.environmentVariable)"
         case let .invalidCORSOrigin(origin):
             return "--cors-origin '\(origin)' is not an origin: write scheme://host[:port] with nothing after it, e.g. https://shop.example"
+        case let .invalidEncoderQueue(reason):
+            return reason
         }
     }
 }

@@ -8,12 +8,15 @@ import VitrineCore
 /// The HTTP front door of a catalog: the JSON API and the web page, on Hummingbird.
 ///
 /// Reads run concurrently (the catalog's indexes are behind a read-write lock); writes (items, events)
-/// are serialized by the catalog and the store. Encoder work runs off the cooperative thread pool.
+/// are serialized by the catalog and the store. Encoder work runs off the cooperative thread pool, through
+/// a bounded queue (`encoderQueue`) that answers 503 when it is full.
 public struct VitrineServer: Sendable {
     /// The catalog served.
     public let catalog: Catalog
     /// Limits and binding.
     public let configuration: ServerConfiguration
+    /// The queue every encoder call goes through; its `depth` is the server's encoder load.
+    public let encoderQueue: EncoderQueue
     let activity: UserActivity
     let media: MediaLibrary
     let files: StaticFiles
@@ -22,6 +25,8 @@ public struct VitrineServer: Sendable {
     public init(catalog: Catalog, configuration: ServerConfiguration = ServerConfiguration()) {
         self.catalog = catalog
         self.configuration = configuration
+        encoderQueue = EncoderQueue(maxRunning: configuration.maxRunningEncoderJobs, maxWaiting: configuration.maxWaitingEncoderJobs,
+                                    retryAfterSeconds: configuration.busyRetryAfterSeconds)
         activity = UserActivity(catalog: catalog)
         let recorded = (try? catalog.setting(ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
         let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }

@@ -27,6 +27,15 @@ struct ServerFlags: ParsableArguments {
     @Option(name: .customLong("cors-origin"), help: "An origin whose pages may call the API from a browser, e.g. https://shop.example (repeatable).")
     var corsOrigins: [String] = []
 
+    @Option(help: "Most encoder jobs (search by picture or text, uploads, onboarding text) running at once.")
+    var encoderJobs = ServerConfiguration().maxRunningEncoderJobs
+
+    @Option(help: "Most encoder jobs waiting for a slot; one more gets 503 with Retry-After (default: twice --encoder-jobs).")
+    var encoderQueue: Int?
+
+    @Option(help: "Seconds a client told 503 (encoder queue full) should wait, sent as Retry-After.")
+    var busyRetryAfter = ServerConfiguration().busyRetryAfterSeconds
+
     /// The configuration these flags describe, with keys from `--api-key-file` and `VITRINE_API_KEYS`, validated.
     func configuration(mediaRoot: URL? = nil) throws -> ServerConfiguration {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
@@ -35,7 +44,9 @@ struct ServerFlags: ParsableArguments {
             let keys = try APIKeys.load(file: apiKeyFile.map { URL(fileURLWithPath: $0) }, environment: ProcessInfo.processInfo.environment)
             let configuration = ServerConfiguration(host: host, port: port, maxUploadBytes: maxUploadMegabytes << 20, mediaRoot: mediaRoot,
                                                     apiKeys: keys, requireKeyForReads: requireKeyForReads,
-                                                    allowsExposureWithoutKeys: insecure, corsOrigins: corsOrigins)
+                                                    allowsExposureWithoutKeys: insecure, corsOrigins: corsOrigins,
+                                                    maxRunningEncoderJobs: encoderJobs, maxWaitingEncoderJobs: encoderQueue,
+                                                    busyRetryAfterSeconds: busyRetryAfter)
             try configuration.validate()
             return configuration
         } catch let error as APIKeyError {

@@ -12,10 +12,12 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let (status, message) = Self.status(for: error)
-            if status.code >= 500 { context.logger.error("\(request.method) \(request.uri.path): \(error)") }
+            if status.code >= 500, !(error is ServerError) { context.logger.error("\(request.method) \(request.uri.path): \(error)") }
             var response = JSONResponse.error(status: status, message: message)
             // RFC 6750: a 401 names the scheme the client should use.
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"vitrine\"" }
+            // A full encoder queue is overload, not a fault: say when to come back (RFC 9110 §10.2.3), don't log it.
+            if case let ServerError.encoderBusy(seconds) = error { response.headers[.retryAfter] = String(seconds) }
             return response
         }
     }
@@ -32,6 +34,7 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
             case .duplicateItem: return (.conflict, error.description)
             case .missingAPIKey, .invalidAPIKey: return (.unauthorized, error.description)
             case .forbidden: return (.forbidden, error.description)
+            case .encoderBusy: return (.serviceUnavailable, error.description)
             }
         case let error as CatalogError:
             switch error {

@@ -22,6 +22,9 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidAPIKey
     /// A valid key whose role does not grant `needed`.
     case forbidden(needed: APIKeyRole)
+    /// The encoder queue is full (`ServerConfiguration.maxRunningEncoderJobs` running and
+    /// `maxWaitingEncoderJobs` waiting): 503, with `Retry-After: retryAfterSeconds`.
+    case encoderBusy(retryAfterSeconds: Int)
 
     /// A sentence a client developer understands without the source.
     public var description: String {
@@ -38,6 +41,8 @@ public enum ServerError: Error, Sendable, Equatable, CustomStringConvertible {
         case .invalidAPIKey: return "the API key is not valid"
         case let .forbidden(needed):
             return "this API key may not do this: it needs the '\(needed)' role" + (needed == .admin ? "" : " (or 'admin')")
+        case let .encoderBusy(seconds):
+            return "the server is busy encoding other requests' pictures and texts; retry in \(seconds) s"
         }
     }
 }

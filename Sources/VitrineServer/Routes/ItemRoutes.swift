@@ -48,7 +48,7 @@ extension VitrineServer {
             return try JSONResponse.make(HitListJSON(modality: modality.rawValue, results: hits.map(HitJSON.init)))
         }
 
-        admin.post("/items") { [catalog, media, configuration] request, context in
+        admin.post("/items") { [catalog, media, configuration, encoderQueue] request, context in
             let form = try await RequestInput(request: request, context: context).multipartForm(limit: configuration.maxUploadBytes)
             let field = { (name: String) in form.part(named: name)?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "" }
             let pictures = (form.parts(named: "image") + form.parts(named: "images")).filter { !$0.body.isEmpty }
@@ -66,7 +66,7 @@ extension VitrineServer {
             let category = field("category")
             let newItem = NewItem(Item(id: id, title: title.isEmpty ? id : title, description: description, tags: tags,
                                   category: category.isEmpty ? nil : category), images: pictures.map { Data($0.body) })
-            let item = try await offload { try catalog.addItem(newItem, replacing: false) }
+            let item = try await encoderQueue.run { try catalog.addItem(newItem, replacing: false) }
             if let first = pictures.first, let format = formats.first { try media.saveUpload(first.body, format: format, for: item.id) }
             var response = try JSONResponse.make(ItemJSON(served: item), status: .created)
             response.headers[.location] = "/items/\(ItemJSON.pathComponent(item.id))"

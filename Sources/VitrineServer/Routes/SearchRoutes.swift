@@ -8,7 +8,7 @@ extension VitrineServer {
     /// `POST /search`: JSON `{"text": ...}`, a multipart form with an `image` file (or a `text` field),
     /// or a raw JPEG/PNG body with an image content type. `k`, `space` and `tag` come from the JSON or the query.
     func addSearchRoutes(to router: Router<BasicRequestContext>) {
-        routes(router, needing: .read).post("/search") { [catalog, configuration] request, context in
+        routes(router, needing: .read).post("/search") { [catalog, configuration, encoderQueue] request, context in
             let input = RequestInput(request: request, context: context)
             var k = try input.integer("k", default: 12, in: 1...configuration.maxResults)
             var spaceName = input.query("space")
@@ -46,9 +46,9 @@ extension VitrineServer {
             let hits: [CatalogHit]
             if let image {
                 _ = try ImageFormat.requireEncodable(image, field: "image")
-                hits = try await offload { try catalog.search(imageData: Data(image), name: "uploaded image", space: space, options: options) }
+                hits = try await encoderQueue.run { try catalog.search(imageData: Data(image), name: "uploaded image", space: space, options: options) }
             } else if let text {
-                hits = try await offload { try catalog.search(text: text, space: space, options: options) }
+                hits = try await encoderQueue.run { try catalog.search(text: text, space: space, options: options) }
             } else {
                 throw ServerError.malformedBody(reason: "expected a 'text' field or an 'image' file")
             }

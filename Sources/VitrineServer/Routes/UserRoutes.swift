@@ -25,7 +25,7 @@ extension VitrineServer {
             return try JSONResponse.make(UserListJSON(users: Array(users.prefix(limit)), total: users.count))
         }
 
-        reads.get("/users/{id}/recommendations") { [activity, configuration] request, context in
+        reads.get("/users/{id}/recommendations") { [activity, configuration, encoderQueue] request, context in
             let input = RequestInput(request: request, context: context)
             let user = try Self.validatedUser(try input.pathParameter("id"))
             var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
@@ -36,8 +36,11 @@ extension VitrineServer {
             options.onboardingText = input.query("onboarding")
             let explain = try input.boolean("explain", default: false)
             let request = options
-            // Onboarding text runs the text encoder: keep it off the request threads like every encoder call.
-            let list = try await offload { try activity.recommendations(for: user, options: request) }
+            // Onboarding text runs the text encoder, so it queues like every encoder call; without it this is
+            // a read, kept off the request threads (the store) but never behind uploads.
+            let needsEncoder = !(request.onboardingText?.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ?? true)
+            let work = { @Sendable in try activity.recommendations(for: user, options: request) }
+            let list = try await needsEncoder ? encoderQueue.run(work) : offload(work)
             return try JSONResponse.make(RecommendationListJSON(list, explained: explain) { ItemJSON(served: $0).imageURL })
         }
     }
