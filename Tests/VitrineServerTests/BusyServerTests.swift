@@ -27,7 +27,7 @@ import VitrineServer
                 for _ in 0..<2 {
                     group.addTask { try await client.execute(uri: "/search", method: .post, headers: search, body: slowSearch) { $0.status } }
                 }
-                try await waitUntil { server.encoderQueue.depth == EncoderQueue.Depth(running: 1, waiting: 1) }
+                try await waitUntil { server.encoderQueue.depth == (running: 1, waiting: 1) }
 
                 try await client.execute(uri: "/search", method: .post, headers: search, body: jsonBody(#"{"text": "wool", "space": "text"}"#)) { response in
                     #expect(response.status == .serviceUnavailable)
@@ -55,7 +55,7 @@ import VitrineServer
                 #expect(statuses == [.ok, .ok])
             }
         }
-        #expect(server.encoderQueue.depth == EncoderQueue.Depth(running: 0, waiting: 0))
+        #expect(server.encoderQueue.depth == (running: 0, waiting: 0))
     }
 }
 

@@ -13,7 +13,7 @@ import VitrineServer
                 group.addTask { try await queue.run { active.during { gate.pass() }; return job } }
             }
             // Two hold slots (their dispatch threads may start later: other tests block the pool too), one waits.
-            try await waitUntil { queue.depth == EncoderQueue.Depth(running: 2, waiting: 1) }
+            try await waitUntil { queue.depth == (running: 2, waiting: 1) }
             // The (N + M + 1)-th job is refused at once, with the queue's Retry-After.
             await #expect(throws: ServerError.encoderBusy(retryAfterSeconds: 7)) { try await queue.run { -1 } }
             gate.open(passes: 3)
@@ -22,7 +22,7 @@ import VitrineServer
             #expect(finished.sorted() == [0, 1, 2])
         }
         #expect(active.most <= 2)
-        #expect(queue.depth == EncoderQueue.Depth(running: 0, waiting: 0))
+        #expect(queue.depth == (running: 0, waiting: 0))
     }
 
     @Test func slotIsGivenBackWhenAJobThrows() async throws {
@@ -31,7 +31,7 @@ import VitrineServer
         for _ in 0..<3 {
             await #expect(throws: EncoderFailed.self) { try await queue.run { () throws -> Int in throw EncoderFailed() } }
         }
-        #expect(queue.depth == EncoderQueue.Depth(running: 0, waiting: 0))
+        #expect(queue.depth == (running: 0, waiting: 0))
         // With no room to wait, this only runs if every failed job gave its slot back.
         #expect(try await queue.run { 42 } == 42)
     }
@@ -47,14 +47,14 @@ import VitrineServer
         try await waitUntil { queue.depth.waiting == 1 }
         waiting.cancel()
         await #expect(throws: CancellationError.self) { try await waiting.value }
-        #expect(queue.depth == EncoderQueue.Depth(running: 1, waiting: 0))
+        #expect(queue.depth == (running: 1, waiting: 0))
         // The freed place takes a new waiter, which runs once the slot is released.
         let next = Task { try await queue.run { 2 } }
         try await waitUntil { queue.depth.waiting == 1 }
         gate.open(passes: 1)
         try await running.value
         #expect(try await next.value == 2)
-        #expect(queue.depth == EncoderQueue.Depth(running: 0, waiting: 0))
+        #expect(queue.depth == (running: 0, waiting: 0))
     }
 }
 

@@ -9,22 +9,6 @@ import Foundation
 /// Waiting suspends the request's task (a continuation), never a thread; the work itself still runs on a
 /// dispatch queue (`offload`), off Swift's cooperative pool and the event loops.
 public final class EncoderQueue: @unchecked Sendable {
-    /// How many jobs hold a slot and how many wait for one.
-    public struct Depth: Sendable, Equatable, CustomStringConvertible {
-        /// Jobs running now (at most `maxRunning`).
-        public var running: Int
-        /// Jobs waiting for a slot (at most `maxWaiting`).
-        public var waiting: Int
-
-        /// A depth of `running` and `waiting` jobs.
-        public init(running: Int, waiting: Int) {
-            self.running = running
-            self.waiting = waiting
-        }
-
-        public var description: String { "\(running) running, \(waiting) waiting" }
-    }
-
     /// Most jobs running at once.
     public let maxRunning: Int
     /// Most jobs waiting for a slot; one more is refused.
@@ -49,9 +33,9 @@ public final class EncoderQueue: @unchecked Sendable {
         self.retryAfterSeconds = max(0, retryAfterSeconds)
     }
 
-    /// Running and waiting jobs now (for metrics; it may change as soon as it is read).
-    public var depth: Depth {
-        lock.withLock { Depth(running: state.running, waiting: state.waiters.count) }
+    /// Jobs holding a slot and jobs waiting for one, now (for metrics; it may change as soon as it is read).
+    public var depth: (running: Int, waiting: Int) {
+        lock.withLock { (state.running, state.waiters.count) }
     }
 
     /// Runs `work` on a dispatch queue once a slot is free and returns its result; the slot is given back
