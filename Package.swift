@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore", "VitrineTensor"]),
         .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "VitrineTensor"]),
         // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
-        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineImage"],
+        .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineImage", "VitrineTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "VitrineServerTests",

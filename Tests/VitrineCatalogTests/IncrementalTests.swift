@@ -3,6 +3,7 @@ import Testing
 import VitrineCatalog
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// Re-indexing embeds only what changed, removes what is gone, and re-embeds on a model change.
 @Suite struct IncrementalTests {
@@ -79,8 +80,11 @@ import VitrineStore
         _ = try catalog.index(folder: folder.path("catalog"))
         let reopened = try Catalog(storeURL: catalog.storeURL, options: catalog.options)
         for modality in Modality.allCases {
-            let before = try catalog.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
-            let after = try reopened.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true))
+            // Scores compared bitwise: both queries on one kernel variant (the variant sweep runs in parallel).
+            let (before, after) = try Kernels.withStableVariant {
+                (try catalog.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true)),
+                 try reopened.similarItems(to: "cat", modality: modality, options: QueryOptions(limit: 3, includeNearDuplicates: true)))
+            }
             #expect(before.map(\.item.id) == after.map(\.item.id) && before.map(\.score) == after.map(\.score))
         }
     }
