@@ -73,6 +73,9 @@ let package = Package(
             path: "benchmarks/bench-index", exclude: ["python_pipeline.py", "run.sh"]
         ),
 
+        .executableTarget(name: "bench-ann", dependencies: ["VitrineCore", "VitrineStore", "VitrineTensor"], path: "benchmarks/bench-ann",
+                          exclude: ["peers.py"]),
+
         // Child process for the store's crash-safety test: writes batches until SIGKILLed.
         .executableTarget(name: "vitrine-store-probe", dependencies: ["VitrineStore", "VitrineTensor"], path: "Tests/StoreProbe"),
 

@@ -32,14 +32,14 @@ extension Recommender {
 
     func popular(options: RecommendationOptions, excluding: Set<String>) throws -> [Recommendation] {
         guard options.limit > 0 else { return [] }
-        let eligible = index.eligibility(searchOptions(options, excluding: excluding, limit: options.limit))
-        var ranked: [(id: String, score: Double)] = []
-        for (row, id) in index.ids.enumerated() where eligible?[row] ?? true {
-            ranked.append((id, popularity?.score(of: id) ?? 0))
+        // A bounded heap, not a sort of the whole catalog: O(n log pool) at a million items.
+        var best = TopKHeap<(id: String, score: Double)>(capacity: candidatePoolSize(options)) { a, b in
+            a.score < b.score || (a.score == b.score && a.id > b.id)
         }
-        ranked.sort { $0.score != $1.score ? $0.score > $1.score : $0.id < $1.id }
-        let pool = ranked.prefix(candidatePoolSize(options))
-            .map { Candidate(id: $0.id, relevance: Float($0.score), source: 0, duplicates: []) }
+        for id in index.eligibleIDs(searchOptions(options, excluding: excluding, limit: options.limit)) {
+            best.offer((id, popularity?.score(of: id) ?? 0))
+        }
+        let pool = best.sortedBestFirst().map { Candidate(id: $0.id, relevance: Float($0.score), source: 0, duplicates: []) }
         let lambda = options.diversity > 0 ? options.diversity : options.coldStartDiversity
         return diversify(foldDuplicates(pool, options: options, searched: false), limit: options.limit, lambda: lambda).map {
             explained($0, reason: .popularity, members: [], query: nil, space: options.space)

@@ -1,7 +1,7 @@
 import VitrineTensor
 
-// Searching the index: eligibility (exclusions, filters), top-k selection with a bounded
-// heap, and near-duplicate folding.
+// Searching the index: eligibility (exclusions, filters), the choice between the HNSW graph and
+// an exact scan, top-k selection with a bounded heap, and near-duplicate folding.
 
 /// Restricts which items a search may return. Empty constraints accept everything.
 public struct IndexFilter: Sendable {
@@ -50,15 +50,23 @@ public struct SearchOptions: Sendable {
     public var nearDuplicateThreshold: Float
     /// When true, near duplicates are returned as ordinary hits instead of being folded.
     public var includeNearDuplicates: Bool
+    /// When true the search scans every item (exact) even where the index has an HNSW graph.
+    public var exact: Bool
+    /// HNSW candidate list size for this search (nil: the index's `approximate.efSearch`);
+    /// larger is slower and closer to exact.
+    public var efSearch: Int?
 
-    /// Creates options with defaults: 10 hits, no exclusions, no filter, threshold 0.985.
+    /// Creates options with defaults: 10 hits, no exclusions, no filter, threshold 0.985, approximate where the index has a graph.
     public init(limit: Int = 10, excluding: Set<String> = [], filter: IndexFilter = IndexFilter(),
-                nearDuplicateThreshold: Float = 0.985, includeNearDuplicates: Bool = false) {
+                nearDuplicateThreshold: Float = 0.985, includeNearDuplicates: Bool = false,
+                exact: Bool = false, efSearch: Int? = nil) {
         self.limit = limit
         self.excluding = excluding
         self.filter = filter
         self.nearDuplicateThreshold = nearDuplicateThreshold
         self.includeNearDuplicates = includeNearDuplicates
+        self.exact = exact
+        self.efSearch = efSearch
     }
 }
 
@@ -84,9 +92,9 @@ extension VectorIndex {
     /// - Throws: `.dimensionMismatch` / `.nonFiniteVector` for a bad query, `.invalidOption` for a negative limit.
     public func search(query: [Float], options: SearchOptions = SearchOptions()) throws -> [SearchHit] {
         try VectorMath.validate(query, dimension: dimension, field: "query")
-        try checkLimit(options.limit)
-        let eligible = eligibility(options)
-        return select(scores: scoreAll(query: query), eligible: eligible, options: options)
+        try checkOptions(options)
+        if let hits = approximateSearch(query, options: options) { return hits }
+        return exactSearch(query, eligible: eligibility(options), options: options)
     }
 
     /// Searches many queries at once (one GEMM per chunk of queries); results in query order.
@@ -94,7 +102,10 @@ extension VectorIndex {
         for (index, query) in queries.enumerated() {
             try VectorMath.validate(query, dimension: dimension, field: "queries[\(index)]")
         }
-        try checkLimit(options.limit)
+        try checkOptions(options)
+        if usesGraph(options) {
+            return queries.map { approximateSearch($0, options: options) ?? exactSearch($0, eligible: eligibility(options), options: options) }
+        }
         let eligible = eligibility(options)
         var results: [[SearchHit]] = []
         results.reserveCapacity(queries.count)
@@ -104,8 +115,9 @@ extension VectorIndex {
             let end = min(start + chunk, queries.count)
             let flat = queries[start..<end].flatMap { $0 }
             let scores = scoreBatch(queries: flat, queryCount: end - start)
+            let slots = slotIDs.count
             for j in 0..<(end - start) {
-                let row = Array(scores[j * count ..< (j + 1) * count])
+                let row = Array(scores[j * slots ..< (j + 1) * slots])
                 results.append(select(scores: row, eligible: eligible, options: options))
             }
             start = end
@@ -118,41 +130,119 @@ extension VectorIndex {
         try VectorMath.validate(query, dimension: dimension, field: "query")
         let all = scoreAll(query: query)
         var out = [String: Float](minimumCapacity: count)
-        for (row, id) in ids.enumerated() { out[id] = all[row] }
+        for (row, id) in slotIDs.enumerated() { if let id { out[id] = all[row] } }
         return out
     }
 
-    private func checkLimit(_ limit: Int) throws {
-        guard limit >= 0 else { throw VitrineCoreError.invalidOption(name: "limit", reason: "must be ≥ 0, got \(limit)") }
+    /// Ids of the items `options` lets through (exclusions and filter), in slot order.
+    public func eligibleIDs(_ options: SearchOptions) -> [String] {
+        let eligible = eligibility(options)
+        return slotIDs.indices.compactMap { row in (eligible?[row] ?? true) ? slotIDs[row] : nil }
     }
 
-    /// Per-row eligibility mask, or nil when every row is eligible.
+    private func checkOptions(_ options: SearchOptions) throws {
+        guard options.limit >= 0 else { throw VitrineCoreError.invalidOption(name: "limit", reason: "must be ≥ 0, got \(options.limit)") }
+        if let ef = options.efSearch, ef < 1 {
+            throw VitrineCoreError.invalidOption(name: "efSearch", reason: "must be ≥ 1, got \(ef)")
+        }
+    }
+
+    /// Per-slot eligibility mask (free slots included as ineligible), or nil when every indexed row is eligible.
     func eligibility(_ options: SearchOptions) -> [Bool]? {
         if options.excluding.isEmpty && options.filter.isEmpty { return nil }
-        var mask = [Bool](repeating: true, count: count)
+        var mask = slotIDs.map { $0 != nil }
         if !options.filter.isEmpty {
-            for row in 0..<count where !options.filter.accepts(id: ids[row], attributes: attributes[row]) { mask[row] = false }
+            for row in slotIDs.indices {
+                guard let id = slotIDs[row] else { continue }
+                if !options.filter.accepts(id: id, attributes: attributes[row]) { mask[row] = false }
+            }
         }
         for id in options.excluding { if let row = rowByID[id] { mask[row] = false } }
         return mask
     }
 
-    /// Top-k selection plus near-duplicate folding. Widens the candidate pool until `limit`
-    /// distinct hits are kept or the eligible rows run out.
+    // MARK: Exact or approximate
+
+    /// True when `options` may be answered from the HNSW graph.
+    func usesGraph(_ options: SearchOptions) -> Bool { !options.exact && hasApproximateSearch }
+
+    /// An upper bound on the items a tag/category filter leaves (nil: no such constraint).
+    func filteredCountBound(_ filter: IndexFilter) -> Int? {
+        var bound: Int?
+        func tighten(_ value: Int) { bound = min(bound ?? value, value) }
+        if !filter.anyOfTags.isEmpty { tighten(filter.anyOfTags.reduce(0) { $0 + tagCounts[$1, default: 0] }) }
+        if !filter.allOfTags.isEmpty { tighten(filter.allOfTags.map { tagCounts[$0, default: 0] }.min() ?? 0) }
+        if !filter.categories.isEmpty { tighten(filter.categories.reduce(0) { $0 + categoryCounts[$1, default: 0] }) }
+        return bound
+    }
+
+    /// The graph's answer, or nil when the search should be exact: no graph (or `exact`), a filter
+    /// that leaves under 5 % of the items (an exact scan of those is cheaper and complete), or a
+    /// graph walk that found fewer eligible items than it needed (e.g. a restrictive predicate).
+    func approximateSearch(_ query: [Float], options: SearchOptions) -> [SearchHit]? {
+        guard usesGraph(options), let graph else { return nil }
+        if let bound = filteredCountBound(options.filter), bound * 20 < count { return nil }
+        let limit = min(options.limit, count)
+        guard limit > 0 else { return [] }
+        let excludedRows = Set(options.excluding.compactMap { rowByID[$0] })
+        let filter = options.filter
+        let accepts: (Int32) -> Bool = { slot in
+            let row = Int(slot)
+            guard let id = slotIDs[row], !excludedRows.contains(row) else { return false }
+            return filter.isEmpty || filter.accepts(id: id, attributes: attributes[row])
+        }
+        let ef = options.efSearch ?? approximate.efSearch
+        return select(limit: limit, options: options) { pool in
+            let found = query.withUnsafeBufferPointer { q in
+                storage.withUnsafeBufferPointer { rows in
+                    graph.search(q.baseAddress!, k: pool, ef: max(ef, pool), rows: SlotRows(base: rows.baseAddress!, dimension: dimension),
+                                 accepts: accepts)
+                }
+            }
+            return found.count < pool ? nil : found.map { (row: Int($0.slot), score: $0.similarity) }
+        }
+    }
+
+    /// A full scan, or for a mask that leaves few rows a scan of those rows only.
+    func exactSearch(_ query: [Float], eligible: [Bool]?, options: SearchOptions) -> [SearchHit] {
+        if let eligible {
+            let rows = eligible.indices.filter { eligible[$0] }
+            if rows.count * 8 < slotIDs.count {
+                var scores = [Float](repeating: -.infinity, count: slotIDs.count)
+                query.withUnsafeBufferPointer { q in
+                    storage.withUnsafeBufferPointer { s in
+                        for row in rows { scores[row] = Kernels.dot(count: dimension, q.baseAddress!, s.baseAddress! + row * dimension) }
+                    }
+                }
+                return select(scores: scores, eligible: eligible, options: options)
+            }
+        }
+        return select(scores: scoreAll(query: query), eligible: eligible, options: options)
+    }
+
+    /// Top-k selection plus near-duplicate folding over scores of every slot.
     func select(scores: [Float], eligible: [Bool]?, options: SearchOptions) -> [SearchHit] {
         let limit = min(options.limit, count)  // a huge requested limit cannot overflow the pool arithmetic
         guard limit > 0 else { return [] }
+        return select(limit: limit, options: options) { pool in
+            topRows(scores: scores, eligible: eligible, k: pool).map { (row: $0, score: scores[$0]) }
+        } ?? []
+    }
+
+    /// Near-duplicate folding over candidate pools from `candidates(poolSize)` (best first). Widens
+    /// the pool until `limit` distinct hits are kept or the candidates run out; nil when `candidates` gives up.
+    func select(limit: Int, options: SearchOptions, candidates: (Int) -> [(row: Int, score: Float)]?) -> [SearchHit]? {
         var poolSize = options.includeNearDuplicates ? limit : limit * 2 + 8
         while true {
-            let rows = topRows(scores: scores, eligible: eligible, k: poolSize)
+            guard let pool = candidates(poolSize) else { return nil }
             if options.includeNearDuplicates {
-                return rows.map { SearchHit(id: ids[$0], score: scores[$0]) }
+                return pool.prefix(limit).map { SearchHit(id: slotIDs[$0.row]!, score: $0.score) }
             }
-            let folded = NearDuplicates.fold(rows.map { (row: $0, duplicates: [String]()) }, limit: limit,
-                                             isDuplicate: { rowCosine($0.row, $1.row) >= options.nearDuplicateThreshold },
-                                             absorb: { $0.duplicates.append(ids[$1.row]) })
-            let hits = folded.map { SearchHit(id: ids[$0.row], score: scores[$0.row], duplicates: $0.duplicates) }
-            let exhausted = rows.count < poolSize
+            let folded = NearDuplicates.fold(pool.map { (candidate: $0, duplicates: [String]()) }, limit: limit,
+                                             isDuplicate: { rowCosine($0.candidate.row, $1.candidate.row) >= options.nearDuplicateThreshold },
+                                             absorb: { $0.duplicates.append(slotIDs[$1.candidate.row]!) })
+            let hits = folded.map { SearchHit(id: slotIDs[$0.candidate.row]!, score: $0.candidate.score, duplicates: $0.duplicates) }
+            let exhausted = pool.count < poolSize
             if hits.count == limit || exhausted { return hits }
             poolSize *= 2
         }
@@ -163,10 +253,10 @@ extension VectorIndex {
     func topRows(scores: [Float], eligible: [Bool]?, k: Int) -> [Int] {
         var heap = TopKHeap(capacity: k) { a, b in
             // "a is worse than b": lower score, or equal score and larger id.
-            scores[a] < scores[b] || (scores[a] == scores[b] && ids[a] > ids[b])
+            scores[a] < scores[b] || (scores[a] == scores[b] && slotIDs[a]! > slotIDs[b]!)
         }
         for row in 0..<scores.count {
-            if let eligible, !eligible[row] { continue }
+            if let eligible { if !eligible[row] { continue } } else if slotIDs[row] == nil { continue }
             if scores[row].isNaN { continue }
             heap.offer(row)
         }

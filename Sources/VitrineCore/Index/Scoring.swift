@@ -11,10 +11,10 @@ extension VectorIndex {
     func scoreAll(query: [Float]) -> [Float] { scoreBatch(queries: query, queryCount: 1) }
 
     /// Scores of `queryCount` row-major queries (`queries.count == queryCount · dimension`)
-    /// against every stored row: a row-major `queryCount × count` matrix (one dot kernel call per
+    /// against every slot (free slots included; callers skip them): a row-major `queryCount × slots` matrix (one dot kernel call per
     /// score, not a GEMM whose tiles sum in another order).
     func scoreBatch(queries: [Float], queryCount: Int) -> [Float] {
-        let rows = count, d = dimension
+        let rows = slotIDs.count, d = dimension
         var scores = [Float](repeating: 0, count: queryCount * rows)
         guard rows > 0, queryCount > 0 else { return scores }
         storage.withUnsafeBufferPointer { matrix in

@@ -1,13 +1,12 @@
 import VitrineTensor
 
-// Exact (brute-force) vector index. Vectors live in one row-major Float matrix so scoring
-// a query is a single GEMV over contiguous memory; ids map to rows through a dictionary.
-// Removal swaps the last row into the hole (O(dimension)), so add/update/remove are all
-// cheap and a new item is searchable the moment `add` returns — no rebuild, no training.
-//
-// At 100k items × 1664 fused dimensions the matrix is ~666 MB of fp32 and one query is
-// ~166 M multiply-adds: tens of milliseconds with a vectorized GEMV, which is why the index
-// stays exact rather than approximate at this scale.
+// Vector index. Vectors live in one row-major Float matrix of "slots" so an exact search is a
+// single pass of the dot kernel over contiguous memory; ids map to slots through a dictionary.
+// Slots are stable: a removed item's slot is reused by a later insert, so the HNSW graph
+// (HNSWGraph.swift) can name nodes by slot. Below `approximate.bruteForceBelow` items there is
+// no graph and every search is exact; from there on searches walk the graph unless the request
+// asks for `exact`, and a filter that leaves few items is answered by an exact scan of those.
+// Either way a new item is searchable the moment `add` returns — no rebuild, no training.
 
 /// Tags and category of an indexed row, used by `IndexFilter`.
 public struct IndexedAttributes: Sendable, Hashable {
@@ -23,35 +22,53 @@ public struct IndexedAttributes: Sendable, Hashable {
     }
 }
 
-/// An exact cosine-similarity index over item vectors, keyed by item id.
+/// A cosine-similarity index over item vectors, keyed by item id: exact below a size, HNSW above.
 public struct VectorIndex: Sendable {
     /// Length of every stored vector.
     public let dimension: Int
     /// When true (default) vectors are scaled to unit length on insert, so dot product = cosine.
     /// The recommender's fused index stores `VectorFusion` output as given (see VectorFusion).
     public let normalizesVectors: Bool
+    /// When and how the approximate (HNSW) search is used.
+    public let approximate: ApproximateSearchOptions
 
-    /// Ids in row order.
-    public private(set) var ids: [String] = []
-    /// Row-major `count × dimension` vectors.
+    /// Item id of each slot; nil for a free slot or a deleted one awaiting graph repair.
+    var slotIDs: [String?] = []
+    /// Row-major `slots × dimension` vectors.
     var storage: [Float] = []
     /// Euclidean length of each stored row (1 for normalized rows), used for true cosines.
     var norms: [Float] = []
     var attributes: [IndexedAttributes] = []
     var rowByID: [String: Int] = [:]
+    /// Slots ready for reuse.
+    var freeSlots: [Int] = []
+    /// Deleted slots still in the graph as tombstones (their rows stay until the repair).
+    var tombstones: [Int] = []
+    /// Items per tag and per category, to tell how much of the index a filter leaves.
+    var tagCounts: [String: Int] = [:]
+    var categoryCounts: [String: Int] = [:]
+    /// The HNSW graph, once the index has reached `approximate.bruteForceBelow` items.
+    var graph: HNSWGraph?
 
     /// Creates an empty index.
-    /// - Throws: `.invalidOption` when `dimension` is not positive.
-    public init(dimension: Int, normalizesVectors: Bool = true) throws {
+    /// - Throws: `.invalidOption` when `dimension` is not positive or an approximate option is out of range.
+    public init(dimension: Int, normalizesVectors: Bool = true, approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
         guard dimension > 0 else {
             throw VitrineCoreError.invalidOption(name: "dimension", reason: "must be positive, got \(dimension)")
         }
         self.dimension = dimension
         self.normalizesVectors = normalizesVectors
+        self.approximate = try approximate.validated()
     }
 
     /// Number of indexed items.
-    public var count: Int { ids.count }
+    public var count: Int { rowByID.count }
+
+    /// Indexed ids in slot order.
+    public var ids: [String] { slotIDs.compactMap { $0 } }
+
+    /// True when searches may use the HNSW graph (it exists and the index is large enough).
+    public var hasApproximateSearch: Bool { graph != nil && count >= approximate.bruteForceBelow }
 
     /// True when `id` is indexed.
     public func contains(_ id: String) -> Bool { rowByID[id] != nil }
@@ -73,15 +90,33 @@ public struct VectorIndex: Sendable {
     public mutating func add(id: String, vector: [Float], attributes: IndexedAttributes = IndexedAttributes()) throws {
         let stored = try prepare(vector, id: id)
         if let row = rowByID[id] {
-            write(stored, row: row)
-            self.attributes[row] = attributes
-            return
+            if graph == nil {
+                write(stored, row: row)
+                setAttributes(attributes, row: row)
+                return
+            }
+            remove(id: id)  // the graph links by vector: a changed vector is a new node
         }
-        rowByID[id] = ids.count
-        ids.append(id)
-        storage.append(contentsOf: stored)
-        norms.append(VectorMath.norm(stored))
-        self.attributes.append(attributes)
+        let row: Int
+        if let free = freeSlots.popLast() {
+            row = free
+            write(stored, row: row)
+            slotIDs[row] = id
+            self.attributes[row] = IndexedAttributes()
+        } else {
+            row = slotIDs.count
+            slotIDs.append(id)
+            storage.append(contentsOf: stored)
+            norms.append(VectorMath.norm(stored))
+            self.attributes.append(IndexedAttributes())
+        }
+        rowByID[id] = row
+        setAttributes(attributes, row: row)
+        if graph != nil {
+            linkIntoGraph(row)
+        } else if approximate.enabled && count >= approximate.bruteForceBelow {
+            buildGraph()
+        }
     }
 
     /// Inserts an item with its tags and category as filter attributes.
@@ -93,26 +128,29 @@ public struct VectorIndex: Sendable {
     /// - Throws: `.unknownItem` when `id` is not indexed, plus the vector checks of `add`.
     public mutating func update(id: String, vector: [Float]) throws {
         guard let row = rowByID[id] else { throw VitrineCoreError.unknownItem(id: id) }
-        write(try prepare(vector, id: id), row: row)
+        try add(id: id, vector: vector, attributes: attributes[row])
     }
 
     /// Removes `id`; returns false when it was not indexed.
     @discardableResult
     public mutating func remove(id: String) -> Bool {
         guard let row = rowByID.removeValue(forKey: id) else { return false }
-        let last = ids.count - 1
-        if row != last {
-            let movedID = ids[last]
-            ids[row] = movedID
-            rowByID[movedID] = row
-            attributes[row] = attributes[last]
-            norms[row] = norms[last]
-            for i in 0..<dimension { storage[row * dimension + i] = storage[last * dimension + i] }
+        setAttributes(IndexedAttributes(), row: row)
+        slotIDs[row] = nil
+        guard var linked = graph, row < linked.slotCount, linked.levels[row] >= 0 else {
+            freeSlots.append(row)
+            return true
         }
-        ids.removeLast()
-        attributes.removeLast()
-        norms.removeLast()
-        storage.removeLast(dimension)
+        graph = nil
+        linked.markDeleted(row)
+        tombstones.append(row)
+        // Repair once tombstones reach 5 % of the index (at least 32): amortized O(links) per delete.
+        if tombstones.count >= max(32, count / 20) {
+            let freed = storage.withUnsafeBufferPointer { linked.repairTombstones(rows: SlotRows(base: $0.baseAddress!, dimension: dimension)) }
+            freeSlots.append(contentsOf: freed)
+            tombstones.removeAll()
+        }
+        graph = linked
         return true
     }
 
@@ -141,5 +179,31 @@ public struct VectorIndex: Sendable {
     private mutating func write(_ vector: [Float], row: Int) {
         for i in 0..<dimension { storage[row * dimension + i] = vector[i] }
         norms[row] = VectorMath.norm(vector)
+    }
+
+    /// Sets a row's attributes, keeping the tag and category counts in step.
+    private mutating func setAttributes(_ new: IndexedAttributes, row: Int) {
+        let old = attributes[row]
+        for tag in old.tags { tagCounts[tag, default: 0] -= 1; if tagCounts[tag] == 0 { tagCounts[tag] = nil } }
+        if let category = old.category { categoryCounts[category, default: 0] -= 1; if categoryCounts[category] == 0 { categoryCounts[category] = nil } }
+        for tag in new.tags { tagCounts[tag, default: 0] += 1 }
+        if let category = new.category { categoryCounts[category, default: 0] += 1 }
+        attributes[row] = new
+    }
+
+    // MARK: The graph
+
+    /// Builds the graph over every indexed slot (once, when the index reaches `bruteForceBelow`).
+    private mutating func buildGraph() {
+        graph = HNSWGraph(options: approximate)
+        graph?.reserve(slots: slotIDs.count)
+        for row in slotIDs.indices where slotIDs[row] != nil { linkIntoGraph(row) }
+    }
+
+    private mutating func linkIntoGraph(_ row: Int) {
+        guard var linked = graph else { return }
+        graph = nil  // move the graph out so inserting does not copy it
+        storage.withUnsafeBufferPointer { linked.insert(Int32(row), rows: SlotRows(base: $0.baseAddress!, dimension: dimension)) }
+        graph = linked
     }
 }

@@ -45,8 +45,7 @@ extension Recommender {
         var excluded = options.excluding
         if options.excludeSeen { excluded.formUnion(profile.seenItems) }
         guard profile.hasTaste else { return try popular(options: options, excluding: excluded) }
-        let eligible = index.eligibility(searchOptions(options, excluding: excluded, limit: options.limit))
-        let candidates = index.ids.indices.filter { eligible?[$0] ?? true }.map { index.ids[$0] }
+        let candidates = index.eligibleIDs(searchOptions(options, excluding: excluded, limit: options.limit))
         let scores = try scorer.scores(for: profile, candidates: candidates)
         guard scores.count == candidates.count else {
             throw VitrineCoreError.invalidOption(name: "scorer", reason: "returned \(scores.count) scores for \(candidates.count) candidates")

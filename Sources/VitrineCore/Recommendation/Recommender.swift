@@ -27,11 +27,16 @@ public struct RecommendationOptions: Sendable {
     public var space: Modality
     /// Candidates fetched per result before merging and re-ranking (default 5).
     public var candidatePoolFactor: Int
+    /// Scan every item instead of walking the HNSW graph (where the index has one).
+    public var exactSearch: Bool
+    /// HNSW candidate list size (nil: the index default); see `SearchOptions.efSearch`.
+    public var efSearch: Int?
 
     /// Creates options with the documented defaults.
     public init(limit: Int = 10, excludeSeen: Bool = true, excluding: Set<String> = [], filter: IndexFilter = IndexFilter(),
                 diversity: Float = 0, coldStartDiversity: Float = 0.3, nearDuplicateThreshold: Float = 0.985,
-                includeNearDuplicates: Bool = false, space: Modality = .fused, candidatePoolFactor: Int = 5) {
+                includeNearDuplicates: Bool = false, space: Modality = .fused, candidatePoolFactor: Int = 5,
+                exactSearch: Bool = false, efSearch: Int? = nil) {
         self.limit = limit
         self.excludeSeen = excludeSeen
         self.excluding = excluding
@@ -42,6 +47,8 @@ public struct RecommendationOptions: Sendable {
         self.includeNearDuplicates = includeNearDuplicates
         self.space = space
         self.candidatePoolFactor = candidatePoolFactor
+        self.exactSearch = exactSearch
+        self.efSearch = efSearch
     }
 
     func validated() throws -> RecommendationOptions {
@@ -54,6 +61,9 @@ public struct RecommendationOptions: Sendable {
         }
         guard candidatePoolFactor >= 1 else {
             throw VitrineCoreError.invalidOption(name: "candidatePoolFactor", reason: "must be ≥ 1, got \(candidatePoolFactor)")
+        }
+        if let efSearch, efSearch < 1 {
+            throw VitrineCoreError.invalidOption(name: "efSearch", reason: "must be ≥ 1, got \(efSearch)")
         }
         return self
     }
@@ -171,7 +181,8 @@ public struct Recommender: Sendable {
     func searchOptions(_ options: RecommendationOptions, excluding: Set<String>, limit: Int) -> SearchOptions {
         SearchOptions(limit: limit, excluding: excluding, filter: options.filter,
                       nearDuplicateThreshold: options.nearDuplicateThreshold,
-                      includeNearDuplicates: options.includeNearDuplicates)
+                      includeNearDuplicates: options.includeNearDuplicates,
+                      exact: options.exactSearch, efSearch: options.efSearch)
     }
 
     /// Final near-duplicate fold over a candidate list (see `NearDuplicates`). Lists merged from
