@@ -22,6 +22,7 @@ public final class Catalog: Sendable {
     let state: ReadWriteLocked<CatalogState>
     let encoders: EncoderCache
     let writeLock = NSLock()
+    let searchGraphs = SearchGraphBuilder()
 
     /// Name of the trained-model blob holding the fitted cross-modal imputer.
     static let imputerBlobName = "catalog-imputer"
@@ -50,11 +51,13 @@ public final class Catalog: Sendable {
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
         self.store = store
-        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, weights: options.fusionWeights))
+        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID,
+                                                   weights: options.fusionWeights, approximate: options.approximateSearch))
     }
 
     /// Reads items and vectors of the current models from the store.
-    static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights) throws -> CatalogState {
+    static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights,
+                          approximate: ApproximateSearchOptions) throws -> CatalogState {
         try CatalogError.wrapping {
             var imputer: CrossModalImputer?
             if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
@@ -62,7 +65,7 @@ public final class Catalog: Sendable {
             }
             let fusion = VectorFusion(imageDimension: provider.imageDimension, textDimension: provider.textDimension,
                                       weights: weights, imputer: imputer)
-            var state = try CatalogState(fusion: fusion)
+            var state = try CatalogState(fusion: fusion, approximate: approximate)
             let images = try store.vectorMatrix(modality: .image, modelID: provider.imageModelID)
             let texts = try store.vectorMatrix(modality: .text, modelID: provider.textModelID)
             let fused = try store.vectorMatrix(modality: .fused, modelID: fusedModelID)
@@ -103,7 +106,14 @@ public final class Catalog: Sendable {
     public var count: Int { state.read { $0.items.count } }
 
     /// A snapshot of the fused-space recommender (a value: later writes do not change it).
-    public func recommender() -> Recommender { state.read { $0.recommender } }
+    public func recommender() -> Recommender {
+        let recommender = state.read { $0.recommender }
+        if recommender.index.needsGraph { searchGraphs.schedule(for: self) }
+        return recommender
+    }
+
+    /// True while HNSW graphs are being built in the background (see `CatalogOptions.approximateSearch`).
+    public var isBuildingSearchGraphs: Bool { searchGraphs.isRunning }
 
     /// The raw (unit) image and text vectors of an item, or nil when the item is unknown.
     public func vectors(for id: String) -> ItemVectors? {

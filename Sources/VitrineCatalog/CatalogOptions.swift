@@ -15,15 +15,22 @@ public struct CatalogOptions: Sendable {
     public var vectorPrecision: VectorDType
     /// Hits whose cosine with a better hit is at least this are folded into it as near duplicates.
     public var nearDuplicateThreshold: Float
+    /// HNSW settings of the image, text and fused indexes. The catalog builds a graph in the
+    /// background once an index reaches `bruteForceBelow` items and a query arrives (so `vitrine index`
+    /// never pays for one, and opening a big store is not slowed); until then searches are exact.
+    public var approximateSearch: ApproximateSearchOptions
 
-    /// Defaults: default store options, pretrained encoders, balanced weights, fp16 vectors, threshold 0.985.
+    /// Defaults: default store options, pretrained encoders, balanced weights, fp16 vectors, threshold 0.985,
+    /// HNSW from 20,000 items built in the background.
     public init(store: StoreOptions = StoreOptions(), encoders: EncoderProvider? = nil, fusionWeights: FusionWeights = .balanced,
-                vectorPrecision: VectorDType = .float16, nearDuplicateThreshold: Float = 0.985) {
+                vectorPrecision: VectorDType = .float16, nearDuplicateThreshold: Float = 0.985,
+                approximateSearch: ApproximateSearchOptions = ApproximateSearchOptions(buildsGraphInline: false)) {
         self.store = store
         self.encoders = encoders
         self.fusionWeights = fusionWeights
         self.vectorPrecision = vectorPrecision
         self.nearDuplicateThreshold = nearDuplicateThreshold
+        self.approximateSearch = approximateSearch
     }
 
     /// The default store location, relative to the working directory: `vitrine-store/catalog.sqlite`.
@@ -77,14 +84,20 @@ public struct QueryOptions: Sendable {
     public var includeNearDuplicates: Bool
     /// Ids never returned.
     public var excluding: Set<String>
+    /// Scan every item even where the index has an HNSW graph (see `SearchOptions.exact`).
+    public var exact: Bool
+    /// HNSW candidate list size for this query (nil: `CatalogOptions.approximateSearch.efSearch`).
+    public var efSearch: Int?
 
-    /// Defaults: 10 hits, no filter, near duplicates folded.
+    /// Defaults: 10 hits, no filter, near duplicates folded, approximate where an index has a graph.
     public init(limit: Int = 10, tags: Set<String> = [], categories: Set<String> = [], includeNearDuplicates: Bool = false,
-                excluding: Set<String> = []) {
+                excluding: Set<String> = [], exact: Bool = false, efSearch: Int? = nil) {
         self.limit = limit
         self.tags = tags
         self.categories = categories
         self.includeNearDuplicates = includeNearDuplicates
         self.excluding = excluding
+        self.exact = exact
+        self.efSearch = efSearch
     }
 }

@@ -13,10 +13,10 @@ struct CatalogState: Sendable {
     /// Every stored item, including any whose vectors are missing (e.g. after a model change).
     var items: [String: CatalogItem]
 
-    init(fusion: VectorFusion) throws {
-        recommender = try Recommender(fusion: fusion)
-        imageIndex = try VectorIndex(dimension: fusion.imageDimension)
-        textIndex = try VectorIndex(dimension: fusion.textDimension)
+    init(fusion: VectorFusion, approximate: ApproximateSearchOptions) throws {
+        recommender = try Recommender(fusion: fusion, approximate: approximate)
+        imageIndex = try VectorIndex(dimension: fusion.imageDimension, approximate: approximate)
+        textIndex = try VectorIndex(dimension: fusion.textDimension, approximate: approximate)
         items = [:]
     }
 
@@ -43,6 +43,64 @@ struct CatalogState: Sendable {
         case .text: return textIndex
         case .fused: return recommender.index
         }
+    }
+}
+
+extension CatalogState {
+    /// The spaces whose index is big enough for an HNSW graph but has none yet.
+    var spacesNeedingGraphs: [Modality] { Modality.allCases.filter { index(for: $0).needsGraph } }
+
+    /// Takes a graph built on a copy of one space's index; false when that index changed meanwhile.
+    mutating func adoptGraph(from built: VectorIndex, space: Modality) -> Bool {
+        switch space {
+        case .image: return imageIndex.adoptGraph(from: built)
+        case .text: return textIndex.adoptGraph(from: built)
+        case .fused: return recommender.adoptIndexGraph(from: built)
+        }
+    }
+}
+
+/// Builds the HNSW graphs of a catalog's indexes on a background thread, one run at a time: each
+/// index is copied under the read lock (the copy shares its rows), its graph built with no lock
+/// held, and adopted under the write lock if the index has not changed since — else the run waits
+/// a moment and builds again from the newer rows. Queries stay exact (and correct) meanwhile.
+final class SearchGraphBuilder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = false
+
+    func schedule(for catalog: Catalog) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !running else { return }
+        running = true
+        let thread = Thread { [weak catalog] in
+            while let catalog {
+                let pending = catalog.state.read { state in state.spacesNeedingGraphs.map { (space: $0, index: state.index(for: $0)) } }
+                if pending.isEmpty { break }
+                var stale = false
+                for (space, index) in pending {
+                    let built = index.withGraph()
+                    if !catalog.state.write({ $0.adoptGraph(from: built, space: space) }) { stale = true }
+                }
+                if stale { Thread.sleep(forTimeInterval: 1) }
+            }
+            self.finish()
+        }
+        thread.qualityOfService = .utility
+        thread.start()
+    }
+
+    private func finish() {
+        lock.lock()
+        running = false
+        lock.unlock()
+    }
+
+    /// True while a build runs (tests wait on it).
+    var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
     }
 }
 

@@ -43,6 +43,14 @@ struct OutputOption: ParsableArguments {
 struct ResultOptions: ParsableArguments {
     @Option(name: .long, help: "Number of results.") var limit = 10
     @Option(name: .long, help: "Only items with this tag.") var tag: String?
+    @Flag(name: .long, help: "Scan every item instead of walking the HNSW graph (indexes of 20,000+ items).") var exact = false
+    @Option(name: .long, help: "HNSW candidate list size (default 64; larger is slower and closer to exact).") var efSearch: Int?
+
+    /// The query options these flags describe.
+    func queryOptions(categories: Set<String> = [], includeNearDuplicates: Bool = false) -> QueryOptions {
+        QueryOptions(limit: limit, tags: tag.map { [$0] } ?? [], categories: categories, includeNearDuplicates: includeNearDuplicates,
+                     exact: exact, efSearch: efSearch)
+    }
 }
 
 /// The two-tower flags `train` and `evaluate` share (their epoch and batch defaults differ, so those stay apart).

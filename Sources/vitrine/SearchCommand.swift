@@ -27,7 +27,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = QueryOptions(limit: results.limit, tags: results.tag.map { [$0] } ?? [])
+        let options = results.queryOptions()
         let hits = try failing {
             let catalog = try store.openCatalog()
             if let image { return try catalog.search(imageAt: URL(fileURLWithPath: image), space: space, options: options) }

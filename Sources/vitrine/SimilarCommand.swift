@@ -27,8 +27,8 @@ struct SimilarCommand: ParsableCommand {
 
     func run() throws {
         let hits = try failing {
-            try store.openCatalog().similarItems(to: id, modality: modality, limit: results.limit, tag: results.tag, category: category,
-                                                  includeNearDuplicates: includeDuplicates)
+            try store.openCatalog().similarItems(to: id, modality: modality, options: results.queryOptions(
+                categories: category.map { [$0] } ?? [], includeNearDuplicates: includeDuplicates))
         }
         try Output.printHits(hits, json: output.json)
     }

@@ -92,7 +92,9 @@ extension Catalog {
         let search = SearchOptions(limit: options.limit, excluding: excluding,
                                    filter: IndexFilter(anyOfTags: options.tags, categories: options.categories),
                                    nearDuplicateThreshold: self.options.nearDuplicateThreshold,
-                                   includeNearDuplicates: options.includeNearDuplicates)
+                                   includeNearDuplicates: options.includeNearDuplicates,
+                                   exact: options.exact, efSearch: options.efSearch)
+        if index.needsGraph { searchGraphs.schedule(for: self) }
         let found = try CatalogError.wrapping { try index.search(query: query, options: search) }
         return found.compactMap { hit in
             state.items[hit.id].map { CatalogHit(item: $0, hit: hit) }

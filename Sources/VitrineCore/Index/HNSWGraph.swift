@@ -36,16 +36,22 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
     public var seed: UInt64
     /// false: never build a graph; every search is exact.
     public var enabled: Bool
+    /// true (default): the insert that reaches `bruteForceBelow` builds the graph there and then.
+    /// false: the owner builds it off the write path with `VectorIndex.withGraph()` and
+    /// `adoptGraph(from:)` (the catalog does, in the background, so opening a big store stays fast);
+    /// searches stay exact until then.
+    public var buildsGraphInline: Bool
 
     /// Creates options with the documented defaults.
     public init(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64, bruteForceBelow: Int = 20_000,
-                seed: UInt64 = 0x5EED_4E5, enabled: Bool = true) {
+                seed: UInt64 = 0x5EED_4E5, enabled: Bool = true, buildsGraphInline: Bool = true) {
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
         self.bruteForceBelow = bruteForceBelow
         self.seed = seed
         self.enabled = enabled
+        self.buildsGraphInline = buildsGraphInline
     }
 
     func validated() throws -> ApproximateSearchOptions {

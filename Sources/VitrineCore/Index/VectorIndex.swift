@@ -49,6 +49,9 @@ public struct VectorIndex: Sendable {
     var categoryCounts: [String: Int] = [:]
     /// The HNSW graph, once the index has reached `approximate.bruteForceBelow` items.
     var graph: HNSWGraph?
+    /// Bumped by every change of the indexed rows, so a graph built on a copy is adopted only by
+    /// an index holding exactly the rows it was built from.
+    public private(set) var revision: UInt64 = 0
 
     /// Creates an empty index.
     /// - Throws: `.invalidOption` when `dimension` is not positive or an approximate option is out of range.
@@ -70,6 +73,25 @@ public struct VectorIndex: Sendable {
     /// True when searches may use the HNSW graph (it exists and the index is large enough).
     public var hasApproximateSearch: Bool { graph != nil && count >= approximate.bruteForceBelow }
 
+    /// True when the index is large enough for a graph but has none yet (see `ApproximateSearchOptions.buildsGraphInline`).
+    public var needsGraph: Bool { graph == nil && approximate.enabled && count >= approximate.bruteForceBelow }
+
+    /// A copy of this index with its HNSW graph built (the copy shares the rows; only the graph is new).
+    public func withGraph() -> VectorIndex {
+        var copy = self
+        if copy.graph == nil { copy.buildGraph() }
+        return copy
+    }
+
+    /// Takes the graph of `built` (made by `withGraph()` from a copy of this index); false, and nothing
+    /// changes, when this index has changed since that copy was taken or already has a graph.
+    @discardableResult
+    public mutating func adoptGraph(from built: VectorIndex) -> Bool {
+        guard graph == nil, built.revision == revision, let builtGraph = built.graph else { return false }
+        graph = builtGraph
+        return true
+    }
+
     /// True when `id` is indexed.
     public func contains(_ id: String) -> Bool { rowByID[id] != nil }
 
@@ -89,6 +111,7 @@ public struct VectorIndex: Sendable {
     /// - Throws: `.dimensionMismatch`, `.nonFiniteVector`, `.zeroVector`.
     public mutating func add(id: String, vector: [Float], attributes: IndexedAttributes = IndexedAttributes()) throws {
         let stored = try prepare(vector, id: id)
+        revision &+= 1
         if let row = rowByID[id] {
             if graph == nil {
                 write(stored, row: row)
@@ -114,7 +137,7 @@ public struct VectorIndex: Sendable {
         setAttributes(attributes, row: row)
         if graph != nil {
             linkIntoGraph(row)
-        } else if approximate.enabled && count >= approximate.bruteForceBelow {
+        } else if approximate.buildsGraphInline && needsGraph {
             buildGraph()
         }
     }
@@ -135,6 +158,7 @@ public struct VectorIndex: Sendable {
     @discardableResult
     public mutating func remove(id: String) -> Bool {
         guard let row = rowByID.removeValue(forKey: id) else { return false }
+        revision &+= 1
         setAttributes(IndexedAttributes(), row: row)
         slotIDs[row] = nil
         guard var linked = graph, row < linked.slotCount, linked.levels[row] >= 0 else {

@@ -97,9 +97,11 @@ public struct Recommender: Sendable {
     public var popularity: PopularityModel?
 
     /// Creates an empty recommender.
-    public init(fusion: VectorFusion, profileOptions: ProfileOptions = ProfileOptions(), popularity: PopularityModel? = nil) throws {
+    /// - Parameter approximate: when and how the fused index uses an HNSW graph.
+    public init(fusion: VectorFusion, profileOptions: ProfileOptions = ProfileOptions(), popularity: PopularityModel? = nil,
+                approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
         self.fusion = fusion
-        self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false)
+        self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false, approximate: approximate)
         self.profileOptions = profileOptions
         self.popularity = popularity
     }
@@ -128,6 +130,10 @@ public struct Recommender: Sendable {
         imputed[id] = nil
         return index.remove(id: id)
     }
+
+    /// Takes the HNSW graph of `built` for the fused index; see `VectorIndex.adoptGraph(from:)`.
+    @discardableResult
+    public mutating func adoptIndexGraph(from built: VectorIndex) -> Bool { index.adoptGraph(from: built) }
 
     /// Builds a user's profile from their history with `profileOptions`.
     public func profile(user: String, history: [Interaction]) -> UserProfile {

@@ -37,6 +37,14 @@ struct RequestInput {
     }
 
     /// A boolean query parameter (`true/false/1/0/yes/no`), `fallback` when absent.
+    /// `exact` (scan every item instead of walking the HNSW graph) and `ef` (the graph's candidate
+    /// list size, 1…4096), shared by every route that searches an index.
+    func searchPrecision() throws -> (exact: Bool, efSearch: Int?) {
+        let exact = try boolean("exact", default: false)
+        let ef = query("ef") == nil ? nil : try integer("ef", default: 64, in: 1...4_096)
+        return (exact, ef)
+    }
+
     func boolean(_ name: String, default fallback: Bool) throws -> Bool {
         guard let text = query(name) else { return fallback }
         switch text.lowercased() {

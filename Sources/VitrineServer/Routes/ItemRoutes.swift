@@ -44,7 +44,9 @@ extension VitrineServer {
             let k = try input.integer("k", default: 10, in: 1...configuration.maxResults)
             let modality = try input.choice("modality", default: Modality.fused)
             let tag = input.query("tag").flatMap { $0.isEmpty ? nil : $0 }
-            let hits = try catalog.similarItems(to: id, modality: modality, limit: k, tag: tag)
+            let precision = try input.searchPrecision()
+            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch)
+            let hits = try catalog.similarItems(to: id, modality: modality, options: options)
             return try JSONResponse.make(HitListJSON(modality: modality.rawValue, results: hits.map(HitJSON.init)))
         }
 

@@ -42,7 +42,8 @@ extension VitrineServer {
                 }
                 return space
             } ?? .fused
-            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [])
+            let precision = try input.searchPrecision()
+            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch)
             let hits: [CatalogHit]
             if let image {
                 _ = try ImageFormat.requireEncodable(image, field: "image")

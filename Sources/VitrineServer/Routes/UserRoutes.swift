@@ -31,6 +31,7 @@ extension VitrineServer {
             var core = RecommendationOptions(limit: try input.integer("k", default: 10, in: 1...configuration.maxResults))
             core.diversity = try input.number("diversity", default: 0, in: 0...1)
             core.space = try input.choice("space", default: Modality.fused)
+            (core.exactSearch, core.efSearch) = try input.searchPrecision()
             if let tag = input.query("tag"), !tag.isEmpty { core.filter = IndexFilter(anyOfTags: [tag]) }
             var options = UserRecommendationOptions(recommendation: core)
             options.onboardingText = input.query("onboarding")
