@@ -2,7 +2,7 @@
 // Vitrine: a multimodal content-based recommender. Modules are pipeline stages and dependencies
 // point one way (docs/architecture.md):
 //   CVitrineImageShim → VitrineImage;  CVitrineKernels → VitrineTensor (the kernels' only door)
-//   VitrineModels ← Tensor, Image;  VitrineCore ← Tensor;  VitrineStore ← Core, CSQLite
+//   VitrineModels ← Tensor, Image;  VitrineCore ← Tensor;  VitrineStore ← Core, Tensor, CSQLite
 //   VitrineCatalog ← Models, Core, Store, Image, Tensor (the front ends' only door to storage)
 //   VitrineServer ← Catalog, Core, Image;  vitrine (CLI) ← Catalog, Core, Server
 import PackageDescription
@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "VitrineTensor", dependencies: ["CVitrineKernels"]),
         .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
         .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
-        .target(name: "VitrineStore", dependencies: ["VitrineCore", "CSQLite"]),
+        .target(name: "VitrineStore", dependencies: ["VitrineCore", "VitrineTensor", "CSQLite"]),
         // The service the server and the CLI share: folder layouts, the indexing pipeline,
         // queries and recommendations over the store, with the real encoders.
         .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage", "VitrineTensor"]),

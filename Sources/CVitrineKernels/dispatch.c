@@ -24,8 +24,8 @@ int vk_variant_supported(int variant) {
 #if defined(__x86_64__)
     unsigned int a, b, c, d;
     if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
-    int osxsave = (c >> 27) & 1, fma = (c >> 12) & 1, avx = (c >> 28) & 1;
-    if (!osxsave || !avx || !fma) return 0;
+    int osxsave = (c >> 27) & 1, fma = (c >> 12) & 1, avx = (c >> 28) & 1, f16c = (c >> 29) & 1;
+    if (!osxsave || !avx || !fma || !f16c) return 0;
     unsigned long long xcr0 = read_xcr0();
     if ((xcr0 & 0x6) != 0x6) return 0; // SSE and AVX state saved by the OS
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;

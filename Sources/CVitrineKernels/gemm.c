@@ -360,3 +360,26 @@ void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a,
 }
 
 float vk_dot(long n, const float *x, const float *y) { return vk_ops_current()->dot(n, x, y); }
+
+float vk_dot_f16(long n, const float *x, const uint16_t *y) { return vk_ops_current()->dot_f16(n, x, y); }
+
+float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y) { return vk_ops_current()->dot_f16_f16(n, x, y); }
+
+void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
+                            const float *q, long ldq, float *out, long ldo) {
+    const vk_ops *ops = vk_ops_current();
+    long block = cols > 0 ? (64 * 1024 / 2) / cols : row_end - row_begin;
+    if (block < 1) block = 1;
+    for (long i0 = row_begin; i0 < row_end; i0 += block) {
+        long i1 = i0 + block < row_end ? i0 + block : row_end;
+        for (long j = 0; j < queries; j++) {
+            const float *x = q + j * ldq;
+            float *y = out + j * ldo;
+            for (long i = i0; i < i1; i++) y[i] = ops->dot_f16(cols, x, a + i * lda);
+        }
+    }
+}
+
+void vk_half_to_float_array(long n, const uint16_t *src, float *dst) {
+    for (long i = 0; i < n; i++) dst[i] = vk_half_to_float(src[i]);
+}

@@ -1,9 +1,29 @@
 #ifndef VITRINE_KERNELS_INTERNAL_H
 #define VITRINE_KERNELS_INTERNAL_H
 // Table of one variant's kernels; the drivers (gemm.c, conv.c, ops.c) call through it.
+#include <string.h>
 #include "vitrine_kernels.h"
 
 #define VK_MR 6 // micro-tile rows, all variants
+
+// IEEE 754 binary16 → binary32, exact (subnormals, infinities and NaN included).
+static inline float vk_half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000) << 16, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff, bits;
+    if (exponent == 0x1f) {
+        bits = sign | 0x7f800000 | (mantissa << 13);
+    } else if (exponent != 0) {
+        bits = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else if (mantissa == 0) {
+        bits = sign;
+    } else { // subnormal: normalize
+        int shift = 0;
+        while (!(mantissa & 0x400)) { mantissa <<= 1; shift++; }
+        bits = sign | ((uint32_t)(113 - shift) << 23) | ((mantissa & 0x3ff) << 13);
+    }
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
 
 // Bias and activation applied by the micro-kernel as it stores a finished tile (NULL biases skipped).
 typedef struct vk_tile_epilogue {
@@ -34,6 +54,9 @@ typedef struct vk_ops {
     // c[j] = act(c[j] + row_bias + col_bias[j]) (col_bias may be NULL).
     void (*epilogue_row)(float *c, long n, float row_bias, const float *col_bias, int act);
     float (*dot)(long n, const float *x, const float *y);
+    // dot of an fp32 vector with an IEEE fp16 one, and of two fp16 vectors (converted in registers: F16C / AVX-512).
+    float (*dot_f16)(long n, const float *x, const uint16_t *y);
+    float (*dot_f16_f16)(long n, const uint16_t *x, const uint16_t *y);
     // y[n] += a * x[n]
     void (*axpy)(long n, float a, const float *x, float *y);
     void (*add)(const float *x, const float *y, float *out, long n);

@@ -289,6 +289,47 @@ static float VK_NAME(dot)(long n, const float *x, const float *y) {
     return s;
 }
 
+// VK_W fp16 values widened to fp32: vcvtph2ps (AVX-512F, or F16C beside AVX2), a scalar loop otherwise.
+static inline V vload_f16(const uint16_t *p) {
+#if VK_W == 16
+    return (V)_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
+#elif VK_W == 8 && defined(__x86_64__)
+    return (V)_mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+#else
+    V v;
+    for (int i = 0; i < VK_W; i++) v[i] = vk_half_to_float(p[i]);
+    return v;
+#endif
+}
+
+static float VK_NAME(dot_f16)(long n, const float *x, const uint16_t *y) {
+    V s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0};
+    long i = 0;
+    for (; i + 4 * VK_W <= n; i += 4 * VK_W) {
+        s0 = VK_FMA(vload(x + i), vload_f16(y + i), s0);
+        s1 = VK_FMA(vload(x + i + VK_W), vload_f16(y + i + VK_W), s1);
+        s2 = VK_FMA(vload(x + i + 2 * VK_W), vload_f16(y + i + 2 * VK_W), s2);
+        s3 = VK_FMA(vload(x + i + 3 * VK_W), vload_f16(y + i + 3 * VK_W), s3);
+    }
+    for (; i + VK_W <= n; i += VK_W) s0 = VK_FMA(vload(x + i), vload_f16(y + i), s0);
+    float s = hsum((s0 + s1) + (s2 + s3));
+    for (; i < n; i++) s += x[i] * vk_half_to_float(y[i]);
+    return s;
+}
+
+static float VK_NAME(dot_f16_f16)(long n, const uint16_t *x, const uint16_t *y) {
+    V s0 = {0}, s1 = {0};
+    long i = 0;
+    for (; i + 2 * VK_W <= n; i += 2 * VK_W) {
+        s0 = VK_FMA(vload_f16(x + i), vload_f16(y + i), s0);
+        s1 = VK_FMA(vload_f16(x + i + VK_W), vload_f16(y + i + VK_W), s1);
+    }
+    for (; i + VK_W <= n; i += VK_W) s0 = VK_FMA(vload_f16(x + i), vload_f16(y + i), s0);
+    float s = hsum(s0 + s1);
+    for (; i < n; i++) s += vk_half_to_float(x[i]) * vk_half_to_float(y[i]);
+    return s;
+}
+
 static void VK_NAME(axpy)(long n, float a, const float *x, float *y) {
     V va = vsplat(a);
     long i = 0;
@@ -616,6 +657,8 @@ const vk_ops VK_OPS = {
     .kernel_1v_direct = VK_NAME(kernel_1v_direct),
     .epilogue_row = VK_NAME(epilogue_row),
     .dot = VK_NAME(dot),
+    .dot_f16 = VK_NAME(dot_f16),
+    .dot_f16_f16 = VK_NAME(dot_f16_f16),
     .axpy = VK_NAME(axpy),
     .add = VK_NAME(add),
     .scale = VK_NAME(scale),

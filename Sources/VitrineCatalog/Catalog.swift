@@ -52,12 +52,13 @@ public final class Catalog: Sendable {
         encoders = EncoderCache(provider: provider)
         self.store = store
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID,
-                                                   weights: options.fusionWeights, approximate: options.approximateSearch))
+                                                   weights: options.fusionWeights, precision: options.vectorPrecision == .float16 ? .float16 : .float32,
+                                                   approximate: options.approximateSearch))
     }
 
     /// Reads items and vectors of the current models from the store.
     static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights,
-                          approximate: ApproximateSearchOptions) throws -> CatalogState {
+                          precision: VectorPrecision, approximate: ApproximateSearchOptions) throws -> CatalogState {
         try CatalogError.wrapping {
             var imputer: CrossModalImputer?
             if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
@@ -65,7 +66,7 @@ public final class Catalog: Sendable {
             }
             let fusion = VectorFusion(imageDimension: provider.imageDimension, textDimension: provider.textDimension,
                                       weights: weights, imputer: imputer)
-            var state = try CatalogState(fusion: fusion, approximate: approximate)
+            var state = try CatalogState(fusion: fusion, precision: precision, approximate: approximate)
             let images = try store.vectorMatrix(modality: .image, modelID: provider.imageModelID)
             let texts = try store.vectorMatrix(modality: .text, modelID: provider.textModelID)
             let fused = try store.vectorMatrix(modality: .fused, modelID: fusedModelID)

@@ -13,10 +13,12 @@ struct CatalogState: Sendable {
     /// Every stored item, including any whose vectors are missing (e.g. after a model change).
     var items: [String: CatalogItem]
 
-    init(fusion: VectorFusion, approximate: ApproximateSearchOptions) throws {
-        recommender = try Recommender(fusion: fusion, approximate: approximate)
-        imageIndex = try VectorIndex(dimension: fusion.imageDimension, approximate: approximate)
-        textIndex = try VectorIndex(dimension: fusion.textDimension, approximate: approximate)
+    /// - Parameter precision: how the indexes hold vectors in memory: fp16 when the store keeps fp16
+    ///   (its default: the very values the store returns, at half the memory of fp32), else fp32.
+    init(fusion: VectorFusion, precision: VectorPrecision, approximate: ApproximateSearchOptions) throws {
+        recommender = try Recommender(fusion: fusion, precision: precision, approximate: approximate)
+        imageIndex = try VectorIndex(dimension: fusion.imageDimension, precision: precision, approximate: approximate)
+        textIndex = try VectorIndex(dimension: fusion.textDimension, precision: precision, approximate: approximate)
         items = [:]
     }
 

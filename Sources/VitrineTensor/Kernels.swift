@@ -198,6 +198,21 @@ public enum Kernels {
         vk_dot(count, x, y)
     }
 
+    /// Dot product of fp32 `x` with `y` held as IEEE fp16 bit patterns (widened in registers).
+    public static func dot(count: Int, _ x: UnsafePointer<Float>, halves y: UnsafePointer<UInt16>) -> Float {
+        vk_dot_f16(count, x, y)
+    }
+
+    /// Dot product of two fp16 vectors.
+    public static func dot(count: Int, halves x: UnsafePointer<UInt16>, _ y: UnsafePointer<UInt16>) -> Float {
+        vk_dot_f16_f16(count, x, y)
+    }
+
+    /// `count` fp16 values widened to fp32, exactly.
+    public static func widen(count: Int, halves: UnsafePointer<UInt16>, into floats: UnsafeMutablePointer<Float>) {
+        vk_half_to_float_array(count, halves, floats)
+    }
+
     /// Matrix·vector: `y[i] = alpha·dot(A[i, 0..<columns], x) + beta·y[i]` for `rows` rows of A.
     public static func gemv(
         rows: Int, columns: Int, alpha: Float = 1,

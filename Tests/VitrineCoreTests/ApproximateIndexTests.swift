@@ -142,3 +142,39 @@ import VitrineCore
         }
     }
 }
+
+/// fp16 rows: half the memory, the same neighbours.
+@Suite struct HalfPrecisionIndexTests {
+    @Test func halfPrecisionIndexFindsTheSameNeighboursAsFloat() throws {
+        var single = try VectorIndex(dimension: 40, approximate: ApproximateSearchOptions(enabled: false))
+        var half = try VectorIndex(dimension: 40, precision: .float16, approximate: ApproximateSearchOptions(enabled: false))
+        var g = SplitMix64(seed: 21)
+        for i in 0..<800 {
+            let v = CoreTestSupport.randomVector(40, using: &g)
+            try single.add(id: "i\(i)", vector: v)
+            try half.add(id: "i\(i)", vector: v)
+        }
+        #expect(half.vectorBytes * 2 == single.vectorBytes)
+        var overlap = 0
+        for _ in 0..<30 {
+            let q = CoreTestSupport.randomVector(40, using: &g)
+            let a = try single.search(query: q, options: SearchOptions(limit: 10, includeNearDuplicates: true))
+            let b = try half.search(query: q, options: SearchOptions(limit: 10, includeNearDuplicates: true))
+            overlap += Set(a.map(\.id)).intersection(b.map(\.id)).count
+            for (x, y) in zip(a, b) where x.id == y.id { #expect(abs(x.score - y.score) < 2e-3) }
+        }
+        #expect(Double(overlap) / 300 >= 0.97)
+        // Stored vectors come back rounded to fp16, within fp16's relative precision.
+        let stored = try #require(half.vector(for: "i0")), exact = try #require(single.vector(for: "i0"))
+        for (x, y) in zip(stored, exact) { #expect(abs(x - y) <= abs(y) * 1e-3 + 1e-7) }
+    }
+
+    @Test func halfPrecisionGraphKeepsRecall() throws {
+        var index = try VectorIndex(dimension: ApproximateIndexTests.dimension, precision: .float16,
+                                    approximate: ApproximateSearchOptions(m: 12, efConstruction: 100, efSearch: 96, bruteForceBelow: 200))
+        for (i, v) in ApproximateIndexTests.clusteredVectors(count: 2_000, seed: 31).enumerated() { try index.add(id: "i\(i)", vector: v) }
+        #expect(index.hasApproximateSearch)
+        let recall = try ApproximateIndexTests.recall(index, queries: ApproximateIndexTests.clusteredVectors(count: 40, seed: 32))
+        #expect(recall >= 0.95, "recall@10 \(recall)")
+    }
+}

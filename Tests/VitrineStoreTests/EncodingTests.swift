@@ -1,3 +1,4 @@
+import VitrineTensor
 import Foundation
 import Testing
 import VitrineCore

@@ -10,7 +10,7 @@
 //   .build/release/bench-ann real STORE --modality image --out /tmp/ann-real-image
 //       The store's own vectors, un-jittered: base = every vector, queries = every vector (self excluded
 //       from truth and results by asking for k + 1 and dropping the query item).
-//   .build/release/bench-ann run /tmp/ann-text [--m 16] [--ef-construction 200] [--ef 16,32,64,128,256] [--threads 1,2]
+//   .build/release/bench-ann run /tmp/ann-text [--m 16] [--ef-construction 200] [--ef 16,32,64,128,256] [--threads 1,2] [--precision f16]
 //       Build time, RSS, and per efSearch: recall@10 against exact search and queries/s on 1 and 2 threads.
 import Foundation
 import VitrineCore
@@ -149,16 +149,17 @@ func run(_ arguments: [String]) throws {
     let efs = (value(after: "--ef", in: arguments) ?? "10,16,32,64,128,256").split(separator: ",").compactMap { Int($0) }
     let threadCounts = (value(after: "--threads", in: arguments) ?? "1,2").split(separator: ",").compactMap { Int($0) }
     let k = 10
-    print("bench-ann: \(n) items × \(d), \(q) queries, M \(m), efConstruction \(efConstruction), kernels \(Kernels.variant)")
+    let precision: VectorPrecision = value(after: "--precision", in: arguments) == "f16" ? .float16 : .float32
+    print("bench-ann: \(n) items × \(d), \(q) queries, M \(m), efConstruction \(efConstruction), rows \(precision.rawValue), kernels \(Kernels.variant)")
     print("data: \(fields["made"] ?? "?")")
 
     let rssBefore = residentMegabytes()
-    var index = try VectorIndex(dimension: d, approximate: ApproximateSearchOptions(m: m, efConstruction: efConstruction, bruteForceBelow: 0))
+    var index = try VectorIndex(dimension: d, precision: precision, approximate: ApproximateSearchOptions(m: m, efConstruction: efConstruction, bruteForceBelow: 0))
     let build = try seconds {
         for r in 0..<n { try index.add(id: "\(r)", vector: Array(base[r * d ..< (r + 1) * d])) }
     }
-    print(String(format: "build %.1f s (1 thread, %.0f inserts/s), RSS %.0f MB (index ≈ %.0f MB over the raw vectors' %.0f MB)",
-                 build, Double(n) / build, residentMegabytes(), residentMegabytes() - rssBefore, Double(n * d * 4) / 1e6))
+    print(String(format: "build %.1f s (1 thread, %.0f inserts/s), RSS %.0f MB (+%.0f MB while building; rows %.0f MB)",
+                 build, Double(n) / build, residentMegabytes(), residentMegabytes() - rssBefore, Double(index.vectorBytes) / 1e6))
 
     let queries = (0..<q).map { Array(queryValues[$0 * d ..< ($0 + 1) * d]) }
     @Sendable func options(exact: Bool, ef: Int?, query: Int) -> SearchOptions {

@@ -146,7 +146,7 @@ func benchOverlap(_ arguments: [String]) throws {
             }
             guard let vector else { continue }
             try full.add(id: item.id, vector: vector)
-            try half.add(id: item.id, vector: vector.map(VitrineStore.HalfPrecision.rounded))
+            try half.add(id: item.id, vector: vector.map(HalfPrecision.rounded))
         }
         var overlap = 0.0, identicalOrder = 0
         for id in full.ids {

@@ -96,6 +96,14 @@ void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a,
                         const float *q, long ldq, float *out, long ldo);
 /// Dot product of two contiguous vectors.
 float vk_dot(long n, const float *x, const float *y);
+/// dot(x, y) with y in IEEE fp16 (widened in registers), and with both in fp16.
+float vk_dot_f16(long n, const float *x, const uint16_t *y);
+float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y);
+/// vk_dot_scores_rows over fp16 rows: out[j*ldo + i] = dot_f16(Q[j], A[i]).
+void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
+                            const float *q, long ldq, float *out, long ldo);
+/// dst[i] = src[i] widened from IEEE fp16, exactly.
+void vk_half_to_float_array(long n, const uint16_t *src, float *dst);
 
 /// x[i] = act(x[i] + bias) for n elements (bias may be 0).
 void vk_activate(float *x, long n, float bias, int activation);

@@ -173,7 +173,7 @@ extension Catalog {
     }
 
     private func rounded(_ values: [Float], _ precision: VectorDType) -> [Float] {
-        precision == .float16 ? values.map(VitrineStore.HalfPrecision.rounded) : values
+        precision == .float16 ? values.map(HalfPrecision.rounded) : values
     }
 }
 

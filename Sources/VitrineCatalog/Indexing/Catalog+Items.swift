@@ -79,7 +79,7 @@ extension Catalog {
                 for id in state.recommender.index.ids {
                     guard let item = state.items[id] else { continue }
                     if let embedding = refusedByID[id] {
-                        let vector = precision == .float16 ? embedding.vector.map(VitrineStore.HalfPrecision.rounded) : embedding.vector
+                        let vector = precision == .float16 ? embedding.vector.map(HalfPrecision.rounded) : embedding.vector
                         try recommender.add(item.item, embedding: ItemEmbedding(vector: vector, imageImputed: embedding.imageImputed,
                                                                                     textImputed: embedding.textImputed))
                     } else if let vector = state.recommender.index.vector(for: id) {

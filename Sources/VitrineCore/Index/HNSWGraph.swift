@@ -11,8 +11,8 @@ import VitrineTensor
 // candidate is kept only when it is closer to the node than to every link already kept, which
 // keeps links pointing in different directions.
 //
-// Similarity is the dot product of stored rows (cosine for unit rows); the graph itself holds no
-// vectors, only slot numbers, so the index can keep its rows in one matrix.
+// Similarity is the dot product of stored rows (cosine for unit rows; fp32 or fp16, see
+// RowStorage); the graph itself holds no vectors, only slot numbers.
 //
 // Deletes: a deleted node becomes a tombstone — still walked through (its row stays), never
 // returned. `repairTombstones` later relinks every node that pointed at a tombstone from its
@@ -71,18 +71,6 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
 struct ScoredSlot {
     var similarity: Float
     var slot: Int32
-}
-
-/// Row-major vectors the graph measures: slot `s` is `dimension` floats at `base + s·dimension`.
-struct SlotRows {
-    let base: UnsafePointer<Float>
-    let dimension: Int
-
-    @inline(__always) func row(_ slot: Int32) -> UnsafePointer<Float> { base + Int(slot) * dimension }
-
-    @inline(__always) func similarity(_ query: UnsafePointer<Float>, _ slot: Int32) -> Float {
-        Kernels.dot(count: dimension, query, row(slot))
-    }
 }
 
 /// The HNSW link structure over slots 0..<slotCount.
@@ -179,7 +167,16 @@ struct HNSWGraph: Sendable {
             topLevel = level
             return
         }
-        let query = rows.row(slot)
+        let vector = rows.vector(slot)
+        vector.withUnsafeBufferPointer { linkNewNode(slot, level: level, query: $0.baseAddress!, rows: rows) }
+        if level > topLevel {
+            topLevel = level
+            entry = slot
+        }
+    }
+
+    /// The search-and-link part of `insert` for a node whose own vector is `query`.
+    private mutating func linkNewNode(_ slot: Int32, level: Int, query: UnsafePointer<Float>, rows: SlotRows) {
         var nearest = ScoredSlot(similarity: rows.similarity(query, entry), slot: entry)
         var layer = topLevel
         while layer > level {
@@ -201,10 +198,6 @@ struct HNSWGraph: Sendable {
             if !found.isEmpty { entries = found }
         }
         scratch = visited
-        if level > topLevel {
-            topLevel = level
-            entry = slot
-        }
     }
 
     /// Links `from → to`; a full node re-chooses its links among the old ones and `to`.
@@ -219,9 +212,8 @@ struct HNSWGraph: Sendable {
             upperLinks[Int(from)][level - 1].append(to)
             return
         }
-        let origin = rows.row(from)
         var pool = [ScoredSlot(similarity: similarity, slot: to)]
-        forEachLink(of: from, level: level) { pool.append(ScoredSlot(similarity: rows.similarity(origin, $0), slot: $0)) }
+        forEachLink(of: from, level: level) { pool.append(ScoredSlot(similarity: rows.similarity(from, $0), slot: $0)) }
         pool.sort(by: Self.better)
         setLinks(of: from, level: level, to: selectByHeuristic(pool, limit: limit, rows: rows))
     }
@@ -302,8 +294,7 @@ struct HNSWGraph: Sendable {
         kept.reserveCapacity(limit)
         for candidate in candidates {
             if kept.count >= limit { break }
-            let row = rows.row(candidate.slot)
-            if kept.allSatisfy({ rows.similarity(row, $0.slot) < candidate.similarity }) { kept.append(candidate) }
+            if kept.allSatisfy({ rows.similarity(candidate.slot, $0.slot) < candidate.similarity }) { kept.append(candidate) }
         }
         return kept
     }
@@ -338,8 +329,7 @@ struct HNSWGraph: Sendable {
                         if second != node && !deleted[Int(second)] { pool.insert(second) }
                     }
                 }
-                let origin = rows.row(node)
-                let scored = pool.map { ScoredSlot(similarity: rows.similarity(origin, $0), slot: $0) }.sorted(by: Self.better)
+                let scored = pool.map { ScoredSlot(similarity: rows.similarity(node, $0), slot: $0) }.sorted(by: Self.better)
                 setLinks(of: node, level: level, to: selectByHeuristic(scored, limit: maxDegree(level), rows: rows))
             }
         }

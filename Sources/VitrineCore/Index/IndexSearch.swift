@@ -194,10 +194,7 @@ extension VectorIndex {
         let ef = options.efSearch ?? approximate.efSearch
         return select(limit: limit, options: options) { pool in
             let found = query.withUnsafeBufferPointer { q in
-                storage.withUnsafeBufferPointer { rows in
-                    graph.search(q.baseAddress!, k: pool, ef: max(ef, pool), rows: SlotRows(base: rows.baseAddress!, dimension: dimension),
-                                 accepts: accepts)
-                }
+                storage.withRows { rows in graph.search(q.baseAddress!, k: pool, ef: max(ef, pool), rows: rows, accepts: accepts) }
             }
             return found.count < pool ? nil : found.map { (row: Int($0.slot), score: $0.similarity) }
         }
@@ -210,8 +207,8 @@ extension VectorIndex {
             if rows.count * 8 < slotIDs.count {
                 var scores = [Float](repeating: -.infinity, count: slotIDs.count)
                 query.withUnsafeBufferPointer { q in
-                    storage.withUnsafeBufferPointer { s in
-                        for row in rows { scores[row] = Kernels.dot(count: dimension, q.baseAddress!, s.baseAddress! + row * dimension) }
+                    storage.withRows { s in
+                        for row in rows { scores[row] = s.similarity(q.baseAddress!, Int32(row)) }
                     }
                 }
                 return select(scores: scores, eligible: eligible, options: options)

@@ -14,15 +14,13 @@ extension VectorIndex {
     /// against every slot (free slots included; callers skip them): a row-major `queryCount × slots` matrix (one dot kernel call per
     /// score, not a GEMM whose tiles sum in another order).
     func scoreBatch(queries: [Float], queryCount: Int) -> [Float] {
-        let rows = slotIDs.count, d = dimension
+        let rows = slotIDs.count
         var scores = [Float](repeating: 0, count: queryCount * rows)
         guard rows > 0, queryCount > 0 else { return scores }
-        storage.withUnsafeBufferPointer { matrix in
-            queries.withUnsafeBufferPointer { q in
-                scores.withUnsafeMutableBufferPointer { out in
-                    guard let m = matrix.baseAddress, let qp = q.baseAddress, let c = out.baseAddress else { return }
-                    Kernels.dotScores(rows: rows, dimension: d, items: m, queryCount: queryCount, queries: qp, into: c)
-                }
+        queries.withUnsafeBufferPointer { q in
+            scores.withUnsafeMutableBufferPointer { out in
+                guard let qp = q.baseAddress, let c = out.baseAddress else { return }
+                storage.scores(queries: qp, queryCount: queryCount, into: c)
             }
         }
         return scores

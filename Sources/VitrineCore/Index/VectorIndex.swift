@@ -34,8 +34,8 @@ public struct VectorIndex: Sendable {
 
     /// Item id of each slot; nil for a free slot or a deleted one awaiting graph repair.
     var slotIDs: [String?] = []
-    /// Row-major `slots × dimension` vectors.
-    var storage: [Float] = []
+    /// Row-major `slots × dimension` vectors, fp32 or fp16.
+    var storage: RowStorage
     /// Euclidean length of each stored row (1 for normalized rows), used for true cosines.
     var norms: [Float] = []
     var attributes: [IndexedAttributes] = []
@@ -55,17 +55,26 @@ public struct VectorIndex: Sendable {
 
     /// Creates an empty index.
     /// - Throws: `.invalidOption` when `dimension` is not positive or an approximate option is out of range.
-    public init(dimension: Int, normalizesVectors: Bool = true, approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
+    /// - Parameter precision: how rows are held in memory (fp32 default; fp16 halves the memory).
+    public init(dimension: Int, normalizesVectors: Bool = true, precision: VectorPrecision = .float32,
+                approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
         guard dimension > 0 else {
             throw VitrineCoreError.invalidOption(name: "dimension", reason: "must be positive, got \(dimension)")
         }
         self.dimension = dimension
+        storage = RowStorage(precision: precision, dimension: dimension)
         self.normalizesVectors = normalizesVectors
         self.approximate = try approximate.validated()
     }
 
     /// Number of indexed items.
     public var count: Int { rowByID.count }
+
+    /// How rows are held in memory.
+    public var precision: VectorPrecision { storage.precision }
+
+    /// Bytes of vectors held (free and tombstoned slots included), for `vitrine info` and benchmarks.
+    public var vectorBytes: Int { storage.byteCount }
 
     /// Indexed ids in slot order.
     public var ids: [String] { slotIDs.compactMap { $0 } }
@@ -95,10 +104,10 @@ public struct VectorIndex: Sendable {
     /// True when `id` is indexed.
     public func contains(_ id: String) -> Bool { rowByID[id] != nil }
 
-    /// The stored (possibly normalized) vector of `id`, or nil when absent.
+    /// The stored (possibly normalized, possibly fp16-rounded) vector of `id`, or nil when absent.
     public func vector(for id: String) -> [Float]? {
         guard let row = rowByID[id] else { return nil }
-        return Array(storage[row * dimension ..< (row + 1) * dimension])
+        return storage.row(row)
     }
 
     /// The filter attributes of `id`, or nil when absent.
@@ -129,8 +138,8 @@ public struct VectorIndex: Sendable {
         } else {
             row = slotIDs.count
             slotIDs.append(id)
-            storage.append(contentsOf: stored)
-            norms.append(VectorMath.norm(stored))
+            storage.append(stored)
+            norms.append(VectorMath.norm(storage.row(row)))
             self.attributes.append(IndexedAttributes())
         }
         rowByID[id] = row
@@ -170,7 +179,7 @@ public struct VectorIndex: Sendable {
         tombstones.append(row)
         // Repair once tombstones reach 5 % of the index (at least 32): amortized O(links) per delete.
         if tombstones.count >= max(32, count / 20) {
-            let freed = storage.withUnsafeBufferPointer { linked.repairTombstones(rows: SlotRows(base: $0.baseAddress!, dimension: dimension)) }
+            let freed = storage.withRows { linked.repairTombstones(rows: $0) }
             freeSlots.append(contentsOf: freed)
             tombstones.removeAll()
         }
@@ -187,10 +196,7 @@ public struct VectorIndex: Sendable {
     func rowCosine(_ a: Int, _ b: Int) -> Float {
         let denominator = norms[a] * norms[b]
         guard denominator > 0 else { return 0 }
-        let sum = storage.withUnsafeBufferPointer { s in
-            Kernels.dot(count: dimension, s.baseAddress! + a * dimension, s.baseAddress! + b * dimension)
-        }
-        return sum / denominator
+        return storage.withRows { $0.similarity(Int32(a), Int32(b)) } / denominator
     }
 
     private func prepare(_ vector: [Float], id: String) throws -> [Float] {
@@ -201,8 +207,8 @@ public struct VectorIndex: Sendable {
     }
 
     private mutating func write(_ vector: [Float], row: Int) {
-        for i in 0..<dimension { storage[row * dimension + i] = vector[i] }
-        norms[row] = VectorMath.norm(vector)
+        storage.write(vector, row: row)
+        norms[row] = VectorMath.norm(storage.row(row))
     }
 
     /// Sets a row's attributes, keeping the tag and category counts in step.
@@ -227,7 +233,7 @@ public struct VectorIndex: Sendable {
     private mutating func linkIntoGraph(_ row: Int) {
         guard var linked = graph else { return }
         graph = nil  // move the graph out so inserting does not copy it
-        storage.withUnsafeBufferPointer { linked.insert(Int32(row), rows: SlotRows(base: $0.baseAddress!, dimension: dimension)) }
+        storage.withRows { linked.insert(Int32(row), rows: $0) }
         graph = linked
     }
 }

@@ -97,11 +97,13 @@ public struct Recommender: Sendable {
     public var popularity: PopularityModel?
 
     /// Creates an empty recommender.
-    /// - Parameter approximate: when and how the fused index uses an HNSW graph.
+    /// - Parameters:
+    ///   - precision: how the fused index holds its rows (see `VectorIndex`).
+    ///   - approximate: when and how the fused index uses an HNSW graph.
     public init(fusion: VectorFusion, profileOptions: ProfileOptions = ProfileOptions(), popularity: PopularityModel? = nil,
-                approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
+                precision: VectorPrecision = .float32, approximate: ApproximateSearchOptions = ApproximateSearchOptions()) throws {
         self.fusion = fusion
-        self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false, approximate: approximate)
+        self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false, precision: precision, approximate: approximate)
         self.profileOptions = profileOptions
         self.popularity = popularity
     }

@@ -1,3 +1,4 @@
+import VitrineTensor
 import Foundation
 
 #if !_endian(little)
