@@ -158,7 +158,7 @@ func run(_ arguments: [String]) throws {
     let build = try seconds {
         for r in 0..<n { try index.add(id: "\(r)", vector: Array(base[r * d ..< (r + 1) * d])) }
     }
-    print(String(format: "build %.1f s (1 thread, %.0f inserts/s), RSS %.0f MB (+%.0f MB while building; rows %.0f MB)",
+    print(String(format: "build %.1f s (1 thread, %.0f inserts/s), RSS %.0f MB (%.0f MB more than before the build; rows %.0f MB)",
                  build, Double(n) / build, residentMegabytes(), residentMegabytes() - rssBefore, Double(index.vectorBytes) / 1e6))
 
     let queries = (0..<q).map { Array(queryValues[$0 * d ..< ($0 + 1) * d]) }
