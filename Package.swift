@@ -104,7 +104,7 @@ let package = Package(
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [
-                "VitrineServer", "VitrineCatalog", "VitrineCore",
+                "VitrineServer", "VitrineCatalog", "VitrineCore", "VitrineStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
