@@ -9,7 +9,7 @@ import VitrineStore
 /// (`index`, `addItem`, `removeItem`) are serialized, and queries keep being answered during an
 /// indexing run from the state committed so far.
 public final class Catalog: Sendable {
-    /// The store file (or, for a store that is not a file, the URL naming the catalog).
+    /// The store file (or, for a store that is not a file, its URL without the password).
     public let storeURL: URL
     /// The options the catalog was opened with.
     public let options: CatalogOptions
@@ -22,6 +22,8 @@ public final class Catalog: Sendable {
     let state: ReadWriteLocked<CatalogState>
     let encoders: EncoderCache
     let writeLock = NSLock()
+    /// The change-log position the in-memory state reflects (shared stores only; see `catchUp`).
+    let replication: ReplicationPosition
 
     /// Name of the trained-model blob holding the fitted cross-modal imputer.
     static let imputerBlobName = "catalog-imputer"
@@ -50,6 +52,8 @@ public final class Catalog: Sendable {
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
         self.store = store
+        // Read before loading, so whatever commits during the load is applied again by `catchUp` (idempotent).
+        replication = ReplicationPosition(try CatalogError.wrapping { try (store as? any ChangeLogStore)?.latestChangeSequence() ?? 0 })
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, weights: options.fusionWeights))
     }
 
@@ -118,7 +122,7 @@ public final class Catalog: Sendable {
     public func info() throws -> CatalogInfo {
         let storeInfo = try CatalogError.wrapping { try store.info() }
         return state.read { state in
-            CatalogInfo(storePath: storeURL.path, itemCount: state.items.count, imageVectorCount: state.imageIndex.count,
+            CatalogInfo(storePath: storeName, itemCount: state.items.count, imageVectorCount: state.imageIndex.count,
                         textVectorCount: state.textIndex.count, fusedVectorCount: state.recommender.index.count,
                         models: ["image": encoderProvider.imageModelID, "text": encoderProvider.textModelID, "fused": fusedModelID],
                         vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,

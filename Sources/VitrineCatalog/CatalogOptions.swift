@@ -6,6 +6,8 @@ import VitrineStore
 public struct CatalogOptions: Sendable {
     /// SQLite settings (busy timeout, durability).
     public var store: StoreOptions
+    /// PostgreSQL settings (vector columns, reader pool, connect timeout), for `postgres://` locations.
+    public var postgres = PostgresStoreOptions()
     /// Where the encoders come from; nil = the pretrained EfficientNet-Lite0 and MiniLM from `assets/models`
     /// (found by `ModelAssets`: `VITRINE_ASSETS`, else an `assets/models` folder above the working directory).
     public var encoders: EncoderProvider?
