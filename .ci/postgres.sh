@@ -43,18 +43,28 @@ start_test_postgres() {
         return 1
     }
     # fsync off: a throwaway cluster; max_connections covers the suites' parallel stores.
-    pg_as_owner "$pg_bin/pg_ctl" --pgdata="$pg_tmp/data" --log="$pg_tmp/server.log" --wait --timeout=60 \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$pg_tmp -c max_connections=400 -c fsync=off" \
-        start >/dev/null || {
+    pg_port=$port
+    start_test_postgres_server || {
         cat "$pg_tmp/server.log" >&2
         return 1
     }
-    pg_port=$port
     export VITRINE_TEST_POSTGRES_URL="postgres://vitrine@127.0.0.1:$port/postgres"
     # The test run's own database, so the suites never touch anything else on the server.
     "$pg_bin/psql" "postgres://vitrine@127.0.0.1:$port/postgres" -qc 'CREATE DATABASE vitrine_test' >/dev/null
     export VITRINE_TEST_POSTGRES_URL="postgres://vitrine@127.0.0.1:$port/vitrine_test"
     echo "test PostgreSQL: $("$pg_bin/postgres" --version) on 127.0.0.1:$port (data in $pg_tmp)"
+}
+
+# (Re)starts the initdb'd cluster on its port; also used by the fault check after a stop.
+start_test_postgres_server() {
+    pg_as_owner "$pg_bin/pg_ctl" --pgdata="$pg_tmp/data" --log="$pg_tmp/server.log" --wait --timeout=60 \
+        -o "-c listen_addresses=127.0.0.1 -c port=$pg_port -c unix_socket_directories=$pg_tmp -c max_connections=400 -c fsync=off" \
+        start >/dev/null
+}
+
+# Stops the server, keeping its data (the fault check's outage).
+stop_test_postgres_server() {
+    pg_as_owner "$pg_bin/pg_ctl" --pgdata="$pg_tmp/data" --mode=fast --wait stop >/dev/null
 }
 
 # Stops the server (also mid-run, from the trap) and removes its temp dir.
