@@ -2,7 +2,7 @@
 // Vitrine: a multimodal content-based recommender. Modules are pipeline stages and dependencies
 // point one way (docs/architecture.md):
 //   CVitrineImageShim → VitrineImage;  CVitrineKernels → VitrineTensor (the kernels' only door)
-//   VitrineModels ← Tensor, Image;  VitrineCore ← Tensor;  VitrineStore ← Core, Tensor, CSQLite
+//   VitrineModels ← Tensor, Image;  VitrineCore ← Tensor;  VitrineStore ← Core, Tensor, CSQLite, PostgresNIO
 //   VitrineCatalog ← Models, Core, Store, Image, Tensor (the front ends' only door to storage)
 //   VitrineServer ← Catalog, Core, Image;  vitrine (CLI) ← Catalog, Core, Server
 import PackageDescription
@@ -23,6 +23,10 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // Already in the graph through Hummingbird and postgres-nio; named because VitrineStore imports them.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.3"),
     ],
     targets: [
         // System libraries: only libjpeg, libpng and SQLite, all in Debian's -dev packages.
@@ -40,7 +44,16 @@ let package = Package(
         .target(name: "VitrineTensor", dependencies: ["CVitrineKernels"]),
         .target(name: "VitrineModels", dependencies: ["VitrineTensor", "VitrineImage"]),
         .target(name: "VitrineCore", dependencies: ["VitrineTensor"]),
-        .target(name: "VitrineStore", dependencies: ["VitrineCore", "VitrineTensor", "CSQLite"]),
+        // SQLite (embedded default) and PostgreSQL (shared by replicas and shards) behind one protocol.
+        .target(
+            name: "VitrineStore",
+            dependencies: [
+                "VitrineCore", "VitrineTensor", "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // The service the server and the CLI share: folder layouts, the indexing pipeline,
         // queries and recommendations over the store, with the real encoders.
         .target(name: "VitrineCatalog", dependencies: ["VitrineModels", "VitrineCore", "VitrineStore", "VitrineImage", "VitrineTensor"]),
@@ -84,14 +97,17 @@ let package = Package(
         .testTarget(name: "VitrineTensorTests", dependencies: ["VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineModelsTests", dependencies: ["VitrineModels", "VitrineImage", "VitrineTensor"], resources: [.copy("Fixtures")]),
         .testTarget(name: "VitrineCoreTests", dependencies: ["VitrineCore", "VitrineTensor"]),
-        .testTarget(name: "VitrineStoreTests", dependencies: ["VitrineStore", "VitrineCore", "VitrineTensor"]),
+        .testTarget(
+            name: "VitrineStoreTests",
+            dependencies: ["VitrineStore", "VitrineCore", "VitrineTensor", .product(name: "PostgresNIO", package: "postgres-nio")]
+        ),
         // The known-groups fixtures are read from the source tree (`#filePath`), not bundled.
         .testTarget(name: "VitrineCatalogTests", dependencies: ["VitrineCatalog", "VitrineStore", "VitrineCore", "VitrineImage", "VitrineTensor"],
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "VitrineServerTests",
             dependencies: [
-                "VitrineServer", "VitrineCatalog", "VitrineCore",
+                "VitrineServer", "VitrineCatalog", "VitrineCore", "VitrineStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

@@ -9,7 +9,7 @@ import VitrineStore
 /// (`index`, `addItem`, `removeItem`) are serialized, and queries keep being answered during an
 /// indexing run from the state committed so far.
 public final class Catalog: Sendable {
-    /// The store file (or, for a store that is not a file, the URL naming the catalog).
+    /// The store file (or, for a store that is not a file, its URL without the password).
     public let storeURL: URL
     /// The options the catalog was opened with.
     public let options: CatalogOptions
@@ -23,6 +23,8 @@ public final class Catalog: Sendable {
     let encoders: EncoderCache
     let writeLock = NSLock()
     let searchGraphs = SearchGraphBuilder()
+    /// The change-log position the in-memory state reflects (shared stores only; see `catchUp`).
+    let replication: ReplicationPosition
 
     /// Name of the trained-model blob holding the fitted cross-modal imputer.
     static let imputerBlobName = "catalog-imputer"
@@ -51,8 +53,10 @@ public final class Catalog: Sendable {
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
         self.store = store
+        // Read before loading, so whatever commits during the load is applied again by `catchUp` (idempotent).
+        replication = ReplicationPosition(try CatalogError.wrapping { try (store as? any ChangeLogStore)?.latestChangeSequence() ?? 0 })
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID,
-                                                   weights: options.fusionWeights, precision: options.vectorPrecision == .float16 ? .float16 : .float32,
+                                                   weights: options.fusionWeights, precision: options.indexPrecision,
                                                    approximate: options.approximateSearch))
     }
 
@@ -129,7 +133,7 @@ public final class Catalog: Sendable {
     public func info() throws -> CatalogInfo {
         let storeInfo = try CatalogError.wrapping { try store.info() }
         return state.read { state in
-            CatalogInfo(storePath: storeURL.path, itemCount: state.items.count, imageVectorCount: state.imageIndex.count,
+            CatalogInfo(storePath: storeName, itemCount: state.items.count, imageVectorCount: state.imageIndex.count,
                         textVectorCount: state.textIndex.count, fusedVectorCount: state.recommender.index.count,
                         models: ["image": encoderProvider.imageModelID, "text": encoderProvider.textModelID, "fused": fusedModelID],
                         vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,

@@ -6,6 +6,8 @@ import VitrineStore
 public struct CatalogOptions: Sendable {
     /// SQLite settings (busy timeout, durability).
     public var store: StoreOptions
+    /// PostgreSQL settings (vector columns, reader pool, connect timeout), for `postgres://` locations.
+    public var postgres = PostgresStoreOptions()
     /// Where the encoders come from; nil = the pretrained EfficientNet-Lite0 and MiniLM from `assets/models`
     /// (found by `ModelAssets`: `VITRINE_ASSETS`, else an `assets/models` folder above the working directory).
     public var encoders: EncoderProvider?
@@ -33,6 +35,9 @@ public struct CatalogOptions: Sendable {
         self.approximateSearch = approximateSearch
     }
 
+    /// How the in-memory indexes hold vectors: fp16 when the store keeps fp16 (lossless there), else fp32.
+    var indexPrecision: VectorPrecision { vectorPrecision == .float16 ? .float16 : .float32 }
+
     /// The default store location, relative to the working directory: `vitrine-store/catalog.sqlite`.
     public static let defaultStorePath = "vitrine-store/catalog.sqlite"
 }
@@ -57,6 +62,9 @@ public struct IndexingOptions: Sendable {
     public var maxImagesPerItem: Int
     /// Text files larger than this are reported and ignored.
     public var maxTextFileBytes: Int
+    /// Index only this share of the folder (several processes on one PostgreSQL store, one share
+    /// each); nil indexes everything. A sharded run leaves the imputer refit to `finalizeIndexing()`.
+    public var shard: IndexShard?
 
     /// Defaults: batches of 16 items, overlapped decoding on every core, incremental, removes deleted items, 16 images, 1 MiB text.
     public init(commitBatchSize: Int = 32, overlapsDecoding: Bool = true, reembedAll: Bool = false,
@@ -70,6 +78,43 @@ public struct IndexingOptions: Sendable {
         self.maxImagesPerItem = maxImagesPerItem
         self.maxTextFileBytes = maxTextFileBytes
     }
+}
+
+/// One of `count` disjoint shares of a folder: item `id` belongs to share
+/// `fnv1a64(id) % count + 1`, so every process agrees on the split without talking to the others,
+/// and a rerun of share k embeds exactly what share k embedded before (minus what is committed).
+public struct IndexShard: Sendable, Equatable, CustomStringConvertible {
+    /// Which share, 1 … `count`.
+    public let number: Int
+    /// How many shares the folder is split into.
+    public let count: Int
+
+    /// Share `number` of `count`. - Throws: `CatalogError.invalidInput` unless 1 ≤ number ≤ count.
+    public init(_ number: Int, of count: Int) throws {
+        guard count >= 1, (1 ... count).contains(number) else {
+            throw CatalogError.invalidInput(field: "shard", reason: "\(number)/\(count): expected k/n with 1 ≤ k ≤ n")
+        }
+        self.number = number
+        self.count = count
+    }
+
+    /// Parses `k/n`, e.g. `2/4`.
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/")
+        guard parts.count == 2, let number = Int(parts[0]), let count = Int(parts[1]) else {
+            throw CatalogError.invalidInput(field: "shard", reason: "'\(text)': expected k/n, e.g. 1/2")
+        }
+        try self.init(number, of: count)
+    }
+
+    /// Whether item `id` is in this share.
+    public func contains(_ id: String) -> Bool {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return Int(hash % UInt64(count)) == number - 1
+    }
+
+    public var description: String { "\(number)/\(count)" }
 }
 
 /// Options of one similar-items or search query.

@@ -30,7 +30,9 @@ public struct VitrineServer: Sendable {
         activity = UserActivity(catalog: catalog)
         let recorded = (try? catalog.setting(ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
         let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }
-        let uploads = configuration.uploadsFolder ?? catalog.storeURL.deletingLastPathComponent().appendingPathComponent("uploads")
+        // Beside an SQLite file; for a database server, in the working directory's default store folder.
+        let uploads = configuration.uploadsFolder ?? (catalog.isStoredInFile ? catalog.storeURL : URL(fileURLWithPath: CatalogOptions.defaultStorePath))
+            .deletingLastPathComponent().appendingPathComponent("uploads")
         media = MediaLibrary(root: root, uploads: uploads)
         files = StaticFiles()
     }

@@ -4,8 +4,8 @@ import VitrineCore
 /// What a catalog keeps: items with their vectors, the current model of each modality,
 /// interaction events, trained model blobs and meta values, with all-or-nothing write transactions.
 ///
-/// `SQLiteStore` (one file, embedded) is the first implementation; every implementation passes the
-/// one conformance suite in `Tests/VitrineStoreTests/StoreConformance.swift`. Reads see committed
+/// `SQLiteStore` (one file, embedded) and `PostgresStore` (shared by replicas and shards) implement
+/// it; every implementation passes the one conformance suite in `Tests/VitrineStoreTests/Conformance/`. Reads see committed
 /// data only; each read call sees one consistent snapshot. Implementations are thread-safe.
 public protocol CatalogStore: AnyObject, Sendable {
     /// Where the store lives (a file path, or a connection address without credentials), for messages.

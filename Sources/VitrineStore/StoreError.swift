@@ -34,6 +34,12 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(name: String, reason: String)
     /// A `StoreTransaction` was used after its `write` block returned.
     case transactionClosed
+    /// The database server cannot be reached or dropped the connection (stopped, restarting, network).
+    /// Nothing of the failed call was committed unless it failed during the commit itself; retrying
+    /// later is the remedy, so the server answers 503.
+    case unavailable(location: String, operation: String, message: String)
+    /// PostgreSQL rejected a statement, with its SQLSTATE (when the server sent one) and message.
+    case postgres(location: String, operation: String, sqlState: String?, message: String, sql: String?)
 
     public var description: String {
         switch self {
@@ -70,6 +76,11 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid \(name): \(reason)"
         case .transactionClosed:
             return "a store transaction was used after its write block returned"
+        case let .unavailable(location, operation, message):
+            return "store '\(location)' is unavailable during \(operation): \(message)"
+        case let .postgres(location, operation, sqlState, message, sql):
+            let statement = sql.map { " in `\($0.trimmingCharacters(in: .whitespacesAndNewlines).prefix(200))`" } ?? ""
+            return "store '\(location)': \(operation) failed: \(message)\(sqlState.map { " (SQLSTATE \($0))" } ?? "")\(statement)"
         }
     }
 }

@@ -6,27 +6,35 @@ import VitrineCore
 /// Where a command's store is when `--store` is not given.
 protocol StoreLocation {
     static var defaultPath: String { get }
+    /// An environment variable that, when set, replaces `defaultPath` (nil: none).
+    static var environmentVariable: String? { get }
 }
 
-/// The catalog commands' store, `CatalogOptions.defaultStorePath`.
+/// The catalog commands' store: `$VITRINE_STORE`, else `CatalogOptions.defaultStorePath`.
 enum CatalogStoreLocation: StoreLocation {
     static var defaultPath: String { CatalogOptions.defaultStorePath }
+    static var environmentVariable: String? { "VITRINE_STORE" }
 }
 
-/// `--store PATH`: the one store option of every command that opens a store (`Location` sets its default).
+/// `--store PATH|URL`: the one store option of every command that opens a store (`Location` sets its default).
 struct StoreOption<Location: StoreLocation>: ParsableArguments {
-    @Option(name: .customLong("store"), help: "Store file, relative to the working directory.")
-    var path: String = Location.defaultPath
+    @Option(name: .customLong("store"),
+            help: ArgumentHelp(stringLiteral: "Store: an SQLite file (relative to the working directory) or "
+                + "postgres://user[:password]@host:port/database[?schema=name]"
+                + (Location.environmentVariable.map { " (default: $\($0), else the file)" } ?? ".")))
+    var path: String = Location.environmentVariable.flatMap { ProcessInfo.processInfo.environment[$0] }.flatMap { $0.isEmpty ? nil : $0 }
+        ?? Location.defaultPath
 
     /// Opens the catalog at `--store`. Commands that read a catalog refuse a missing file instead of
     /// quietly creating an empty store (and then calling every item unknown); only `index` and `demo`
-    /// may create one (`mustExist: false`).
+    /// may create one (`mustExist: false`). A `postgres://` URL opens the shared PostgreSQL store
+    /// (`Catalog.open(location:)` picks the implementation); its password is never printed.
     func openCatalog(options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
-        if mustExist && !FileManager.default.fileExists(atPath: path) {
+        if mustExist && !Catalog.isServerLocation(path) && !FileManager.default.fileExists(atPath: path) {
             Output.standardError("error: no store at \(path): run `vitrine index DIR` first, or pass --store PATH")
             throw ExitCode.failure
         }
-        return try Catalog(storeURL: URL(fileURLWithPath: path), options: options)
+        return try Catalog.open(location: path, options: options)
     }
 }
 

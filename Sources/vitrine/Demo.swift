@@ -37,7 +37,7 @@ struct DemoCommand: AsyncParsableCommand {
             Output.flush()
         }
         print("Indexed: \(summary.indexed) new or changed, \(summary.reused) unchanged, \(summary.problems.count) problems "
-              + "(\(String(format: "%.1f", summary.elapsedSeconds)) s). Store: \(store.path)")
+              + "(\(String(format: "%.1f", summary.elapsedSeconds)) s). Store: \(catalog.storeLocation)")
         let imported = try demo.importInteractions(into: catalog)
         print(imported > 0 ? "Imported \(imported) synthetic demo events." : "Demo events already imported.")
 
@@ -65,4 +65,6 @@ struct DemoCommand: AsyncParsableCommand {
 /// The demo keeps its own store, apart from a catalog indexed with `vitrine index`.
 enum DemoStoreLocation: StoreLocation {
     static var defaultPath: String { "vitrine-store/demo.sqlite" }
+    /// `VITRINE_STORE` names the real catalog; the demo never writes its items there.
+    static var environmentVariable: String? { nil }
 }

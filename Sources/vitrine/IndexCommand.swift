@@ -7,10 +7,13 @@ struct IndexCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "index",
         abstract: "Index a folder of pictures and descriptions (pairs, one subfolder per item, or items.jsonl/items.csv).",
-        discussion: "Re-running re-embeds only new or changed items and removes deleted ones. Exit code 1 only when nothing could be indexed or the store cannot be written.")
+        discussion: """
+            Re-running re-embeds only new or changed items and removes deleted ones. Exit code 1 only when nothing could be indexed or the store cannot be written.
+            On a PostgreSQL store, n processes may each index `--shard k/n` (k = 1…n) of the same folder; when all have finished, `vitrine index --finalize` fits the cross-modal imputer over the whole catalog.
+            """)
 
-    @Argument(help: "The catalog folder.")
-    var folder: String
+    @Argument(help: "The catalog folder (not needed with --finalize).")
+    var folder: String?
 
     @OptionGroup var store: CatalogStoreOption
     @OptionGroup var output: OutputOption
@@ -27,16 +30,41 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Store vectors as fp32 instead of fp16.")
     var fp32 = false
 
+    @Option(name: .long, help: "Index only share k of n (e.g. 2/4): items whose id hashes to it. Leaves the imputer fit to --finalize.")
+    var shard: String?
+
+    @Flag(name: .long, help: "After sharded runs: fit the cross-modal imputer over the whole catalog.")
+    var finalize = false
+
+    func validate() throws {
+        if finalize && (folder != nil || shard != nil) { throw ValidationError("--finalize takes no folder and no --shard") }
+        if !finalize && folder == nil { throw ValidationError("missing the catalog folder") }
+        if let shard { _ = try IndexShard(parsing: shard) }
+    }
+
     func run() throws {
-        let options = IndexingOptions(commitBatchSize: batchSize, overlapsDecoding: !noOverlap, reembedAll: reembed)
+        let precision = CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16)
+        if finalize {
+            let count = try failing {
+                let catalog = try store.openCatalog(options: precision)
+                try catalog.finalizeIndexing()
+                return catalog.count
+            }
+            print("finalized \(count) items: cross-modal imputer fitted")
+            return
+        }
+        guard let folder else { throw ValidationError("missing the catalog folder") }
+        var options = IndexingOptions(commitBatchSize: batchSize, overlapsDecoding: !noOverlap, reembedAll: reembed)
+        options.shard = try shard.map { try IndexShard(parsing: $0) }
         let summary = try failing {
-            let catalog = try store.openCatalog(options: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16), mustExist: false)
+            let catalog = try store.openCatalog(options: precision, mustExist: false)
             let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !output.json)
             return try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
         }
         if output.json {
             try Output.printJSON(summary)
         } else {
+            if let shard = options.shard { print("shard \(shard): run `vitrine index --finalize` once every shard has finished") }
             print("layout: \(summary.layout.rawValue) · found \(summary.found) · indexed \(summary.indexed) · reused \(summary.reused)"
                 + " · removed \(summary.removed) · skipped \(summary.skipped)")
             print(String(format: "%.1f s (embedding %.1f s, %.2f items/s, %d images)", summary.elapsedSeconds, summary.embeddingSeconds,
@@ -46,7 +74,8 @@ struct IndexCommand: ParsableCommand {
                 for problem in summary.problems { print("  \(problem)") }
             }
         }
-        if summary.usable == 0 {
+        // A shard whose share of a small folder is empty has nothing to do, which is not a failure.
+        if summary.usable == 0 && !(options.shard != nil && summary.found == 0) {
             Output.standardError("error: nothing could be indexed from \(folder)")
             throw ExitCode.failure
         }

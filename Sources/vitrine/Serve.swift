@@ -83,9 +83,29 @@ struct ServeCommand: AsyncParsableCommand {
         // Flags first, like `demo`: a refused --host or a bad key file is reported before the store is opened.
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
         let catalog = try store.openCatalog()
-        print("Serving \(catalog.count) items from \(store.path) at http://\(configuration.host):\(configuration.port)/")
+        print("Serving \(catalog.count) items from \(catalog.storeLocation) at http://\(configuration.host):\(configuration.port)/")
         print(ServerFlags.accessSummary(configuration))
+        // A shared store: follow what other replicas and indexers commit (LISTEN/NOTIFY plus a poll,
+        // so a missed notification or a reconnect still catches up); reads keep answering from memory.
+        let outage = OutageReporter()
+        let follower = catalog.followChanges(pollInterval: 0.5) { error in outage.report(error) }
+        if follower != nil { print("Following the store's change log (notifications, and a poll every 0.5 s).") }
+        defer { follower?.stop() }
         Output.flush()
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
+    }
+}
+
+/// Prints catch-up failures (the database down) at most every 30 s instead of every poll.
+final class OutageReporter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var lastReport: Date?
+
+    func report(_ error: CatalogError) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let lastReport, Date().timeIntervalSince(lastReport) < 30 { return }
+        lastReport = Date()
+        Output.standardError("warning: cannot catch up with the store (answering from memory, writes get 503): \(error)")
     }
 }

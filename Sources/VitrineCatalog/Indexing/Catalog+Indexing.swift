@@ -21,7 +21,8 @@ extension Catalog {
     private func runIndexing(folder: URL, options: IndexingOptions, progress: ((IndexingProgress) -> Void)?) throws -> IndexingSummary {
         let start = Date()
         let access = try FolderAccess(root: folder)
-        let scan = try FolderScanner.scan(access, options: options)
+        var scan = try FolderScanner.scan(access, options: options)
+        if let shard = options.shard { scan.items = scan.items.filter { shard.contains($0.id) } }
         var problems = scan.problems
         progress?(IndexingProgress(phase: .scanning, completed: 0, total: scan.items.count, elapsedSeconds: 0))
         try registerModels()
@@ -41,7 +42,9 @@ extension Catalog {
         var removed = 0
         if options.removesMissingItems {
             let wanted = Set(scan.items.map(\.id))
-            let gone = stored.filter { !wanted.contains($0.key) && !$0.value.hasPrefix(Self.apiHashPrefix) }.map(\.key).sorted()
+            // A shard removes only items of its own share; the others are another process's business.
+            let gone = stored.filter { !wanted.contains($0.key) && !$0.value.hasPrefix(Self.apiHashPrefix) && options.shard?.contains($0.key) ?? true }
+                .map(\.key).sorted()
             if !gone.isEmpty {
                 try CatalogError.wrapping { try store.write { tx in for id in gone { try tx.deleteItem(id: id) } } }
                 state.write { state in for id in gone { state.remove(id) } }
@@ -105,7 +108,8 @@ extension Catalog {
                                        elapsedSeconds: Date().timeIntervalSince(embedStart)))
         }
         let embeddingSeconds = Date().timeIntervalSince(embedStart)
-        if indexed > 0 || removed > 0 {
+        // Sharded runs fit nothing: the imputer needs every share's vectors (`finalizeIndexing`).
+        if options.shard == nil, indexed > 0 || removed > 0 {
             progress?(IndexingProgress(phase: .finishing, completed: 0, total: 1, elapsedSeconds: 0))
             try refitImputer()
         }
@@ -114,6 +118,15 @@ extension Catalog {
                                       embeddingSeconds: embeddingSeconds, imagesEncoded: imagesEncoded)
         progress?(IndexingProgress(phase: .done, completed: toEmbed.count, total: toEmbed.count, elapsedSeconds: summary.elapsedSeconds))
         return summary
+    }
+
+    /// The step after the shards of a sharded `index` have finished: catches up with every share's
+    /// items and fits the cross-modal imputer over all of them, as the last step of an unsharded run
+    /// does (and re-fuses the items missing a modality). Safe to run again.
+    /// - Throws: `CatalogError.store`.
+    public func finalizeIndexing() throws {
+        try catchUp()
+        try serializedWrite { try refitImputer() }
     }
 
     /// Content hashes of items added through `addItem` start with this, so folder runs never remove them.

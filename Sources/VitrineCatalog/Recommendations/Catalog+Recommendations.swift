@@ -64,7 +64,7 @@ extension Catalog {
     /// Popularity over every stored event, cached until the event count changes.
     func popularity(options: UserRecommendationOptions) throws -> PopularityModel {
         let count = try CatalogError.wrapping { try store.eventCount() }
-        let key = "\(storeURL.path)|\(count)|\(options.recentWindowSeconds)|\(options.recentBlend)|\(options.profile.strengths)"
+        let key = "\(storeName)|\(count)|\(options.recentWindowSeconds)|\(options.recentBlend)|\(options.profile.strengths)"
         if let cached = RecommendationCaches.shared.popularity(key: key) { return cached }
         let interactions = try CatalogError.wrapping { try store.allEvents() }
         let model = PopularityModel(interactions: interactions, strengths: options.profile.strengths,

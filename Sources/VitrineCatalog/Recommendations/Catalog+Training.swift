@@ -146,7 +146,7 @@ extension Catalog {
         guard let saved = try CatalogError.wrapping({ try store.latestTrainedModelRevision(named: Self.twoTowerBlobName) }) else {
             return nil
         }
-        let key = "\(storeURL.path)|\(saved.revision)|\(saved.createdAt.timeIntervalSince1970)"
+        let key = "\(storeName)|\(saved.revision)|\(saved.createdAt.timeIntervalSince1970)"
         if let cached = RecommendationCaches.shared.model(key: key) { return cached }
         let loaded = try loadTrainedModel()
         RecommendationCaches.shared.setModel(loaded, key: key)
@@ -168,7 +168,7 @@ extension Catalog {
 
     /// Item-tower embeddings of `ids` (cached per model and item content hash).
     func trainedEmbeddings(_ trained: LoadedTwoTower, ids: [String]) throws -> [[Float]] {
-        let prefix = "\(storeURL.path)|\(trained.revision)|"
+        let prefix = "\(storeName)|\(trained.revision)|"
         var result = [[Float]?](repeating: nil, count: ids.count)
         var missing: [Int] = []
         for (position, id) in ids.enumerated() {

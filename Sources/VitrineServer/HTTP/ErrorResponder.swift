@@ -18,6 +18,7 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
             if status == .unauthorized { response.headers[.wwwAuthenticate] = "Bearer realm=\"vitrine\"" }
             // A full encoder queue is overload, not a fault: say when to come back (RFC 9110 §10.2.3), don't log it.
             if case let ServerError.encoderBusy(seconds) = error { response.headers[.retryAfter] = String(seconds) }
+            if case CatalogError.store(.unavailable) = error { response.headers[.retryAfter] = "1" }
             return response
         }
     }
@@ -42,6 +43,8 @@ struct ErrorResponder<Context: RequestContext>: RouterMiddleware {
             case .invalidInput, .missingVector: return (.badRequest, error.description)
             case .duplicateItem: return (.conflict, error.description)
             case .encoderUnavailable: return (.serviceUnavailable, error.description)
+            // The database is down or restarting: reads are answered from memory, a write cannot be.
+            case .store(.unavailable): return (.serviceUnavailable, "the store is unavailable, retry later: \(error.description)")
             case .folderUnreadable, .store, .index: return (.internalServerError, "internal error: \(error.description)")
             }
         case let error as VitrineCoreError:

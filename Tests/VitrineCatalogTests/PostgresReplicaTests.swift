@@ -1,0 +1,67 @@
+import Foundation
+import Testing
+import VitrineCatalog
+import VitrineCore
+import VitrineStore
+
+/// The PostgreSQL test server from `VITRINE_TEST_POSTGRES_URL` (`.ci/run` sets it; under `CI=true`
+/// these tests run and fail without it).
+enum ReplicaTestServer {
+    static let url = ProcessInfo.processInfo.environment["VITRINE_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    static let isRequested = url != nil || ProcessInfo.processInfo.environment["CI"] == "true"
+
+    /// A URL naming a fresh schema of the test database.
+    static func freshCatalogURL() throws -> String {
+        guard let url else { throw StoreError.invalidArgument(name: "VITRINE_TEST_POSTGRES_URL", reason: "not set but CI=true") }
+        let schema = "r_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        return url + (url.contains("?") ? "&" : "?") + "schema=\(schema)"
+    }
+}
+
+/// Several catalogs (as several `vitrine serve` replicas would hold them) on one PostgreSQL database.
+@Suite(.enabled(if: ReplicaTestServer.isRequested, "set VITRINE_TEST_POSTGRES_URL (CI=true always runs these)"))
+struct PostgresReplicaTests {
+    private func open(_ url: String) throws -> Catalog {
+        try Catalog.open(location: url, options: CatalogOptions(encoders: testEncoders))
+    }
+
+    @Test func writesThroughOneCatalogShowUpInAnotherAfterCatchUp() throws {
+        let url = try ReplicaTestServer.freshCatalogURL()
+        let writer = try open(url)
+        let replica = try open(url)
+        try addTestItems(writer)
+        #expect(replica.count == 0, "a replica answers from memory until it catches up")
+        #expect(try replica.catchUp() > 0)
+        #expect(replica.count == writer.count)
+        let expected = try writer.similarItems(to: "chair", limit: 5).map(\.item.id)
+        #expect(try replica.similarItems(to: "chair", limit: 5).map(\.item.id) == expected)
+        #expect(try replica.catchUp() == 0, "nothing new: nothing applied")
+
+        // Replace, delete, and events (events are read from the store per request).
+        try writer.addItem(NewItem(Item(id: "chair", title: "Steel lamp light", description: "Steel lamp light", tags: ["lighting"])))
+        try writer.removeItem("scarf")
+        _ = try writer.record(events: [Interaction(user: "ada", item: "table", kind: .like)])
+        try replica.catchUp()
+        #expect(replica.item("scarf") == nil)
+        #expect(replica.item("chair")?.tags == ["lighting"])
+        #expect(try replica.similarItems(to: "lamp", limit: 1).first?.item.id == "chair")
+        #expect(try replica.recommendations(for: "ada").historyCount == 1, "events written through another catalog are seen")
+        #expect(replica.appliedChangeSequence > 0)
+        // A catalog opened late loads everything without replaying the log.
+        let late = try open(url)
+        #expect(late.count == replica.count)
+        #expect(try late.catchUp() == 0)
+    }
+
+    @Test func aFollowingReplicaSeesAWriteWithinASecond() throws {
+        let url = try ReplicaTestServer.freshCatalogURL()
+        let writer = try open(url)
+        let replica = try open(url)
+        let follower = try #require(replica.followChanges(pollInterval: 0.5))
+        defer { follower.stop() }
+        try addTestItems(writer)
+        let deadline = Date().addingTimeInterval(1.5)
+        while replica.count < writer.count, Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        #expect(replica.count == writer.count, "the replica did not catch up within 1.5 s")
+    }
+}
