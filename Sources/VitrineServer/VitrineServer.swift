@@ -17,9 +17,16 @@ public struct VitrineServer: Sendable {
     public let configuration: ServerConfiguration
     /// The queue every encoder call goes through; its `depth` is the server's encoder load.
     public let encoderQueue: EncoderQueue
+    /// The same kind of bounded queue for making thumbnails (decode + resize + JPEG): a flood of requests for
+    /// new sizes gets 503 instead of a pile of full-size decodes.
+    let thumbnailQueue: EncoderQueue
+    let thumbnails: ThumbnailCache
     let activity: UserActivity
     let media: MediaLibrary
     let files: StaticFiles
+
+    /// Thumbnails answered from memory, thumbnails made, and the bytes and entries the cache holds now.
+    public var thumbnailStatistics: (hits: Int, generated: Int, bytes: Int, entries: Int) { thumbnails.statistics }
 
     /// Prepares a server for `catalog`; nothing listens until `run()`.
     public init(catalog: Catalog, configuration: ServerConfiguration = ServerConfiguration()) {
@@ -27,6 +34,9 @@ public struct VitrineServer: Sendable {
         self.configuration = configuration
         encoderQueue = EncoderQueue(maxRunning: configuration.maxRunningEncoderJobs, maxWaiting: configuration.maxWaitingEncoderJobs,
                                     retryAfterSeconds: configuration.busyRetryAfterSeconds)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        thumbnailQueue = EncoderQueue(maxRunning: cores, maxWaiting: 4 * cores, retryAfterSeconds: configuration.busyRetryAfterSeconds)
+        thumbnails = ThumbnailCache(capacityBytes: configuration.thumbnailCacheBytes)
         activity = UserActivity(catalog: catalog)
         let recorded = (try? catalog.setting(ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
         let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }
