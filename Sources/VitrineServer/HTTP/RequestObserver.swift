@@ -63,7 +63,9 @@ struct RequestObserver<Context: RequestContext>: RouterMiddleware {
             metrics.record(method: method, route: route, status: status, duration: duration)
             let (seconds, attoseconds) = duration.components
             let milliseconds = Double(seconds) * 1000 + Double(attoseconds) / 1e15
-            context.logger.log(level: status >= 500 ? .error : .info, "request", metadata: [
+            // A 503 is the encoder queue saying "busy": overload worth seeing, not a fault.
+            let level: Logger.Level = status == 503 ? .notice : status >= 500 ? .error : .info
+            context.logger.log(level: level, "request", metadata: [
                 "request_id": .string(id), "method": .string(method), "route": .string(route), "path": .string(request.uri.path),
                 "status": .stringConvertible(status), "duration_ms": .string(String(format: "%.2f", milliseconds)),
             ])
