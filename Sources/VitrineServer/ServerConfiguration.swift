@@ -40,15 +40,32 @@ public struct ServerConfiguration: Sendable {
     public var maxWaitingEncoderJobs: Int
     /// The `Retry-After` of that 503, in seconds (`--busy-retry-after`).
     public var busyRetryAfterSeconds: Int
+    /// Largest `N` of `GET /items/{id}/image?size=N`; a larger one gets 400 naming `size`.
+    public var maxThumbnailSize: Int
+    /// Most bytes of thumbnails kept in memory (`--thumbnail-cache-mb`), least recently used dropped first.
+    public var thumbnailCacheBytes: Int
+    /// Seconds a connection may stay silent (between requests, or inside a request's head or body) before it is
+    /// closed (`--idle-timeout`): a client that opens connections and sends nothing, or stalls an upload, holds
+    /// nothing for long.
+    public var idleTimeoutSeconds: Int
+    /// Seconds from a request's head to the end of its body (`--body-timeout`): a body trickled in a byte at a
+    /// time (slow loris), which the idle timeout never sees as silent, is cut off here by closing the connection.
+    public var requestBodyTimeoutSeconds: Int
+    /// Most connections served at once (`--max-connections`); further ones wait in the listen backlog
+    /// (256) until one closes, and beyond that the kernel refuses them.
+    public var maxConnections: Int
 
     /// Defaults: 127.0.0.1:8080, 16 MiB uploads, 8 images per item, at most 200 results, pictures cached
     /// 1 hour, no keys (so loopback only), open reads, no CORS, one encoder job per core with twice as many
-    /// waiting, retry after 2 s.
+    /// waiting, retry after 2 s; thumbnails up to 1024 px with 64 MiB of them cached; connections closed after
+    /// 30 s of silence, request bodies cut off 120 s after their head, at most 512 connections.
     public init(host: String = "127.0.0.1", port: Int = 8080, maxUploadBytes: Int = 16 << 20, maxImagesPerItem: Int = 8,
                 maxResults: Int = 200, mediaRoot: URL? = nil, uploadsFolder: URL? = nil, imageCacheSeconds: Int = 3600,
                 apiKeys: APIKeys = APIKeys(), requireKeyForReads: Bool = false, allowsExposureWithoutKeys: Bool = false,
                 corsOrigins: [String] = [], maxRunningEncoderJobs: Int = ProcessInfo.processInfo.activeProcessorCount,
-                maxWaitingEncoderJobs: Int? = nil, busyRetryAfterSeconds: Int = 2) {
+                maxWaitingEncoderJobs: Int? = nil, busyRetryAfterSeconds: Int = 2, maxThumbnailSize: Int = 1024,
+                thumbnailCacheBytes: Int = 64 << 20, idleTimeoutSeconds: Int = 30, requestBodyTimeoutSeconds: Int = 120,
+                maxConnections: Int = 512) {
         self.host = host
         self.port = port
         self.maxUploadBytes = maxUploadBytes
@@ -64,12 +81,21 @@ public struct ServerConfiguration: Sendable {
         self.maxRunningEncoderJobs = maxRunningEncoderJobs
         self.maxWaitingEncoderJobs = maxWaitingEncoderJobs ?? 2 * maxRunningEncoderJobs
         self.busyRetryAfterSeconds = busyRetryAfterSeconds
+        self.maxThumbnailSize = maxThumbnailSize
+        self.thumbnailCacheBytes = thumbnailCacheBytes
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.requestBodyTimeoutSeconds = requestBodyTimeoutSeconds
+        self.maxConnections = maxConnections
     }
+
+    /// Smallest `N` of `?size=N`: below it a thumbnail is no use to anyone.
+    public static let minThumbnailSize = 16
 
     /// Refuses settings that would expose the catalog by mistake; `run()` calls it, and so does the CLI
     /// before it does any work.
     /// - Throws: `.exposedWithoutKeys` for a non-loopback `host` without keys (unless
-    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`, `.invalidEncoderQueue`.
+    ///   `allowsExposureWithoutKeys`), `.readKeysWithoutKeys`, `.invalidCORSOrigin`, `.invalidEncoderQueue`,
+    ///   `.invalidLimit` (thumbnails, timeouts, connections).
     public func validate() throws {
         if apiKeys.isEmpty, !allowsExposureWithoutKeys, !Self.isLoopback(host: host) {
             throw ServerConfigurationError.exposedWithoutKeys(host: host)
@@ -81,6 +107,15 @@ public struct ServerConfiguration: Sendable {
         if maxRunningEncoderJobs < 1 { throw ServerConfigurationError.invalidEncoderQueue("--encoder-jobs must be at least 1, got \(maxRunningEncoderJobs)") }
         if maxWaitingEncoderJobs < 0 { throw ServerConfigurationError.invalidEncoderQueue("--encoder-queue must be 0 or more, got \(maxWaitingEncoderJobs)") }
         if busyRetryAfterSeconds < 0 { throw ServerConfigurationError.invalidEncoderQueue("--busy-retry-after must be 0 or more, got \(busyRetryAfterSeconds)") }
+        if maxThumbnailSize < Self.minThumbnailSize || maxThumbnailSize > 4096 {
+            throw ServerConfigurationError.invalidLimit("maxThumbnailSize must be \(Self.minThumbnailSize)…4096, got \(maxThumbnailSize)")
+        }
+        if thumbnailCacheBytes < 0 { throw ServerConfigurationError.invalidLimit("--thumbnail-cache-mb must be 0 or more") }
+        if idleTimeoutSeconds < 1 { throw ServerConfigurationError.invalidLimit("--idle-timeout must be at least 1 second, got \(idleTimeoutSeconds)") }
+        if requestBodyTimeoutSeconds < 1 {
+            throw ServerConfigurationError.invalidLimit("--body-timeout must be at least 1 second, got \(requestBodyTimeoutSeconds)")
+        }
+        if maxConnections < 1 { throw ServerConfigurationError.invalidLimit("--max-connections must be at least 1, got \(maxConnections)") }
     }
 
     /// Whether `host` only ever reaches this machine: `localhost`, 127.0.0.0/8, `::1` (also `[::1]` and
@@ -120,6 +155,8 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
     case invalidCORSOrigin(String)
     /// An encoder queue limit out of range (the message names the flag).
     case invalidEncoderQueue(String)
+    /// A thumbnail, timeout or connection limit out of range (the message names the flag).
+    case invalidLimit(String)
 
     public var description: String {
         switch self {
@@ -132,7 +169,7 @@ public enum ServerConfigurationError: Error, Sendable, Equatable, CustomStringCo
             return "--require-key-for-reads needs API keys: give them with --api-key-file FILE or \(APIKeys.environmentVariable)"
         case let .invalidCORSOrigin(origin):
             return "--cors-origin '\(origin)' is not an origin: write scheme://host[:port] with nothing after it, e.g. https://shop.example"
-        case let .invalidEncoderQueue(reason):
+        case let .invalidEncoderQueue(reason), let .invalidLimit(reason):
             return reason
         }
     }

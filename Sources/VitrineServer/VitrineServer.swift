@@ -17,9 +17,17 @@ public struct VitrineServer: Sendable {
     public let configuration: ServerConfiguration
     /// The queue every encoder call goes through; its `depth` is the server's encoder load.
     public let encoderQueue: EncoderQueue
+    /// The same kind of bounded queue for making thumbnails (decode + resize + JPEG): a flood of requests for
+    /// new sizes gets 503 instead of a pile of full-size decodes.
+    let thumbnailQueue: EncoderQueue
+    let thumbnails: ThumbnailCache
+    let metrics = ServerMetrics()
     let activity: UserActivity
     let media: MediaLibrary
     let files: StaticFiles
+
+    /// Thumbnails answered from memory, thumbnails made, and the bytes and entries the cache holds now.
+    public var thumbnailStatistics: (hits: Int, generated: Int, bytes: Int, entries: Int) { thumbnails.statistics }
 
     /// Prepares a server for `catalog`; nothing listens until `run()`.
     public init(catalog: Catalog, configuration: ServerConfiguration = ServerConfiguration()) {
@@ -27,6 +35,9 @@ public struct VitrineServer: Sendable {
         self.configuration = configuration
         encoderQueue = EncoderQueue(maxRunning: configuration.maxRunningEncoderJobs, maxWaiting: configuration.maxWaitingEncoderJobs,
                                     retryAfterSeconds: configuration.busyRetryAfterSeconds)
+        let cores = ProcessInfo.processInfo.activeProcessorCount
+        thumbnailQueue = EncoderQueue(maxRunning: cores, maxWaiting: 4 * cores, retryAfterSeconds: configuration.busyRetryAfterSeconds)
+        thumbnails = ThumbnailCache(capacityBytes: configuration.thumbnailCacheBytes)
         activity = UserActivity(catalog: catalog)
         let recorded = (try? catalog.setting(ServerConfiguration.mediaRootMetaKey)).flatMap { $0 }
         let root = configuration.mediaRoot ?? recorded.map { URL(fileURLWithPath: $0) }
@@ -41,7 +52,9 @@ public struct VitrineServer: Sendable {
     /// behind the key check its `RouteAccess` asks for, and `HEAD` answered for every `GET` route.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
-        // Outermost first: every response, errors included, gets the security and CORS headers.
+        // Outermost first: every request is logged and counted with its final status; every response, errors
+        // included, gets the security and CORS headers.
+        router.add(middleware: RequestObserver(metrics: metrics))
         router.add(middleware: SecurityHeaders())
         router.add(middleware: CrossOrigin(origins: configuration.corsOrigins))
         router.add(middleware: ErrorResponder())
@@ -58,15 +71,50 @@ public struct VitrineServer: Sendable {
         open.get("/health") { [catalog] _, _ in
             try JSONResponse.make(HealthJSON(status: "ok", items: catalog.count))
         }
+        // Traffic and catalog sizes say how the shop is used: with keys configured, only an admin key reads them.
+        routes(router, needing: .write(.admin)).get("/metrics") { _, _ in
+            var response = Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(bytes: try metricsText())))
+            response.headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
         return router
     }
 
-    /// An application bound to `configuration.host:port`.
+    /// An application bound to `configuration.host:port`, with its idle and body timeouts and connection cap.
     public func makeApplication(logger: Logger? = nil, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
         -> some ApplicationProtocol {
-        Application(router: makeRouter(),
-                    configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Vitrine"),
-                    onServerRunning: onServerRunning, logger: logger)
+        let logger = logger ?? Self.defaultLogger()
+        return Application(router: makeRouter(), server: configuration.httpServer(logger: logger),
+                           configuration: configuration.applicationConfiguration, onServerRunning: onServerRunning, logger: logger)
+    }
+
+    /// `Vitrine` at `info` (one line per request), or the level in `LOG_LEVEL` (`debug`, `notice`, `error`, …).
+    static func defaultLogger() -> Logger {
+        var logger = Logger(label: "Vitrine")
+        logger.logLevel = ProcessInfo.processInfo.environment["LOG_LEVEL"].flatMap { Logger.Level(rawValue: $0.lowercased()) } ?? .info
+        return logger
+    }
+
+    /// The Prometheus text of `/metrics`: request counters and latency histograms, plus gauges read now
+    /// (encoder and thumbnail queues, thumbnail cache, index and store sizes).
+    /// - Throws: `CatalogError.store` when the store's size cannot be read.
+    func metricsText() throws -> [UInt8] {
+        let info = try catalog.info()
+        let encoder = encoderQueue.depth, thumbnailJobs = thumbnailQueue.depth, cache = thumbnails.statistics
+        metrics.set("encoder_jobs", Double(encoder.running), labels: [("state", "running")], help: "Encoder jobs running or waiting for a slot.")
+        metrics.set("encoder_jobs", Double(encoder.waiting), labels: [("state", "waiting")], help: "Encoder jobs running or waiting for a slot.")
+        metrics.set("thumbnail_jobs", Double(thumbnailJobs.running), labels: [("state", "running")], help: "Thumbnail generations running or waiting.")
+        metrics.set("thumbnail_jobs", Double(thumbnailJobs.waiting), labels: [("state", "waiting")], help: "Thumbnail generations running or waiting.")
+        metrics.set("thumbnail_cache_bytes", Double(cache.bytes), help: "Bytes of thumbnails kept in memory.")
+        metrics.set("thumbnail_cache_entries", Double(cache.entries), help: "Thumbnails kept in memory.")
+        metrics.set("catalog_items", Double(info.itemCount), help: "Items in the catalog.")
+        for (space, count) in [("image", info.imageVectorCount), ("text", info.textVectorCount), ("fused", info.fusedVectorCount)] {
+            metrics.set("index_vectors", Double(count), labels: [("space", space)], help: "Vectors in each similarity index.")
+        }
+        metrics.set("store_events", Double(info.eventCount), help: "Interaction events in the store.")
+        metrics.set("store_size_bytes", Double(info.storeSizeBytes), help: "Bytes of the store file and its write-ahead log.")
+        return metrics.registry.emitToBuffer()
     }
 
     /// Serves until the process is interrupted.

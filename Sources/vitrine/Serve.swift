@@ -36,6 +36,18 @@ struct ServerFlags: ParsableArguments {
     @Option(help: "Seconds a client told 503 (encoder queue full) should wait, sent as Retry-After.")
     var busyRetryAfter = ServerConfiguration().busyRetryAfterSeconds
 
+    @Option(name: .customLong("thumbnail-cache-mb"), help: "MiB of thumbnails (?size=N pictures) kept in memory.")
+    var thumbnailCacheMegabytes = ServerConfiguration().thumbnailCacheBytes >> 20
+
+    @Option(help: "Seconds a connection may stay silent (between requests, or mid-request) before it is closed.")
+    var idleTimeout = ServerConfiguration().idleTimeoutSeconds
+
+    @Option(help: "Seconds from a request's head to the end of its body; a body still arriving then is cut off (slow clients).")
+    var bodyTimeout = ServerConfiguration().requestBodyTimeoutSeconds
+
+    @Option(help: "Most connections served at once; more wait in the listen backlog.")
+    var maxConnections = ServerConfiguration().maxConnections
+
     /// The configuration these flags describe, with keys from `--api-key-file` and `VITRINE_API_KEYS`, validated.
     func configuration(mediaRoot: URL? = nil) throws -> ServerConfiguration {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0…65535, got \(port)") }
@@ -46,7 +58,9 @@ struct ServerFlags: ParsableArguments {
                                                     apiKeys: keys, requireKeyForReads: requireKeyForReads,
                                                     allowsExposureWithoutKeys: insecure, corsOrigins: corsOrigins,
                                                     maxRunningEncoderJobs: encoderJobs, maxWaitingEncoderJobs: encoderQueue,
-                                                    busyRetryAfterSeconds: busyRetryAfter)
+                                                    busyRetryAfterSeconds: busyRetryAfter, thumbnailCacheBytes: thumbnailCacheMegabytes << 20,
+                                                    idleTimeoutSeconds: idleTimeout, requestBodyTimeoutSeconds: bodyTimeout,
+                                                    maxConnections: maxConnections)
             try configuration.validate()
             return configuration
         } catch let error as APIKeyError {

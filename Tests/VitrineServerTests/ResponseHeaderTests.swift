@@ -137,5 +137,8 @@ import VitrineServer
         }
     }
 
-    static func fields(_ headers: HTTPFields) -> [String] { headers.map { "\($0.name.canonicalName): \($0.value)" }.sorted() }
+    /// Header lines, sorted, without `X-Request-ID` (each request gets its own).
+    static func fields(_ headers: HTTPFields) -> [String] {
+        headers.filter { $0.name.canonicalName != "x-request-id" }.map { "\($0.name.canonicalName): \($0.value)" }.sorted()
+    }
 }

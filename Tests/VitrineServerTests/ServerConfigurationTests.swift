@@ -105,4 +105,23 @@ import VitrineServer
         }
         try ServerConfiguration(corsOrigins: ["https://shop.example", "http://localhost:3000"]).validate()
     }
+
+    @Test func limitsOutOfRangeAreRefusedNamingTheFlag() throws {
+        let cases: [(ServerConfiguration, String)] = [
+            (ServerConfiguration(idleTimeoutSeconds: 0), "--idle-timeout"),
+            (ServerConfiguration(requestBodyTimeoutSeconds: 0), "--body-timeout"),
+            (ServerConfiguration(maxConnections: 0), "--max-connections"),
+            (ServerConfiguration(thumbnailCacheBytes: -1), "--thumbnail-cache-mb"),
+            (ServerConfiguration(maxThumbnailSize: 8), "maxThumbnailSize"),
+        ]
+        for (configuration, flag) in cases {
+            #expect {
+                try configuration.validate()
+            } throws: { error in
+                guard case let ServerConfigurationError.invalidLimit(message) = error else { return false }
+                return message.contains(flag)
+            }
+        }
+        try ServerConfiguration().validate()
+    }
 }

@@ -79,6 +79,13 @@ const char *vitrine_png_message(const vitrine_png_decoder *decoder);
 /// Releases the decoder. NULL is allowed.
 void vitrine_png_close(vitrine_png_decoder *decoder);
 
+/// Encodes interleaved RGB8 (`width * height * 3` bytes, rows packed) as a baseline JPEG of `quality`
+/// (1...100) into memory the shim allocates; release *output with vitrine_jpeg_free. Returns
+/// VITRINE_STATUS_INVALID_ARGUMENT for a bad size or quality, VITRINE_STATUS_OUT_OF_MEMORY when libjpeg fails.
+int vitrine_jpeg_encode_rgb(const uint8_t *rgb, int width, int height, int quality, uint8_t **output, size_t *output_size);
+/// Frees what vitrine_jpeg_encode_rgb returned. NULL is allowed.
+void vitrine_jpeg_free(uint8_t *data);
+
 /// Resampling kernels; the numbering matches nothing outside this shim.
 typedef enum {
     VITRINE_FILTER_BILINEAR = 1,

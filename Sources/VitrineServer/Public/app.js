@@ -36,9 +36,13 @@ function el(tag, attributes = {}, ...children) {
   return node;
 }
 
+// Thumbnails, not the stored photos: the server makes each size once (?size=N fits N × N). Two sizes only,
+// about twice the displayed size for high-density screens, so the server's cache serves every page.
 function picture(item, size) {
   if (!item.imageURL) return el("span", { class: "none" }, "no picture");
-  return el("img", { src: item.imageURL, alt: item.title, loading: "lazy", width: size, height: size });
+  const thumbnail = size <= 160 ? 256 : 512;
+  const src = `${item.imageURL}${item.imageURL.includes("?") ? "&" : "?"}size=${thumbnail}`;
+  return el("img", { src, alt: item.title, loading: "lazy", width: size, height: size });
 }
 
 function voteButtons(item) {

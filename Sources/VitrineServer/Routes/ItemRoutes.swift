@@ -25,17 +25,39 @@ extension VitrineServer {
             return try JSONResponse.make(ItemJSON(served: item))
         }
 
-        reads.get("/items/{id}/image") { [catalog, media, configuration] request, context in
-            let id = try RequestInput(request: request, context: context).pathParameter("id")
+        reads.get("/items/{id}/image") { [catalog, media, configuration, thumbnails, thumbnailQueue] request, context in
+            let input = RequestInput(request: request, context: context)
+            let id = try input.pathParameter("id")
+            // `?size=N`: a JPEG fitting N × N, made once and cached; without it, the stored file as it is.
+            let size = try input.query("size").map { _ in
+                try input.integer("size", default: 0, in: ServerConfiguration.minThumbnailSize...configuration.maxThumbnailSize)
+            }
             guard let item = catalog.item(id) else { throw ServerError.unknownItem(id: id) }
-            let etag = "\"\(item.contentHash.isEmpty ? String(item.updatedAt.timeIntervalSince1970) : item.contentHash)\""
+            let version = item.contentHash.isEmpty ? String(item.updatedAt.timeIntervalSince1970) : item.contentHash
+            let etag = "\"\(version)\(size.map { "-\($0)" } ?? "")\""
             var headers: HTTPFields = [.eTag: etag, .cacheControl: "public, max-age=\(configuration.imageCacheSeconds)"]
             if let match = request.headers[.ifNoneMatch], match.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
                 return Response(status: .notModified, headers: headers)
             }
-            guard let picture = media.picture(of: item) else { throw ServerError.noImage(id: id) }
-            headers[.contentType] = picture.format.mimeType
-            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: picture.bytes)))
+            guard let size else {
+                guard let picture = media.picture(of: item) else { throw ServerError.noImage(id: id) }
+                headers[.contentType] = picture.format.mimeType
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: picture.bytes)))
+            }
+            let key = ThumbnailCache.Key(item: item.id, version: version, size: size)
+            let thumbnail = try await thumbnails.thumbnail(for: key) {
+                guard let picture = media.picture(of: item) else { throw ServerError.noImage(id: id) }
+                do {
+                    return try await thumbnailQueue.run { try Thumbnail.make(from: picture.bytes, size: size) }
+                } catch let error as ServerError {
+                    throw error
+                } catch {
+                    // The stored picture no longer decodes (it did when it was indexed): the item has no usable picture.
+                    throw ServerError.noImage(id: id)
+                }
+            }
+            headers[.contentType] = "image/jpeg"
+            return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: thumbnail.bytes)))
         }
 
         reads.get("/items/{id}/similar") { [catalog, configuration] request, context in

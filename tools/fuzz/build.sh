@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets in tools/fuzz/targets/ outside the package's normal build, so the package stays
+# an ordinary dependency (no unsafeFlags, no fuzz products):
+#   1. SwiftPM builds the library modules the targets need (VitrineCatalog and everything under it) into their
+#      own build folder with `--sanitize fuzzer --sanitize address`: coverage feedback and AddressSanitizer in
+#      the Swift modules and in the C shims (libjpeg/libpng callers, resampler, kernels).
+#   2. swiftc links each target's `@_cdecl("LLVMFuzzerTestOneInput")` entry point with those objects and
+#      libFuzzer's main. The multipart target compiles the server's MultipartForm.swift in directly (the server
+#      module needs Hummingbird, which is no parser of ours).
+# Usage: tools/fuzz/build.sh [TARGET...]   (default: every target). Binaries go to $VITRINE_FUZZ_BUILD/bin
+# (default .build-fuzz/bin). Works with the Swift 6.3 toolchain's clang runtime (libclang_rt.fuzzer).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build="${VITRINE_FUZZ_BUILD:-.build-fuzz}"
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+    targets=()
+    for file in tools/fuzz/targets/*.swift; do targets+=("$(basename "$file" .swift)"); done
+fi
+
+swiftpm="$build/swiftpm"
+needs_modules=0
+for target in "${targets[@]}"; do [ "$target" != multipart ] && needs_modules=1; done
+if [ $needs_modules -eq 1 ]; then
+    echo "== sanitized module build ($swiftpm) =="
+    swift build -c release --build-path "$swiftpm" --sanitize fuzzer --sanitize address \
+        --target VitrineCatalog -Xswiftc -enable-testing 2>&1 | grep -v "warning: Cannot export local symbol" | tail -3
+fi
+products="$swiftpm/release"
+mkdir -p "$build/bin"
+
+module_flags=(-I "$products/Modules" -I "$products")
+for map in "$products"/*.build/module.modulemap Sources/C*/module.modulemap; do
+    [ -f "$map" ] && module_flags+=(-Xcc "-fmodule-map-file=$map")
+done
+for include in Sources/C*/include; do module_flags+=(-Xcc -I -Xcc "$include"); done
+objects=()
+for module in CVitrineImageShim VitrineImage CVitrineKernels VitrineTensor VitrineCore VitrineModels VitrineStore VitrineCatalog; do
+    while IFS= read -r object; do objects+=("$object"); done < <(find "$products/$module.build" -name '*.o' 2>/dev/null | sort)
+done
+
+for target in "${targets[@]}"; do
+    source="tools/fuzz/targets/$target.swift"
+    [ -f "$source" ] || { echo "no fuzz target '$target' (tools/fuzz/targets/*.swift)" >&2; exit 2; }
+    echo "== link $build/bin/fuzz-$target =="
+    if [ "$target" = multipart ]; then
+        swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name FuzzMultipart "$source" \
+            Sources/VitrineServer/HTTP/MultipartForm.swift -o "$build/bin/fuzz-$target" 2>&1 | grep -v "Cannot export local symbol" || true
+    else
+        swiftc -O -parse-as-library -sanitize=fuzzer,address -module-name "Fuzz_$target" "${module_flags[@]}" "$source" \
+            "${objects[@]}" -ljpeg -lpng -lsqlite3 -lm -o "$build/bin/fuzz-$target" 2>&1 | grep -v "Cannot export local symbol" || true
+    fi
+    [ -x "$build/bin/fuzz-$target" ] || { echo "linking fuzz-$target failed" >&2; exit 1; }
+done
