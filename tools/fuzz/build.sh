@@ -30,14 +30,34 @@ products="$swiftpm/release"
 mkdir -p "$build/bin"
 
 module_flags=(-I "$products/Modules" -I "$products")
-for map in "$products"/*.build/module.modulemap Sources/C*/module.modulemap; do
-    [ -f "$map" ] && module_flags+=(-Xcc "-fmodule-map-file=$map")
-done
+# Module maps of every C module in the graph (ours, generated ones, and the packages' own include/ maps):
+# importing VitrineCatalog loads what VitrineStore imports (postgres-nio, swift-nio, swift-atomics …).
+while IFS= read -r map; do module_flags+=(-Xcc "-fmodule-map-file=$map"); done < <(
+    { ls "$products"/*.build/module.modulemap Sources/C*/module.modulemap 2>/dev/null
+      find "$swiftpm/checkouts" -path '*/Sources/*' -name module.modulemap 2>/dev/null; } | sort -u)
 for include in Sources/C*/include; do module_flags+=(-Xcc -I -Xcc "$include"); done
+# Our modules are linked whole; the packages' objects go into one archive, so the linker takes only the
+# members something refers to (a module built but never used, like a zlib shim, pulls in nothing).
+ours=(CVitrineImageShim VitrineImage CVitrineKernels VitrineTensor VitrineCore VitrineModels VitrineStore VitrineCatalog)
 objects=()
-for module in CVitrineImageShim VitrineImage CVitrineKernels VitrineTensor VitrineCore VitrineModels VitrineStore VitrineCatalog; do
+for module in "${ours[@]}"; do
     while IFS= read -r object; do objects+=("$object"); done < <(find "$products/$module.build" -name '*.o' 2>/dev/null | sort)
 done
+dependencies=()
+for dir in "$products"/*.build; do
+    module=$(basename "$dir" .build)
+    [[ " ${ours[*]} " == *" $module "* ]] && continue
+    case "$module" in
+        vitrine | vitrine_store_probe | vitrine-store-probe | bench_* | bench-* | *Tests | *PackageTests | *PackageDiscoveredTests) continue ;;
+    esac
+    while IFS= read -r object; do dependencies+=("$object"); done < <(find "$dir" -name '*.o' 2>/dev/null | sort)
+done
+archive="$build/libfuzz-dependencies.a"
+rm -f "$archive"
+if [ ${#dependencies[@]} -gt 0 ]; then
+    printf '%s\0' "${dependencies[@]}" | xargs -0 ar rcs "$archive"
+    objects+=("$archive")
+fi
 
 for target in "${targets[@]}"; do
     source="tools/fuzz/targets/$target.swift"
