@@ -344,19 +344,26 @@ void vk_sgemv_rows(long row_begin, long row_end, long cols, const float *a, long
 // Rows are taken in blocks of about 64 KiB, so each block comes from memory once and from L2 for the
 // other queries; every score is the variant's own `dot` of one row and one query, the call
 // vk_sgemv_rows makes, so a query scored inside a batch gets bitwise the scores it gets alone.
-void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a, long lda, long queries,
-                        const float *q, long ldq, float *out, long ldo) {
+// One driver for fp32 rows (a32) and fp16 rows (a16; exactly one is non-NULL); the block holds ~64 KiB of either.
+static void dot_scores_rows(long row_begin, long row_end, long cols, const float *a32, const uint16_t *a16, long lda,
+                            long queries, const float *q, long ldq, float *out, long ldo) {
     const vk_ops *ops = vk_ops_current();
-    long block = cols > 0 ? (64 * 1024 / 4) / cols : row_end - row_begin;
+    long row_bytes = cols * (a16 ? 2 : 4);
+    long block = row_bytes > 0 ? (64 * 1024) / row_bytes : row_end - row_begin;
     if (block < 1) block = 1;
     for (long i0 = row_begin; i0 < row_end; i0 += block) {
         long i1 = i0 + block < row_end ? i0 + block : row_end;
         for (long j = 0; j < queries; j++) {
             const float *x = q + j * ldq;
             float *y = out + j * ldo;
-            for (long i = i0; i < i1; i++) y[i] = ops->dot(cols, a + i * lda, x);
+            for (long i = i0; i < i1; i++) y[i] = a16 ? ops->dot_f16(cols, x, a16 + i * lda) : ops->dot(cols, a32 + i * lda, x);
         }
     }
+}
+
+void vk_dot_scores_rows(long row_begin, long row_end, long cols, const float *a, long lda, long queries,
+                        const float *q, long ldq, float *out, long ldo) {
+    dot_scores_rows(row_begin, row_end, cols, a, NULL, lda, queries, q, ldq, out, ldo);
 }
 
 float vk_dot(long n, const float *x, const float *y) { return vk_ops_current()->dot(n, x, y); }
@@ -367,17 +374,7 @@ float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y) { return vk_o
 
 void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
                             const float *q, long ldq, float *out, long ldo) {
-    const vk_ops *ops = vk_ops_current();
-    long block = cols > 0 ? (64 * 1024 / 2) / cols : row_end - row_begin;
-    if (block < 1) block = 1;
-    for (long i0 = row_begin; i0 < row_end; i0 += block) {
-        long i1 = i0 + block < row_end ? i0 + block : row_end;
-        for (long j = 0; j < queries; j++) {
-            const float *x = q + j * ldq;
-            float *y = out + j * ldo;
-            for (long i = i0; i < i1; i++) y[i] = ops->dot_f16(cols, x, a + i * lda);
-        }
-    }
+    dot_scores_rows(row_begin, row_end, cols, NULL, a, lda, queries, q, ldq, out, ldo);
 }
 
 void vk_half_to_float_array(long n, const uint16_t *src, float *dst) {

@@ -31,34 +31,32 @@ extension Kernels {
         queryCount: Int, queries: UnsafePointer<Float>,
         into scores: UnsafeMutablePointer<Float>, threads: Int? = nil
     ) {
-        precondition(rows >= 0 && dimension >= 0 && queryCount >= 0, "dotScores: bad sizes (rows \(rows), dimension \(dimension), queries \(queryCount))")
-        let work = rows * dimension * max(queryCount, 1)
-        let parts = work < 1 << 16 ? 1 : max(1, min(threads ?? threadCount, rows))
-        parallel(parts) { part in
-            let begin = rows * part / parts, end = rows * (part + 1) / parts
+        splitRows(rows: rows, dimension: dimension, queryCount: queryCount, threads: threads) { begin, end in
             vk_dot_scores_rows(begin, end, dimension, items, dimension, queryCount, queries, dimension, scores, rows)
         }
     }
-}
 
-/// Scores `items` (rows of `dimension` floats, concatenated) against `query` by dot product.
-extension Kernels {
     /// `dotScores(rows:…)` over rows held as IEEE fp16 bit patterns.
     public static func dotScores(
         rows: Int, dimension: Int, halves items: UnsafePointer<UInt16>,
         queryCount: Int, queries: UnsafePointer<Float>,
         into scores: UnsafeMutablePointer<Float>, threads: Int? = nil
     ) {
-        precondition(rows >= 0 && dimension >= 0 && queryCount >= 0, "dotScores: bad sizes (rows \(rows), dimension \(dimension), queries \(queryCount))")
-        let work = rows * dimension * max(queryCount, 1)
-        let parts = work < 1 << 16 ? 1 : max(1, min(threads ?? threadCount, rows))
-        parallel(parts) { part in
-            let begin = rows * part / parts, end = rows * (part + 1) / parts
+        splitRows(rows: rows, dimension: dimension, queryCount: queryCount, threads: threads) { begin, end in
             vk_dot_scores_rows_f16(begin, end, dimension, items, dimension, queryCount, queries, dimension, scores, rows)
         }
     }
+
+    /// Splits `rows` into one contiguous range per thread (one range for small work) and runs `body` on each.
+    private static func splitRows(rows: Int, dimension: Int, queryCount: Int, threads: Int?, _ body: (Int, Int) -> Void) {
+        precondition(rows >= 0 && dimension >= 0 && queryCount >= 0, "dotScores: bad sizes (rows \(rows), dimension \(dimension), queries \(queryCount))")
+        let work = rows * dimension * max(queryCount, 1)
+        let parts = work < 1 << 16 ? 1 : max(1, min(threads ?? threadCount, rows))
+        parallel(parts) { part in body(rows * part / parts, rows * (part + 1) / parts) }
+    }
 }
 
+/// Scores `items` (rows of `dimension` floats, concatenated) against `query` by dot product.
 public func dotScores(items: [Float], dimension: Int, query: [Float]) -> [Float] {
     precondition(dimension > 0 && items.count % dimension == 0, "dotScores: \(items.count) floats are not rows of \(dimension)")
     var scores = [Float](repeating: 0, count: items.count / dimension)
