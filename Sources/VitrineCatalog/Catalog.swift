@@ -55,15 +55,17 @@ public final class Catalog: Sendable {
         self.store = store
         // Read before loading, so whatever commits during the load is applied again by `catchUp` (idempotent).
         replication = ReplicationPosition(try CatalogError.wrapping { try (store as? any ChangeLogStore)?.latestChangeSequence() ?? 0 })
-        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID,
-                                                   weights: options.fusionWeights, precision: options.indexPrecision,
-                                                   approximate: options.approximateSearch))
+        if let weight = options.imageWeight, !(0...1).contains(weight) {
+            throw CatalogError.invalidInput(field: "image weight", reason: "must be in [0, 1], got \(weight)")
+        }
+        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, options: options))
     }
 
-    /// Reads items and vectors of the current models from the store.
-    static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String, weights: FusionWeights,
-                          precision: VectorPrecision, approximate: ApproximateSearchOptions) throws -> CatalogState {
-        try CatalogError.wrapping {
+    /// Reads items and vectors of the current models from the store, and the fitted fusion weight.
+    static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String,
+                          options: CatalogOptions) throws -> CatalogState {
+        let weights = options.fusionWeights, precision = options.indexPrecision, approximate = options.approximateSearch
+        return try CatalogError.wrapping {
             var imputer: CrossModalImputer?
             if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
                 imputer = try? JSONDecoder().decode(CrossModalImputer.self, from: blob.data)
@@ -85,6 +87,8 @@ public final class Catalog: Sendable {
                 }
                 try state.put(item, image: imageRow.map { images.row($0) }, text: textRow.map { texts.row($0) }, fused: embedding)
             }
+            let fit = try storedFusionFit(store: store, models: "\(provider.imageModelID)|\(provider.textModelID)")
+            state.applyFusionFit(fit, override: options.imageWeight)
             return state
         }
     }
@@ -137,7 +141,7 @@ public final class Catalog: Sendable {
                         textVectorCount: state.textIndex.count, fusedVectorCount: state.recommender.index.count,
                         models: ["image": encoderProvider.imageModelID, "text": encoderProvider.textModelID, "fused": fusedModelID],
                         vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,
-                        schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount)
+                        schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount, fusion: state.fusionFit)
         }
     }
 

@@ -93,4 +93,6 @@ public struct CatalogInfo: Sendable, Equatable, Codable {
     public var schemaVersion: Int
     /// Interaction events logged.
     public var eventCount: Int
+    /// The fused score's weights and how they were chosen (fitted, overridden or the balanced default).
+    public var fusion: FusionWeightFit
 }

@@ -21,6 +21,9 @@ public struct CatalogOptions: Sendable {
     /// background once an index reaches `bruteForceBelow` items and a query arrives (so `vitrine index`
     /// never pays for one, and opening a big store is not slowed); until then searches are exact.
     public var approximateSearch: ApproximateSearchOptions
+    /// Image weight of fused scores for this process, in [0, 1], overriding the weight fitted to the
+    /// catalog (`vitrine info` shows the fit); nil = the fitted weight. `--image-weight` on the CLI.
+    public var imageWeight: Float?
 
     /// Defaults: default store options, pretrained encoders, balanced weights, fp16 vectors, threshold 0.985,
     /// HNSW from 20,000 items built in the background.
@@ -131,12 +134,14 @@ public struct QueryOptions: Sendable {
     public var excluding: Set<String>
     /// Scan every item even where the index has an HNSW graph (see `SearchOptions.exact`).
     public var exact: Bool
+    /// Image weight of fused scores for this query, in [0, 1] (nil: the catalog's weight, see `Catalog.fusionWeightFit`).
+    public var imageWeight: Float?
     /// HNSW candidate list size for this query (nil: `CatalogOptions.approximateSearch.efSearch`).
     public var efSearch: Int?
 
     /// Defaults: 10 hits, no filter, near duplicates folded, approximate where an index has a graph.
     public init(limit: Int = 10, tags: Set<String> = [], categories: Set<String> = [], includeNearDuplicates: Bool = false,
-                excluding: Set<String> = [], exact: Bool = false, efSearch: Int? = nil) {
+                excluding: Set<String> = [], exact: Bool = false, efSearch: Int? = nil, imageWeight: Float? = nil) {
         self.limit = limit
         self.tags = tags
         self.categories = categories
@@ -144,5 +149,6 @@ public struct QueryOptions: Sendable {
         self.excluding = excluding
         self.exact = exact
         self.efSearch = efSearch
+        self.imageWeight = imageWeight
     }
 }

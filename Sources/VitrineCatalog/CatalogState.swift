@@ -12,6 +12,8 @@ struct CatalogState: Sendable {
     var textIndex: VectorIndex
     /// Every stored item, including any whose vectors are missing (e.g. after a model change).
     var items: [String: CatalogItem]
+    /// How the fused score's weights (`recommender.scoringWeights`) were chosen.
+    var fusionFit: FusionWeightFit
 
     /// - Parameter precision: how the indexes hold vectors in memory: fp16 when the store keeps fp16
     ///   (its default: the very values the store returns, at half the memory of fp32), else fp32.
@@ -20,6 +22,7 @@ struct CatalogState: Sendable {
         imageIndex = try VectorIndex(dimension: fusion.imageDimension, precision: precision, approximate: approximate)
         textIndex = try VectorIndex(dimension: fusion.textDimension, precision: precision, approximate: approximate)
         items = [:]
+        fusionFit = FusionWeightFit(weights: fusion.weights, source: .balanced)
     }
 
     /// Inserts or replaces an item with its vectors in every index.

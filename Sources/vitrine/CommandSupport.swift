@@ -53,11 +53,25 @@ struct ResultOptions: ParsableArguments {
     @Option(name: .long, help: "Only items with this tag.") var tag: String?
     @Flag(name: .long, help: "Scan every item instead of walking the HNSW graph (indexes of 20,000+ items).") var exact = false
     @Option(name: .long, help: "HNSW candidate list size (default 64; larger is slower and closer to exact).") var efSearch: Int?
+    @Option(name: .long, help: ImageWeightOption.help) var imageWeight: Float?
 
     /// The query options these flags describe.
     func queryOptions(categories: Set<String> = [], includeNearDuplicates: Bool = false) -> QueryOptions {
         QueryOptions(limit: limit, tags: tag.map { [$0] } ?? [], categories: categories, includeNearDuplicates: includeNearDuplicates,
-                     exact: exact, efSearch: efSearch)
+                     exact: exact, efSearch: efSearch, imageWeight: imageWeight)
+    }
+}
+
+/// `--image-weight W` of the commands that rank in the fused space.
+struct ImageWeightOption: ParsableArguments {
+    static let help = ArgumentHelp("Image weight of fused scores in [0, 1], overriding the weight fitted to the catalog (see `vitrine info`).")
+    @Option(name: .long, help: help) var imageWeight: Float?
+
+    /// Catalog options with this override.
+    var catalogOptions: CatalogOptions {
+        var options = CatalogOptions()
+        options.imageWeight = imageWeight
+        return options
     }
 }
 

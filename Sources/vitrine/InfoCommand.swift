@@ -23,6 +23,7 @@ struct InfoCommand: ParsableCommand {
             ["text vectors", String(info.textVectorCount)],
             ["fused vectors", String(info.fusedVectorCount)],
             ["precision", info.vectorPrecision],
+            ["fusion weights", info.fusion.summary],
             ["events", String(info.eventCount)],
             ["size", ByteCountFormatter.string(fromByteCount: info.storeSizeBytes, countStyle: .file)],
         ] + info.models.keys.sorted().map { ["\($0) model", info.models[$0] ?? ""] }

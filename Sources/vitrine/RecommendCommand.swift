@@ -19,6 +19,7 @@ struct RecommendCommand: ParsableCommand {
     @Flag(help: "Include items the user already interacted with.") var includeSeen = false
     @Flag(help: "Ignore a trained model (content similarity only).") var contentOnly = false
     @Flag(help: "Print why each item is recommended.") var explain = false
+    @OptionGroup var fusion: ImageWeightOption
     @OptionGroup var store: CatalogStoreOption
     @OptionGroup var output: OutputOption
 
@@ -27,7 +28,7 @@ struct RecommendCommand: ParsableCommand {
                                          filter: IndexFilter(anyOfTags: Set(tag), categories: Set(category)), diversity: diversity)
         let options = UserRecommendationOptions(recommendation: core, onboardingText: onboarding, likedItems: liked,
                                                 usesTrainedModel: !contentOnly)
-        let list = try failing { try store.openCatalog().recommendations(for: user, options: options) }
+        let list = try failing { try store.openCatalog(options: fusion.catalogOptions).recommendations(for: user, options: options) }
         if output.json {
             try Output.printJSON(RecommendationListJSON(list, explained: true))
             return

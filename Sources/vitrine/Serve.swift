@@ -92,11 +92,12 @@ struct ServeCommand: AsyncParsableCommand {
     var folder: String?
 
     @OptionGroup var server: ServerFlags
+    @OptionGroup var fusion: ImageWeightOption
 
     func run() async throws {
         // Flags first, like `demo`: a refused --host or a bad key file is reported before the store is opened.
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
-        let catalog = try store.openCatalog()
+        let catalog = try store.openCatalog(options: fusion.catalogOptions)
         print("Serving \(catalog.count) items from \(catalog.storeLocation) at http://\(configuration.host):\(configuration.port)/")
         print(ServerFlags.accessSummary(configuration))
         // A shared store: follow what other replicas and indexers commit (LISTEN/NOTIFY plus a poll,

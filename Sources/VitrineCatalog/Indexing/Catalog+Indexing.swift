@@ -112,6 +112,9 @@ extension Catalog {
         if options.shard == nil, indexed > 0 || removed > 0 {
             progress?(IndexingProgress(phase: .finishing, completed: 0, total: 1, elapsedSeconds: 0))
             try refitImputer()
+            try refitFusionWeights()
+        } else if options.shard == nil, try Self.storedFusionFit(store: store, models: fusionFitModels) == nil {
+            try refitFusionWeights()  // a store indexed before weights were fitted
         }
         let summary = IndexingSummary(layout: scan.layout, found: scan.items.count, indexed: indexed, reused: reused, removed: removed,
                                       skipped: skipped, problems: problems, elapsedSeconds: Date().timeIntervalSince(start),
@@ -121,12 +124,15 @@ extension Catalog {
     }
 
     /// The step after the shards of a sharded `index` have finished: catches up with every share's
-    /// items and fits the cross-modal imputer over all of them, as the last step of an unsharded run
-    /// does (and re-fuses the items missing a modality). Safe to run again.
+    /// items and fits the cross-modal imputer (re-fusing the items missing a modality) and the fusion
+    /// weight over all of them, as the last step of an unsharded run does. Safe to run again.
     /// - Throws: `CatalogError.store`.
     public func finalizeIndexing() throws {
         try catchUp()
-        try serializedWrite { try refitImputer() }
+        try serializedWrite {
+            try refitImputer()
+            try refitFusionWeights()
+        }
     }
 
     /// Content hashes of items added through `addItem` start with this, so folder runs never remove them.

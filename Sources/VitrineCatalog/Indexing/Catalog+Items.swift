@@ -74,7 +74,10 @@ extension Catalog {
         // Rebuild the fused index around the new fusion (its imputer is part of the recommender).
         try CatalogError.wrapping {
             try state.write { state in
-                var recommender = try Recommender(fusion: fusion)
+                var recommender = try Recommender(fusion: fusion, profileOptions: state.recommender.profileOptions,
+                                                  popularity: state.recommender.popularity, precision: options.indexPrecision,
+                                                  approximate: options.approximateSearch)
+                recommender.scoringWeights = state.recommender.scoringWeights
                 let refusedByID = Dictionary(uniqueKeysWithValues: refused.map { ($0.0.id, $0.1) })
                 for id in state.recommender.index.ids {
                     guard let item = state.items[id] else { continue }

@@ -12,7 +12,8 @@ extension Catalog {
             guard let vector = index.vector(for: id) else { throw CatalogError.missingVector(id: id, modality: modality.rawValue) }
             var excluding = options.excluding
             excluding.insert(id)
-            return try hits(in: index, query: vector, options: options, excluding: excluding, state: state)
+            let query = modality == .fused ? try fusedQuery(vector, options: options, state: state) : vector
+            return try hits(in: index, query: query, options: options, excluding: excluding, state: state)
         }
     }
 
@@ -69,7 +70,8 @@ extension Catalog {
                 guard let text = vectors.text else { throw CatalogError.invalidInput(field: "query", reason: "text space needs a text vector") }
                 query = text
             case .fused:
-                query = try CatalogError.wrapping { try state.recommender.fusion.query(vectors, space: .fused) }
+                query = try fusedQuery(try CatalogError.wrapping { try state.recommender.fusion.query(vectors, space: .fused) },
+                                       options: options, state: state)
             }
             return try hits(in: state.index(for: space), query: query, options: options, excluding: options.excluding, state: state)
         }
@@ -85,6 +87,18 @@ extension Catalog {
         let vectors = try CatalogError.wrapping { try encoder.embed(batch: [tensor]) }
         guard let vector = vectors.first else { throw CatalogError.index(reason: "the image encoder returned no vector") }
         return vector
+    }
+
+    /// A fused-space query rescaled to the weights this query uses: `options.imageWeight`, else the catalog's.
+    private func fusedQuery(_ query: [Float], options: QueryOptions, state: CatalogState) throws -> [Float] {
+        var weights = state.recommender.scoringWeights
+        if let image = options.imageWeight {
+            guard (0...1).contains(image) else {
+                throw CatalogError.invalidInput(field: "image weight", reason: "must be in [0, 1], got \(image)")
+            }
+            weights = try CatalogError.wrapping { try FusionWeights(image: image, text: 1 - image) }
+        }
+        return state.recommender.fusion.reweighted(query, to: weights)
     }
 
     private func hits(in index: VectorIndex, query: [Float], options: QueryOptions, excluding: Set<String>,

@@ -57,13 +57,12 @@ extension Catalog {
         let needsReload = changes.contains { change in
             switch change.kind {
             case .model, .unknown: return true
-            case .trainedModel: return change.key == Self.imputerBlobName
+            case .trainedModel: return change.key == Self.imputerBlobName || change.key == Self.fusionWeightsBlobName
             case .item, .itemDeleted, .events, .meta: return false
             }
         }
         if needsReload {
-            let fresh = try Self.loadState(store: store, provider: encoderProvider, fusedModelID: fusedModelID, weights: options.fusionWeights,
-                                           precision: options.indexPrecision, approximate: options.approximateSearch)
+            let fresh = try Self.loadState(store: store, provider: encoderProvider, fusedModelID: fusedModelID, options: options)
             state.write { $0 = fresh }
             return
         }

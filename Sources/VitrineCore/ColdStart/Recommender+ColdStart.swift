@@ -68,7 +68,7 @@ extension Recommender {
         var seeds: [[Float]?] = [l2Normalized(liked), nil]
         if let q = onboarding.textQuery { seeds[1] = try fusion.query(ItemVectors(text: q), space: .text) }
         let shares = [likedVectors.isEmpty ? 0 : 1, seeds[1] == nil ? 0 : Double(max(onboarding.textWeight, 0))]
-        let queries = seeds.map { $0.flatMap { spaceQuery($0, space: options.space) } }
+        let queries = seeds.map { $0.flatMap { spaceQuery($0, options: options) } }
         guard options.limit > 0, queries.indices.contains(where: { queries[$0] != nil && shares[$0] > 0 }) else {
             return try popular(options: options, excluding: excluded)
         }

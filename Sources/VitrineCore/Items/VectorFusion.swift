@@ -120,6 +120,22 @@ public struct VectorFusion: Sendable, Codable, Equatable {
         }
     }
 
+    /// `query` (a fused-space vector laid out with `weights`, like every item of this fusion) rescaled so
+    /// that its dot product with an item is `target.image · (image-half dot) + target.text · (text-half dot)`
+    /// — between unit halves, `target.image · cos_img + target.text · cos_txt` exactly. This is how a
+    /// catalog's fitted weight, or a request's `imageWeight`, applies without re-fusing any item: the
+    /// items keep their layout weights, only the query's halves are scaled (by target / layout weight).
+    /// A half whose layout weight is zero has nothing to scale and stays zero.
+    public func reweighted(_ query: [Float], to target: FusionWeights) -> [Float] {
+        guard target != weights, query.count == fusedDimension else { return query }
+        let imageScale = weights.image > 0 ? target.image / weights.image : 0
+        let textScale = weights.text > 0 ? target.text / weights.text : 0
+        var scaled = query
+        for i in 0..<imageDimension { scaled[i] *= imageScale }
+        for i in imageDimension..<fusedDimension { scaled[i] *= textScale }
+        return scaled
+    }
+
     /// Factor that turns a raw dot product in `space` into that space's cosine
     /// (item halves are scaled by √w, so image-space scores are divided by √w_img).
     public func scoreScale(for space: Modality) -> Float {

@@ -19,7 +19,7 @@ extension Recommender {
         var queries: [[Float]?] = []
         var lists: [[Candidate]] = []
         for (source, interest) in profile.interests.enumerated() {
-            let query = spaceQuery(interest.vector, space: options.space)
+            let query = spaceQuery(interest.vector, options: options)
             queries.append(query)
             guard let query else { lists.append([]); continue }
             let hits = try index.search(query: query, options: searchOptions(options, excluding: excluded, limit: pool))
@@ -66,7 +66,7 @@ extension Recommender {
     public func similarItems(to id: String, options: RecommendationOptions = RecommendationOptions()) throws -> [Recommendation] {
         let options = try options.validated()
         guard let seed = index.vector(for: id) else { throw VitrineCoreError.unknownItem(id: id) }
-        guard options.limit > 0, let query = spaceQuery(seed, space: options.space) else { return [] }
+        guard options.limit > 0, let query = spaceQuery(seed, options: options) else { return [] }
         let scale = fusion.scoreScale(for: options.space)
         let hits = try index.search(query: query, options: searchOptions(
             options, excluding: options.excluding.union([id]), limit: candidatePoolSize(options)))

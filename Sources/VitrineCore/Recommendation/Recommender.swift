@@ -31,12 +31,15 @@ public struct RecommendationOptions: Sendable {
     public var exactSearch: Bool
     /// HNSW candidate list size (nil: the index default); see `SearchOptions.efSearch`.
     public var efSearch: Int?
+    /// Image weight of the fused score for this request, in [0, 1] (nil: the recommender's
+    /// `scoringWeights`, i.e. the catalog's fitted weight); text weight is 1 − this.
+    public var imageWeight: Float?
 
     /// Creates options with the documented defaults.
     public init(limit: Int = 10, excludeSeen: Bool = true, excluding: Set<String> = [], filter: IndexFilter = IndexFilter(),
                 diversity: Float = 0, coldStartDiversity: Float = 0.3, nearDuplicateThreshold: Float = 0.985,
                 includeNearDuplicates: Bool = false, space: Modality = .fused, candidatePoolFactor: Int = 5,
-                exactSearch: Bool = false, efSearch: Int? = nil) {
+                exactSearch: Bool = false, efSearch: Int? = nil, imageWeight: Float? = nil) {
         self.limit = limit
         self.excludeSeen = excludeSeen
         self.excluding = excluding
@@ -49,6 +52,7 @@ public struct RecommendationOptions: Sendable {
         self.candidatePoolFactor = candidatePoolFactor
         self.exactSearch = exactSearch
         self.efSearch = efSearch
+        self.imageWeight = imageWeight
     }
 
     func validated() throws -> RecommendationOptions {
@@ -64,6 +68,9 @@ public struct RecommendationOptions: Sendable {
         }
         if let efSearch, efSearch < 1 {
             throw VitrineCoreError.invalidOption(name: "efSearch", reason: "must be ≥ 1, got \(efSearch)")
+        }
+        if let imageWeight, !(0...1).contains(imageWeight) {
+            throw VitrineCoreError.invalidOption(name: "imageWeight", reason: "must be in [0, 1], got \(imageWeight)")
         }
         return self
     }
@@ -95,6 +102,10 @@ public struct Recommender: Sendable {
     public var profileOptions: ProfileOptions
     /// Popularity used when a user has no usable history; nil = catalog order by id.
     public var popularity: PopularityModel?
+    /// Weights of the fused score (default: the fusion's layout weights). Item vectors keep the
+    /// fusion's layout; fused queries are rescaled to these (`VectorFusion.reweighted`), so a catalog's
+    /// fitted weight, or a request's `imageWeight`, changes rankings without re-fusing any item.
+    public var scoringWeights: FusionWeights
 
     /// Creates an empty recommender.
     /// - Parameters:
@@ -106,6 +117,7 @@ public struct Recommender: Sendable {
         self.index = try VectorIndex(dimension: fusion.fusedDimension, normalizesVectors: false, precision: precision, approximate: approximate)
         self.profileOptions = profileOptions
         self.popularity = popularity
+        self.scoringWeights = fusion.weights
     }
 
     /// Adds (or replaces) an item from its raw encoder vectors; it is recommendable immediately.
@@ -153,15 +165,23 @@ public struct Recommender: Sendable {
     public func scores(user: String, history: [Interaction], candidates: [String]) throws -> [Double] {
         let profile = profile(user: user, history: history)
         guard profile.hasTaste else { return candidates.map { _ in 0 } }
-        let perInterest = try profile.interests.map { try index.scores(for: $0.vector) }
+        let perInterest = try profile.interests.map { try index.scores(for: fusion.reweighted($0.vector, to: scoringWeights)) }
         return candidates.map { id in Double(perInterest.compactMap { $0[id] }.max() ?? 0) }
     }
 
     // MARK: Shared helpers
 
-    /// The query restricted to `space` and renormalized (fused queries pass through).
-    func spaceQuery(_ fused: [Float], space: Modality) -> [Float]? {
-        guard space != .fused else { return fused }
+    /// The weights a request's fused scores use: its `imageWeight`, else `scoringWeights`.
+    func fusedWeights(_ options: RecommendationOptions) -> FusionWeights {
+        guard let image = options.imageWeight, let weights = try? FusionWeights(image: image, text: 1 - image) else { return scoringWeights }
+        return weights
+    }
+
+    /// The query for `options.space`: fused queries rescaled to the request's fused weights, image or
+    /// text queries restricted to that half and renormalized (nil when that half is zero).
+    func spaceQuery(_ fused: [Float], options: RecommendationOptions) -> [Float]? {
+        let space = options.space
+        guard space != .fused else { return fusion.reweighted(fused, to: fusedWeights(options)) }
         var masked = fused
         let imageRange = 0..<fusion.imageDimension
         for i in masked.indices where (space == .image) != imageRange.contains(i) { masked[i] = 0 }

@@ -45,6 +45,11 @@ struct RequestInput {
         return (exact, ef)
     }
 
+    /// `image_weight` (0…1): the image weight of fused scores for this request; nil when absent (the catalog's weight).
+    func imageWeight() throws -> Float? {
+        query("image_weight") == nil ? nil : try number("image_weight", default: 0.5, in: 0...1)
+    }
+
     func boolean(_ name: String, default fallback: Bool) throws -> Bool {
         guard let text = query(name) else { return fallback }
         switch text.lowercased() {

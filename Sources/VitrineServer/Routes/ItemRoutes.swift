@@ -67,7 +67,8 @@ extension VitrineServer {
             let modality = try input.choice("modality", default: Modality.fused)
             let tag = input.query("tag").flatMap { $0.isEmpty ? nil : $0 }
             let precision = try input.searchPrecision()
-            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch)
+            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch,
+                                       imageWeight: try input.imageWeight())
             let hits = try catalog.similarItems(to: id, modality: modality, options: options)
             return try JSONResponse.make(HitListJSON(modality: modality.rawValue, results: hits.map(HitJSON.init)))
         }

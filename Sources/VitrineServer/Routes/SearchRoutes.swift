@@ -43,7 +43,8 @@ extension VitrineServer {
                 return space
             } ?? .fused
             let precision = try input.searchPrecision()
-            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch)
+            let options = QueryOptions(limit: k, tags: tag.map { [$0] } ?? [], exact: precision.exact, efSearch: precision.efSearch,
+                                       imageWeight: try input.imageWeight())
             let hits: [CatalogHit]
             if let image {
                 _ = try ImageFormat.requireEncodable(image, field: "image")

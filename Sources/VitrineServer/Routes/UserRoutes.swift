@@ -32,6 +32,7 @@ extension VitrineServer {
             core.diversity = try input.number("diversity", default: 0, in: 0...1)
             core.space = try input.choice("space", default: Modality.fused)
             (core.exactSearch, core.efSearch) = try input.searchPrecision()
+            core.imageWeight = try input.imageWeight()
             if let tag = input.query("tag"), !tag.isEmpty { core.filter = IndexFilter(anyOfTags: [tag]) }
             var options = UserRecommendationOptions(recommendation: core)
             options.onboardingText = input.query("onboarding")
