@@ -10,7 +10,7 @@ Catalogs and their sources (Debian bookworm packages):
             CLDR name only), the picture matters. Category = subgroup (e.g. animal-mammal). Ids
             are id-like (first 10 hex of sha1 of the code points), so titles never come from a
             file name. Skin-tone and hair-style variants are dropped (near-duplicates).
-  tuxpaint  tuxpaint-stamps-default (GPL-2+): stamps, many photographic, in category folders,
+  tuxpaint  tuxpaint-stamps-default (GPL-2, per its copyright file): stamps, many photographic, in category folders,
             each with a .txt whose first line is its English description. Category = top folder.
             Only the packaged PNGs (SVG twins are skipped: no rasterizer is assumed).
   clipart   openclipart-png (public domain): all top-level folders, category = top folder,

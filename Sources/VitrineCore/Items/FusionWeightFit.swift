@@ -172,15 +172,32 @@ public struct FusionWeightFitter: Sendable {
         return FusionWeightFit(weights: .balanced, source: .balanced, itemCount: items.count, neighbours: neighbours)
     }
 
-    /// The queries one signal yields: a candidate position and the positions that count as hits for it.
-    private func queries(_ signal: FusionWeightSource, candidates: [FusionFitItem], histories: [[String]]) -> [FitQuery] {
+    /// Leave-one-out category precision@`neighbours` at every grid weight, averaged over the labelled items
+    /// whose ids are in `queries` (all labelled items when nil); every item's category counts for hits. For
+    /// measuring a weight on items its fit did not see (benchmarks), and for the grid of a report.
+    /// - Throws: like `fit`.
+    public func categoryPrecision(items: [FusionFitItem], queries: Set<String>? = nil) throws -> [FusionGridPoint] {
+        let candidates = Self.evenlySpaced(items.count, cap: maxCandidates).map { items[$0] }
+        let space = try FitSpace(candidates)
+        let chosen = self.queries(.categories, candidates: candidates, histories: [], only: queries)
+        return zip(grid, space.precisionCurve(queries: chosen, grid: grid, neighbours: neighbours)).map {
+            FusionGridPoint(imageWeight: $0, precision: $1)
+        }
+    }
+
+    /// The queries one signal yields: a candidate position and the positions that count as hits for it
+    /// (category queries only for ids in `only`, when given).
+    private func queries(_ signal: FusionWeightSource, candidates: [FusionFitItem], histories: [[String]],
+                         only: Set<String>? = nil) -> [FitQuery] {
         switch signal {
         case .categories:
             let labels = candidates.map(\.category)
             var members: [String: [Int]] = [:]
             for (position, label) in labels.enumerated() { if let label { members[label, default: []].append(position) } }
             guard members.count >= 2 else { return [] }
-            let eligible = labels.indices.filter { labels[$0].map { members[$0]!.count >= 2 } ?? false }
+            let eligible = labels.indices.filter { position in
+                (only?.contains(candidates[position].id) ?? true) && (labels[position].map { members[$0]!.count >= 2 } ?? false)
+            }
             return Self.evenlySpaced(eligible.count, cap: maxQueries).map { pick in
                 let query = eligible[pick]
                 return FitQuery(item: query, hits: Set(members[labels[query]!]!))
