@@ -9,7 +9,7 @@ struct IndexCommand: ParsableCommand {
         abstract: "Index a folder of pictures and descriptions (pairs, one subfolder per item, or items.jsonl/items.csv).",
         discussion: """
             Re-running re-embeds only new or changed items and removes deleted ones. Exit code 1 only when nothing could be indexed or the store cannot be written.
-            On a PostgreSQL store, n processes may each index `--shard k/n` (k = 1…n) of the same folder; when all have finished, `vitrine index --finalize` fits the cross-modal imputer over the whole catalog.
+            On a PostgreSQL store, n processes may each index `--shard k/n` (k = 1…n) of the same folder; the last share to finish fits the cross-modal imputer and the fusion weight over the whole catalog (each share records in the store that it finished). `vitrine index --finalize` does that step by hand, e.g. after the folder changed between shard runs.
             """)
 
     @Argument(help: "The catalog folder (not needed with --finalize).")
@@ -30,10 +30,10 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Store vectors as fp32 instead of fp16.")
     var fp32 = false
 
-    @Option(name: .long, help: "Index only share k of n (e.g. 2/4): items whose id hashes to it. Leaves the imputer fit to --finalize.")
+    @Option(name: .long, help: "Index only share k of n (e.g. 2/4): items whose id hashes to it. The last share to finish finalizes.")
     var shard: String?
 
-    @Flag(name: .long, help: "After sharded runs: fit the cross-modal imputer over the whole catalog.")
+    @Flag(name: .long, help: "After sharded runs: fit the cross-modal imputer and the fusion weight over the whole catalog.")
     var finalize = false
 
     func validate() throws {
@@ -50,7 +50,7 @@ struct IndexCommand: ParsableCommand {
                 try catalog.finalizeIndexing()
                 return catalog.count
             }
-            print("finalized \(count) items: cross-modal imputer fitted")
+            print("finalized \(count) items: cross-modal imputer and fusion weight fitted")
             return
         }
         guard let folder else { throw ValidationError("missing the catalog folder") }
@@ -64,7 +64,10 @@ struct IndexCommand: ParsableCommand {
         if output.json {
             try Output.printJSON(summary)
         } else {
-            if let shard = options.shard { print("shard \(shard): run `vitrine index --finalize` once every shard has finished") }
+            if let shard = options.shard {
+                print(summary.finalized ? "shard \(shard): the last share to finish; imputer and fusion weight fitted over the whole catalog"
+                      : "shard \(shard): done; the last share to finish fits the imputer and fusion weight (or run `vitrine index --finalize`)")
+            }
             print("layout: \(summary.layout.rawValue) · found \(summary.found) · indexed \(summary.indexed) · reused \(summary.reused)"
                 + " · removed \(summary.removed) · skipped \(summary.skipped)")
             print(String(format: "%.1f s (embedding %.1f s, %.2f items/s, %d images)", summary.elapsedSeconds, summary.embeddingSeconds,

@@ -42,18 +42,28 @@ import VitrineStore
 
         let shardedURL = try ReplicaTestServer.freshCatalogURL()
         var indexed: [Int] = []
-        for number in 1 ... 2 {
+        var finalized: [Bool] = []
+        for number in [2, 1] {
             // Each shard in its own catalog, as separate processes would be.
             var indexing = IndexingOptions()
             indexing.shard = try IndexShard(number, of: 2)
-            indexed.append(try Catalog.open(location: shardedURL, options: options).index(folder: catalog, options: indexing).indexed)
+            let summary = try Catalog.open(location: shardedURL, options: options).index(folder: catalog, options: indexing)
+            indexed.append(summary.indexed)
+            finalized.append(summary.finalized)
         }
         #expect(indexed.reduce(0, +) == whole.indexed && indexed.allSatisfy { $0 > 0 }, "shares \(indexed)")
+        #expect(finalized == [false, true], "the last share to finish finalizes, the first does not")
+        // Without any --finalize, the catalog is the one a single run makes (imputed fused vectors included).
+        let automatic = try Catalog.open(location: shardedURL, options: options)
+        let single2 = try Catalog.open(location: single.storeLocation, options: options)
+        let fusedSingle = single2.recommender().index.ids.map { single2.recommender().index.vector(for: $0) }
+        #expect(single2.recommender().index.ids.map { automatic.recommender().index.vector(for: $0) } == fusedSingle)
+        #expect(automatic.fusionWeightFit == single2.fusionWeightFit)
         // A rerun of a finished (or killed) shard redoes only what is not committed: here nothing.
         var again = IndexingOptions()
         again.shard = try IndexShard(1, of: 2)
         let rerun = try Catalog.open(location: shardedURL, options: options).index(folder: catalog, options: again)
-        #expect(rerun.indexed == 0 && rerun.reused == indexed[0] && rerun.removed == 0)
+        #expect(rerun.indexed == 0 && rerun.reused == indexed[1] && rerun.removed == 0)
 
         let finalizer = try Catalog.open(location: shardedURL, options: options)
         try finalizer.finalizeIndexing()

@@ -22,6 +22,7 @@ extension Catalog {
         let start = Date()
         let access = try FolderAccess(root: folder)
         var scan = try FolderScanner.scan(access, options: options)
+        let folderFingerprint = Self.fingerprint(ids: scan.items.map(\.id))
         if let shard = options.shard { scan.items = scan.items.filter { shard.contains($0.id) } }
         var problems = scan.problems
         progress?(IndexingProgress(phase: .scanning, completed: 0, total: scan.items.count, elapsedSeconds: 0))
@@ -116,9 +117,18 @@ extension Catalog {
         } else if options.shard == nil, try Self.storedFusionFit(store: store, models: fusionFitModels) == nil {
             try refitFusionWeights()  // a store indexed before weights were fitted
         }
-        let summary = IndexingSummary(layout: scan.layout, found: scan.items.count, indexed: indexed, reused: reused, removed: removed,
+        var finalized = false
+        if let shard = options.shard, try markShardFinished(shard, folderFingerprint: folderFingerprint) {
+            progress?(IndexingProgress(phase: .finishing, completed: 0, total: 1, elapsedSeconds: 0))
+            try catchUp()
+            try refitImputer()
+            try refitFusionWeights()
+            finalized = true
+        }
+        var summary = IndexingSummary(layout: scan.layout, found: scan.items.count, indexed: indexed, reused: reused, removed: removed,
                                       skipped: skipped, problems: problems, elapsedSeconds: Date().timeIntervalSince(start),
                                       embeddingSeconds: embeddingSeconds, imagesEncoded: imagesEncoded)
+        summary.finalized = finalized
         progress?(IndexingProgress(phase: .done, completed: toEmbed.count, total: toEmbed.count, elapsedSeconds: summary.elapsedSeconds))
         return summary
     }
@@ -133,6 +143,24 @@ extension Catalog {
             try refitImputer()
             try refitFusionWeights()
         }
+    }
+
+    /// Records in the store that `shard` of the folder whose item ids have `folderFingerprint` has finished,
+    /// then tells whether every share of that folder has (so this run is the last and finalizes). Each shard
+    /// writes its own key and reads the others after its write committed, so of shards finishing at the
+    /// same moment at least one sees all the marks (two finalizing is harmless: finalizing is idempotent).
+    /// A folder that changed between shard runs has another fingerprint: its marks never mix with these.
+    func markShardFinished(_ shard: IndexShard, folderFingerprint: String) throws -> Bool {
+        func key(_ number: Int) -> String { "index-shard-done:\(folderFingerprint):\(number)/\(shard.count)" }
+        try CatalogError.wrapping { try store.setMetaValue(ISO8601DateFormatter().string(from: Date()), for: key(shard.number)) }
+        return try (1 ... shard.count).allSatisfy { number in try CatalogError.wrapping { try store.metaValue(for: key(number)) } != nil }
+    }
+
+    /// A short digest of a folder's item ids (order-free), naming one state of the folder.
+    static func fingerprint(ids: [String]) -> String {
+        var hasher = SHA256()
+        for id in ids.sorted() { hasher.update(Array("\(id)\u{0}".utf8)) }
+        return String(hasher.finalizeHex().prefix(16))
     }
 
     /// Content hashes of items added through `addItem` start with this, so folder runs never remove them.

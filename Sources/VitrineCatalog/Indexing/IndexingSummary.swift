@@ -58,6 +58,9 @@ public struct IndexingSummary: Sendable, Equatable, Codable {
     public var embeddingSeconds: Double
     /// Images decoded and encoded.
     public var imagesEncoded: Int
+    /// A sharded run that found every other share of the folder finished, and so finalized the catalog
+    /// (cross-modal imputer and fusion weight fitted over all shares, as `finalizeIndexing` does).
+    public var finalized = false
 
     /// Items embedded per second of embedding phase.
     public var itemsPerSecond: Double { embeddingSeconds > 0 ? Double(indexed) / embeddingSeconds : 0 }
