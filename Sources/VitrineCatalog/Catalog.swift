@@ -175,6 +175,7 @@ public final class Catalog: Sendable {
         try serializedWrite {
             let removed = try CatalogError.wrapping { try store.deleteItem(id: id) }
             state.write { $0.remove(id) }
+            if removed { try refitFusionWeightsIfDrifted() }
             return removed
         }
     }

@@ -14,6 +14,8 @@ struct CatalogState: Sendable {
     var items: [String: CatalogItem]
     /// How the fused score's weights (`recommender.scoringWeights`) were chosen.
     var fusionFit: FusionWeightFit
+    /// Complete items the stored fit saw (0: none stored), to tell when the catalog has drifted from it.
+    var fittedItemCount = 0
 
     /// - Parameter precision: how the indexes hold vectors in memory: fp16 when the store keeps fp16
     ///   (its default: the very values the store returns, at half the memory of fp32), else fp32.

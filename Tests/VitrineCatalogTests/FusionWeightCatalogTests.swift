@@ -61,5 +61,22 @@ import VitrineCore
         #expect(throws: CatalogError.self) { try Catalog(storeURL: folder.path("store/catalog.sqlite"), options: options) }
     }
 
+    @Test func aCatalogBuiltThroughTheAPIIsFittedAsItGrows() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder)
+        for name in Fixtures.photoNames {
+            for copy in 1...4 {
+                let item = Item(id: "\(name)-\(copy)", description: "item \(copy)", category: name)
+                try catalog.addItem(NewItem(item, images: [try Fixtures.photo(name)]))
+            }
+        }
+        // Refits happen at every tenth of growth (at least 10 items); the first with 30 queries uses categories.
+        let fit = catalog.fusionWeightFit
+        #expect(fit.source == .categories && fit.itemCount >= 30, "\(fit.summary)")
+        let imageOnly = try #require(fit.grid.last), textOnly = try #require(fit.grid.first)
+        #expect(imageOnly.precision > textOnly.precision && fit.weights.image >= 0.5, "\(fit.summary)")
+        #expect(fit.grid.allSatisfy { $0.precision <= (fit.precision ?? 0) })
+    }
+
     private func dot(_ a: [Float], _ b: [Float]) -> Float { zip(a, b).reduce(0) { $0 + $1.0 * $1.1 } }
 }

@@ -53,6 +53,22 @@ struct PostgresReplicaTests {
         #expect(try late.catchUp() == 0)
     }
 
+    @Test func aReplicaTakesTheFusionWeightAnotherCatalogFitted() throws {
+        let url = try ReplicaTestServer.freshCatalogURL()
+        // The grid image encoder, so pictures tell the fixture's categories apart.
+        let options = CatalogOptions(encoders: .testing(), vectorPrecision: .float32)
+        let writer = try Catalog.open(location: url, options: options)
+        let replica = try Catalog.open(location: url, options: options)
+        let folder = try FusionWeightCatalogTests.makeFolder()
+        _ = try writer.index(folder: folder.path("catalog"))
+        #expect(writer.fusionWeightFit.source == .categories)
+        #expect(replica.fusionWeightFit.source == .balanced, "nothing applied yet")
+        try replica.catchUp()
+        #expect(replica.fusionWeightFit == writer.fusionWeightFit)
+        let query = QueryOptions(limit: 5, includeNearDuplicates: true)
+        #expect(try replica.similarItems(to: "cat-1", options: query).map(\.score) == writer.similarItems(to: "cat-1", options: query).map(\.score))
+    }
+
     @Test func aFollowingReplicaSeesAWriteWithinASecond() throws {
         let url = try ReplicaTestServer.freshCatalogURL()
         let writer = try open(url)

@@ -7,6 +7,7 @@ import VitrineStore
 // users' co-liked items, else tags, else 50/50 — and recorded in the store beside the imputer, so
 // every process opening the store (replicas included) uses the same weight. Item vectors keep
 // their layout; only queries are rescaled (`VectorFusion.reweighted`), so a refit re-fuses nothing.
+// Single-item writes through the API refit once the catalog has drifted by a tenth since the fit.
 // `CatalogOptions.imageWeight` (`--image-weight`) overrides the fitted weight for one process,
 // `QueryOptions.imageWeight` / `RecommendationOptions.imageWeight` for one request.
 
@@ -51,6 +52,15 @@ extension Catalog {
         state.write { $0.applyFusionFit(fit, override: options.imageWeight) }
     }
 
+    /// Refits when the catalog has grown or shrunk by a tenth (at least 10 items) since the last fit; the
+    /// API's single-item writes call it, so a catalog built through `POST /items` gets fitted too.
+    /// - Throws: `CatalogError.store`.
+    func refitFusionWeightsIfDrifted() throws {
+        let (fitted, now) = state.read { ($0.fittedItemCount, min($0.imageIndex.count, $0.textIndex.count)) }
+        guard abs(now - fitted) >= max(10, fitted / 10) else { return }
+        try refitFusionWeights()
+    }
+
     /// The fit stored for these encoders, if any (a blob of other models or an unreadable one is ignored).
     static func storedFusionFit(store: any CatalogStore, models: String) throws -> FusionWeightFit? {
         guard let blob = try store.latestTrainedModel(named: fusionWeightsBlobName), blob.configJSON == models else { return nil }
@@ -61,6 +71,7 @@ extension Catalog {
 extension CatalogState {
     /// Uses `fit` for fused scores, or `override` (an image weight) when given.
     mutating func applyFusionFit(_ fit: FusionWeightFit?, override: Float?) {
+        fittedItemCount = fit?.itemCount ?? 0
         if let override, let weights = try? FusionWeights(image: override, text: 1 - override) {
             fusionFit = FusionWeightFit(weights: weights, source: .override)
         } else {

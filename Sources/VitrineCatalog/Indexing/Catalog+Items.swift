@@ -40,6 +40,7 @@ extension Catalog {
             try registerModels()
             let embedded = try CatalogError.wrapping { try ItemPreparation.embed([prepared], encoders: encoders) }
             try commit(embedded)
+            try refitFusionWeightsIfDrifted()
             guard let stored = item(id) else { throw CatalogError.unknownItem(id: id) }
             return stored
         }

@@ -57,7 +57,7 @@ extension Catalog {
         let needsReload = changes.contains { change in
             switch change.kind {
             case .model, .unknown: return true
-            case .trainedModel: return change.key == Self.imputerBlobName || change.key == Self.fusionWeightsBlobName
+            case .trainedModel: return change.key == Self.imputerBlobName
             case .item, .itemDeleted, .events, .meta: return false
             }
         }
@@ -65,6 +65,11 @@ extension Catalog {
             let fresh = try Self.loadState(store: store, provider: encoderProvider, fusedModelID: fusedModelID, options: options)
             state.write { $0 = fresh }
             return
+        }
+        // A refitted fusion weight changes only how queries are scaled: no reload.
+        if changes.contains(where: { $0.kind == .trainedModel && $0.key == Self.fusionWeightsBlobName }) {
+            let fit = try CatalogError.wrapping { try Self.storedFusionFit(store: store, models: fusionFitModels) }
+            state.write { $0.applyFusionFit(fit, override: options.imageWeight) }
         }
         // The latest kind per item decides (an item added then deleted in one range is deleted).
         var latest: [String: StoreChange.Kind] = [:]
