@@ -90,6 +90,18 @@ public struct PostgresStoreOptions: Sendable, Equatable {
     /// How long opening one connection may take before the store reports `.unavailable`.
     public var connectTimeoutSeconds: Int
 
+    /// These options with a URL's `?vectors=automatic|pgvector|bytea` applied (unchanged without one).
+    /// - Throws: `StoreError.invalidArgument` naming `vectors` for another value.
+    public func applyingQuery(of url: String) throws -> PostgresStoreOptions {
+        guard let value = URLComponents(string: url)?.queryItems?.first(where: { $0.name == "vectors" })?.value else { return self }
+        guard let storage = VectorStorage(rawValue: value.lowercased()) else {
+            throw StoreError.invalidArgument(name: "vectors", reason: "'\(value)' is not automatic, pgvector or bytea")
+        }
+        var copy = self
+        copy.vectorStorage = storage
+        return copy
+    }
+
     /// Defaults: pgvector when available, 4 idle readers, 5 s connect timeout.
     public init(vectorStorage: VectorStorage = .automatic, maxIdleReaders: Int = 4, connectTimeoutSeconds: Int = 5) {
         self.vectorStorage = vectorStorage

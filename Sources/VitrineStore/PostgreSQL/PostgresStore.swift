@@ -35,8 +35,9 @@ public final class PostgresStore: CatalogStore, ChangeLogStore, @unchecked Senda
     public static var currentSchemaVersion: Int { PostgresSchema.currentVersion }
 
     /// Opens the store at a `postgres://user:password@host:port/database[?schema=name]` URL.
+    /// A `?vectors=pgvector|bytea` query parameter sets `options.vectorStorage` for a new schema.
     public convenience init(url: String, options: PostgresStoreOptions = PostgresStoreOptions()) throws {
-        try self.init(address: PostgresAddress(url: url), options: options)
+        try self.init(address: PostgresAddress(url: url), options: options.applyingQuery(of: url))
     }
 
     /// Connects, creates the schema when missing and migrates an older one.

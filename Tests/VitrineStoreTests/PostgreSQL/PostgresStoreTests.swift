@@ -149,4 +149,12 @@ struct PostgresStoreTests {
         #expect(throws: StoreError.self) { try PostgresAddress(url: "postgres://ada@h/db?schema=Robert%27;DROP") }
         #expect(throws: StoreError.self) { try PostgresAddress(url: "mysql://ada@h/db") }
     }
+
+    @Test func vectorsParameterChoosesTheColumnsOfANewSchema() throws {
+        let options = PostgresStoreOptions()
+        #expect(try options.applyingQuery(of: "postgres://ada@h/db?schema=a&vectors=bytea").vectorStorage == .bytea)
+        #expect(try options.applyingQuery(of: "postgres://ada@h/db?vectors=pgvector").vectorStorage == .pgvector)
+        #expect(try options.applyingQuery(of: "postgres://ada@h/db?schema=a").vectorStorage == .automatic)
+        #expect(throws: StoreError.self) { try options.applyingQuery(of: "postgres://ada@h/db?vectors=float") }
+    }
 }
