@@ -59,3 +59,15 @@ import VitrineStore
     let reopened = try makeTestCatalog(at: catalog.storeURL)
     #expect(try reopened.history(for: "carol").map(\.item) == ["lamp"])
 }
+
+/// Fuzz finding (events target): a CSV row whose timestamp has a 43-digit fraction killed the process
+/// with SIGFPE inside ICU. The whole input is replayed through every event format.
+@Test func eventRowWithAHugeTimestampFractionIsReadNotFatal() throws {
+    let file = Fixtures.testsDirectory.deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("tools/fuzz/corpus/events/regression-icu-fraction-fpe.csv")
+    let text = String(decoding: try Data(contentsOf: file), as: UTF8.self)
+    for format in EventFileFormat.allCases {
+        let parsed = EventParser.parse(text, format: format, now: Date(timeIntervalSince1970: 1_800_000_000))
+        #expect(parsed.events.count + parsed.problems.count > 0, "\(format)")
+    }
+}

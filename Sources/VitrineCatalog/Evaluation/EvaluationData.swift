@@ -110,7 +110,6 @@ public enum EvaluationData {
     /// Reads `user,item,event,value,timestamp` rows (header required).
     public static func rows(at url: URL) throws -> [SplitRow] {
         let text = try read(url)
-        let formatter = ISO8601DateFormatter()
         var rows: [SplitRow] = []
         for (number, line) in text.split(separator: "\n").enumerated() where number > 0 {
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
@@ -118,7 +117,7 @@ public enum EvaluationData {
                 throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "expected user,item,event,value,timestamp")
             }
             let stamp = String(cells[4]).trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let date = formatter.date(from: stamp) ?? Double(stamp).map({ Date(timeIntervalSince1970: $0) }) else {
+            guard let date = EventTimestamp.parseISO8601(stamp) ?? Double(stamp).map({ Date(timeIntervalSince1970: $0) }) else {
                 throw EvaluationError.malformed(file: url.path, line: number + 1, reason: "bad timestamp '\(stamp)'")
             }
             rows.append(SplitRow(user: String(cells[0]), item: String(cells[1]), value: value, timestamp: date))

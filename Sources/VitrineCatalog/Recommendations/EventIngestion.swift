@@ -138,11 +138,7 @@ public enum EventParser {
     /// ISO-8601 (with or without fractional seconds) or Unix seconds.
     static func parseTimestamp(_ text: String) -> Date? {
         if let seconds = Double(text), seconds.isFinite { return Date(timeIntervalSince1970: seconds) }
-        let plain = ISO8601DateFormatter()
-        if let date = plain.date(from: text) { return date }
-        let fractional = ISO8601DateFormatter()
-        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return fractional.date(from: text)
+        return EventTimestamp.parseISO8601(text)
     }
 
     /// Splits one CSV line (RFC 4180 quotes, no embedded newlines); nil when a quote is left open.

@@ -65,7 +65,7 @@ extension VitrineServer {
         }
         var timestamp = Date()
         if let text = event.timestamp {
-            guard let parsed = ISO8601DateFormatter().date(from: text) else {
+            guard let parsed = EventTimestamp.parseISO8601(text) else {
                 throw ServerError.invalidParameter(name: "timestamp", reason: "'\(text)' is not an ISO 8601 date-time")
             }
             timestamp = parsed
