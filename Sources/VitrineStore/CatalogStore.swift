@@ -65,6 +65,10 @@ public protocol CatalogStore: AnyObject, Sendable {
     func info() throws -> StoreInfo
     /// The store's own consistency checks; the problems found (empty when sound).
     func integrityCheck() throws -> [String]
+    /// A counter that every committed change of items, tags, vectors or current models (not events,
+    /// trained models or meta) increases, so a snapshot of the in-memory indexes
+    /// can tell whether it is still current. nil when the store keeps none (the default; PostgreSQL).
+    func catalogGeneration() throws -> Int64?
 }
 
 /// The handle a `CatalogStore.write { tx in … }` block writes through. Everything done with it
@@ -109,6 +113,18 @@ public protocol StoreTransaction: AnyObject {
     func setMetaValue(_ value: String?, for key: String) throws
     /// A meta value as this transaction sees it.
     func metaValue(for key: String) throws -> String?
+    /// `CatalogStore.catalogGeneration()` as this transaction sees it (its own writes included).
+    func catalogGeneration() throws -> Int64?
+}
+
+extension CatalogStore {
+    /// No generation counter (see `catalogGeneration()`).
+    public func catalogGeneration() throws -> Int64? { nil }
+}
+
+extension StoreTransaction {
+    /// No generation counter (see `CatalogStore.catalogGeneration()`).
+    public func catalogGeneration() throws -> Int64? { nil }
 }
 
 /// Defaults shared by every store: the common argument values and one-transaction shortcuts.

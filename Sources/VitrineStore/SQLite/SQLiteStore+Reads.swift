@@ -50,4 +50,9 @@ extension SQLiteStore {
     }
 
     public func metaValue(for key: String) throws -> String? { try read { try $0.metaValue(key: key) } }
+
+    /// The committed catalog generation (see `CatalogStore.catalogGeneration()`), kept by triggers.
+    public func catalogGeneration() throws -> Int64? {
+        try metaValue(for: Migrations.catalogGenerationKey).flatMap { Int64($0) }
+    }
 }

@@ -116,6 +116,9 @@ final class SQLiteTransaction: StoreTransaction {
     /// A meta value as this transaction sees it.
     func metaValue(for key: String) throws -> String? { try open().metaValue(key: key) }
 
+    /// The catalog generation including this transaction's own changes (bumped by triggers).
+    func catalogGeneration() throws -> Int64? { try metaValue(for: Migrations.catalogGenerationKey).flatMap { Int64($0) } }
+
     private static func checkDistinctModalities(_ vectors: [StoredVector], itemID: String) throws {
         var seen = Set<Modality>()
         for vector in vectors where !seen.insert(vector.modality).inserted {

@@ -72,7 +72,24 @@ enum Migrations {
             CREATE INDEX events_by_user ON events(user_id, seq);
             CREATE INDEX vectors_by_modality ON vectors(modality, item_id);
             """),
+        Step(version: 3, summary: "catalog generation: a counter every committed change of what a catalog loads bumps", sql: catalogGenerationSQL),
     ]
+
+    /// The meta key of the catalog generation (`SQLiteStore.catalogGeneration()`).
+    static let catalogGenerationKey = "catalog-generation"
+
+    /// Triggers that bump the catalog generation on every row change of items, tags, vectors and current
+    /// models (not events, trained models or meta), inside the changing transaction. A snapshot of
+    /// the in-memory indexes records the generation it reflects; any later write makes it stale.
+    private static var catalogGenerationSQL: String {
+        let bump = "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = '\(catalogGenerationKey)';"
+        let triggers = ["items", "item_tags", "vectors", "models"].flatMap { table in
+            ["INSERT", "UPDATE", "DELETE"].map { operation in
+                "CREATE TRIGGER \(table)_\(operation.lowercased())_generation AFTER \(operation) ON \(table) BEGIN \(bump) END;"
+            }
+        }
+        return (["INSERT INTO meta (key, value) VALUES ('\(catalogGenerationKey)', '0');"] + triggers).joined(separator: "\n")
+    }
 
     /// The schema version this build creates and understands.
     static var currentVersion: Int { steps.last?.version ?? 0 }

@@ -139,4 +139,56 @@ import VitrineTensor
         #expect(info.trainedModelCount == 2)   // the latest plus one previous revision
         #expect(info.fileSizeBytes > 0 && info.schemaVersion == backend.schemaVersion)
     }
+
+    /// The catalog generation, where a store keeps one: every committed change of items, tags, vectors or
+    /// current models moves it forward (seen inside the transaction too); events, trained models, meta
+    /// values and rolled-back transactions leave it alone.
+    @Test(arguments: StoreBackend.all) func catalogGenerationMovesWithWhatACatalogLoads(_ backend: StoreBackend) throws {
+        let directory = try TemporaryDirectory()
+        let store = try backend.open(directory, "generation")
+        guard let start = try store.catalogGeneration() else {
+            #expect(backend.name.hasPrefix("postgres"), "only the PostgreSQL store keeps no generation")
+            return
+        }
+        var last = start
+        func expectMoved(_ what: String, _ change: () throws -> Void) throws {
+            try change()
+            let now = try #require(try store.catalogGeneration())
+            #expect(now > last, "\(what) did not move the generation")
+            last = now
+        }
+        func expectUnchanged(_ what: String, _ change: () throws -> Void) throws {
+            try change()
+            #expect(try store.catalogGeneration() == last, "\(what) moved the generation")
+        }
+        try expectMoved("inserting items") { try fill(store, count: 3) }
+        try expectMoved("replacing an item") { try store.upsert(sampleItem(1, tags: ["retagged"]).0, vectors: sampleItem(1).1) }
+        try expectMoved("setting vectors") { try store.write { try $0.setVectors([sampleItem(2).1[0]], for: "item-2") } }
+        try expectMoved("deleting vectors") { _ = try store.write { try $0.deleteVectors(for: "item-2", modality: .image) } }
+        try expectMoved("deleting an item") { _ = try store.deleteItem(id: "item-0") }
+        try expectMoved("changing a current model") { _ = try store.setCurrentModel("other-model@2", for: .text) }
+        try expectUnchanged("appending events") {
+            try store.append([Interaction(user: "u", item: "item-1", kind: .like, timestamp: Date(timeIntervalSince1970: 1_700_000_000))])
+        }
+        try expectUnchanged("saving a trained model") { _ = try store.saveTrainedModel(name: "two-tower", data: Data([1]), configJSON: "{}") }
+        try expectUnchanged("setting a meta value") { try store.setMetaValue("x", for: "note") }
+        try expectUnchanged("a rolled-back write") {
+            struct Abort: Error {}
+            _ = try? store.write { tx in
+                _ = try tx.deleteItem(id: "item-1")
+                throw Abort()
+            }
+        }
+        // Inside a transaction the generation includes its own writes, and it is what commits.
+        let seen = try store.write { tx -> Int64? in
+            let before = try tx.catalogGeneration()
+            _ = try tx.deleteItem(id: "item-1")
+            let after = try tx.catalogGeneration()
+            #expect(before == last && after != nil && after! > last)
+            return after
+        }
+        #expect(try store.catalogGeneration() == seen)
+        // And it survives a reopen.
+        #expect(try backend.open(directory, "generation").catalogGeneration() == seen)
+    }
 }
