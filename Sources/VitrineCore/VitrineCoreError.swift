@@ -17,6 +17,8 @@ public enum VitrineCoreError: Error, Equatable, Sendable, CustomStringConvertibl
     case invalidOption(name: String, reason: String)
     /// A linear system was not positive definite (a degenerate ridge problem).
     case notPositiveDefinite(size: Int)
+    /// An index snapshot file could not be written, or read back whole and intact.
+    case snapshotUnreadable(file: String, reason: String)
 
     /// A message naming the field or item and what is wrong with it.
     public var description: String {
@@ -35,6 +37,8 @@ public enum VitrineCoreError: Error, Equatable, Sendable, CustomStringConvertibl
             return "option \(name): \(reason)"
         case .notPositiveDefinite(let size):
             return "the \(size)×\(size) ridge system is not positive definite"
+        case .snapshotUnreadable(let file, let reason):
+            return "index snapshot \(file): \(reason)"
         }
     }
 }

@@ -2,7 +2,8 @@
 
 /// SplitMix64 (Steele, Lea & Flood, 2014): a fast, seedable `RandomNumberGenerator`.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
+    /// The generator's whole state: `SplitMix64(seed: g.state)` continues exactly where `g` is.
+    private(set) var state: UInt64
 
     /// Creates a generator from a seed; equal seeds give equal sequences.
     public init(seed: UInt64) { state = seed }

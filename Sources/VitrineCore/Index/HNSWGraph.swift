@@ -424,3 +424,82 @@ struct SlotHeap {
         return popped
     }
 }
+
+// MARK: Snapshot
+
+extension HNSWGraph {
+    /// Writes the graph's links, layers and generator state (see `VectorIndex.writeSnapshot`).
+    func write(to file: inout SnapshotFileWriter) throws {
+        try file.write(Int64(m))
+        try file.write(Int64(efConstruction))
+        try file.write(random.state)
+        try file.write(array: levels)
+        try file.write(array: isDeleted.map { $0 ? UInt8(1) : 0 })
+        try file.write(array: baseLinks)
+        try file.write(array: baseCounts)
+        // Upper layers, flattened: per node above layer 0, per layer, the link count then the links.
+        var upper: [Int32] = []
+        for slot in levels.indices where levels[slot] > 0 {
+            for layer in upperLinks[slot] {
+                upper.append(Int32(layer.count))
+                upper.append(contentsOf: layer)
+            }
+        }
+        try file.write(array: upper)
+        try file.write(entry)
+        try file.write(Int64(topLevel))
+        try file.write(Int64(tombstoneCount))
+    }
+
+    /// Reads a graph written by `write(to:)` over `slotCount` slots. Returns nil (the caller builds a
+    /// new graph) when it was built with other `m` / `efConstruction` than `options`.
+    /// - Throws: `VitrineCoreError.snapshotUnreadable` when the links are inconsistent.
+    static func read(from file: inout SnapshotFileReader, slotCount: Int, options: ApproximateSearchOptions) throws -> HNSWGraph? {
+        let m = Int(try file.read(Int64.self)), efConstruction = Int(try file.read(Int64.self))
+        var graph = HNSWGraph(options: options)
+        graph.random = SplitMix64(seed: try file.read(UInt64.self))
+        graph.levels = try file.readArray(of: Int8.self)
+        graph.isDeleted = try file.readArray(of: UInt8.self).map { $0 != 0 }
+        graph.baseLinks = try file.readArray(of: Int32.self)
+        graph.baseCounts = try file.readArray(of: Int32.self)
+        let upper = try file.readArray(of: Int32.self)
+        graph.entry = try file.read(Int32.self)
+        graph.topLevel = Int(try file.read(Int64.self))
+        graph.tombstoneCount = Int(try file.read(Int64.self))
+        guard m == options.m, efConstruction == options.efConstruction else { return nil }
+        let slots = graph.levels.count
+        guard slots >= slotCount, graph.isDeleted.count == slots, graph.baseCounts.count == slots,
+              graph.baseLinks.count == slots * graph.baseDegree,
+              graph.entry >= -1, graph.entry < Int32(slots), graph.topLevel >= -1 else {
+            throw file.failure("HNSW graph arrays disagree in size")
+        }
+        let inRange = { (link: Int32) in link >= 0 && link < Int32(slots) }
+        for slot in 0..<slots {
+            let count = Int(graph.baseCounts[slot])
+            guard (0...graph.baseDegree).contains(count),
+                  graph.baseLinks[slot * graph.baseDegree ..< slot * graph.baseDegree + count].allSatisfy(inRange) else {
+                throw file.failure("HNSW layer-0 links of slot \(slot) are out of range")
+            }
+        }
+        graph.upperLinks = Array(repeating: [], count: slots)
+        var position = 0
+        for slot in 0..<slots where graph.levels[slot] > 0 {
+            var layers: [[Int32]] = []
+            for _ in 0 ..< Int(graph.levels[slot]) {
+                guard position < upper.count else { throw file.failure("HNSW upper layers are truncated") }
+                let count = Int(upper[position])
+                guard (0...m).contains(count), position + 1 + count <= upper.count else {
+                    throw file.failure("HNSW upper links of slot \(slot) are inconsistent")
+                }
+                let links = Array(upper[position + 1 ..< position + 1 + count])
+                guard links.allSatisfy(inRange) else { throw file.failure("HNSW upper links of slot \(slot) are out of range") }
+                layers.append(links)
+                position += 1 + count
+            }
+            graph.upperLinks[slot] = layers
+        }
+        guard position == upper.count else { throw file.failure("HNSW upper layers have trailing links") }
+        graph.scratch = VisitedSlots(count: slots)
+        return graph
+    }
+}

@@ -85,6 +85,29 @@ struct RowStorage: Sendable {
     }
 }
 
+extension RowStorage {
+    /// Writes the rows as stored (fp32 or fp16 bits).
+    func write(to file: inout SnapshotFileWriter) throws {
+        switch precision {
+        case .float32: try file.write(array: floats)
+        case .float16: try file.write(array: halves)
+        }
+    }
+
+    /// Reads rows written by `write(to:)` for `precision` and `dimension`.
+    static func read(from file: inout SnapshotFileReader, precision: VectorPrecision, dimension: Int) throws -> RowStorage {
+        var storage = RowStorage(precision: precision, dimension: dimension)
+        switch precision {
+        case .float32: storage.floats = try file.readArray(of: Float.self)
+        case .float16: storage.halves = try file.readArray(of: UInt16.self)
+        }
+        guard (storage.floats.count + storage.halves.count) % dimension == 0 else {
+            throw file.failure("rows are not a whole number of \(dimension)-value vectors")
+        }
+        return storage
+    }
+}
+
 /// Pointers to an index's rows, for the scoring loops and the graph: slot `s` starts at `s·dimension`.
 struct SlotRows {
     let floats: UnsafePointer<Float>?

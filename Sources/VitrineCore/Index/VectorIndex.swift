@@ -212,7 +212,7 @@ public struct VectorIndex: Sendable {
     }
 
     /// Sets a row's attributes, keeping the tag and category counts in step.
-    private mutating func setAttributes(_ new: IndexedAttributes, row: Int) {
+    mutating func setAttributes(_ new: IndexedAttributes, row: Int) {
         let old = attributes[row]
         for tag in old.tags { tagCounts[tag, default: 0] -= 1; if tagCounts[tag] == 0 { tagCounts[tag] = nil } }
         if let category = old.category { categoryCounts[category, default: 0] -= 1; if categoryCounts[category] == 0 { categoryCounts[category] = nil } }

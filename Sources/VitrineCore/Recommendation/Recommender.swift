@@ -145,6 +145,23 @@ public struct Recommender: Sendable {
         return index.remove(id: id)
     }
 
+    /// Replaces the fused index, items and imputed flags with ones read back from a snapshot (see
+    /// `VectorIndex.readSnapshot`); the index must hold exactly `items`.
+    /// - Throws: `.dimensionMismatch` when the index is not of this fusion's fused layout, `.unknownItem`
+    ///   when it and `items` disagree.
+    public mutating func restore(index restored: VectorIndex, items restoredItems: [Item], imputed restoredImputed: [String: [Modality]]) throws {
+        guard restored.dimension == fusion.fusedDimension, !restored.normalizesVectors else {
+            throw VitrineCoreError.dimensionMismatch(field: "fused index snapshot", expected: fusion.fusedDimension, actual: restored.dimension)
+        }
+        guard restored.count == restoredItems.count else {
+            throw VitrineCoreError.unknownItem(id: restoredItems.first { !restored.contains($0.id) }?.id ?? "(index holds other items)")
+        }
+        if let missing = restoredItems.first(where: { !restored.contains($0.id) }) { throw VitrineCoreError.unknownItem(id: missing.id) }
+        index = restored
+        items = Dictionary(uniqueKeysWithValues: restoredItems.map { ($0.id, $0) })
+        imputed = restoredImputed
+    }
+
     /// Takes the HNSW graph of `built` for the fused index; see `VectorIndex.adoptGraph(from:)`.
     @discardableResult
     public mutating func adoptIndexGraph(from built: VectorIndex) -> Bool { index.adoptGraph(from: built) }
