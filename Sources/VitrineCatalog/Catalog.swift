@@ -22,6 +22,8 @@ public final class Catalog: Sendable {
     let state: ReadWriteLocked<CatalogState>
     let encoders: EncoderCache
     let writeLock = NSLock()
+    /// Generation steps of the current `serializedWrite` (touched only with `writeLock` held).
+    let writeSteps = WriteSteps()
     let searchGraphs = SearchGraphBuilder()
     /// The change-log position the in-memory state reflects (shared stores only; see `catchUp`).
     let replication: ReplicationPosition
@@ -58,34 +60,58 @@ public final class Catalog: Sendable {
         if let weight = options.imageWeight, !(0...1).contains(weight) {
             throw CatalogError.invalidInput(field: "image weight", reason: "must be in [0, 1], got \(weight)")
         }
-        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, options: options))
+        let snapshot = self.storeURL.isFileURL && options.usesIndexSnapshot ? Self.snapshotPath(storePath: self.storeURL.path) : nil
+        state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, options: options,
+                                                   snapshotPath: snapshot))
     }
 
-    /// Reads items and vectors of the current models from the store, and the fitted fusion weight.
+    /// Reads items and vectors of the current models — from the index snapshot at `snapshotPath` when
+    /// it is current (see Catalog+Snapshot.swift), else from the store's vector rows — and the fitted
+    /// fusion weight.
     static func loadState(store: any CatalogStore, provider: EncoderProvider, fusedModelID: String,
-                          options: CatalogOptions) throws -> CatalogState {
+                          options: CatalogOptions, snapshotPath: String? = nil) throws -> CatalogState {
         let weights = options.fusionWeights, precision = options.indexPrecision, approximate = options.approximateSearch
         return try CatalogError.wrapping {
+            let generation = try store.catalogGeneration()
             var imputer: CrossModalImputer?
             if let blob = try store.latestTrainedModel(named: imputerBlobName), blob.configJSON == fusedModelID {
                 imputer = try? JSONDecoder().decode(CrossModalImputer.self, from: blob.data)
             }
             let fusion = VectorFusion(imageDimension: provider.imageDimension, textDimension: provider.textDimension,
                                       weights: weights, imputer: imputer)
-            var state = try CatalogState(fusion: fusion, precision: precision, approximate: approximate)
-            let images = try store.vectorMatrix(modality: .image, modelID: provider.imageModelID)
-            let texts = try store.vectorMatrix(modality: .text, modelID: provider.textModelID)
-            let fused = try store.vectorMatrix(modality: .fused, modelID: fusedModelID)
-            let imageRows = Dictionary(uniqueKeysWithValues: images.itemIDs.enumerated().map { ($1, $0) })
-            let textRows = Dictionary(uniqueKeysWithValues: texts.itemIDs.enumerated().map { ($1, $0) })
-            let fusedRows = Dictionary(uniqueKeysWithValues: fused.itemIDs.enumerated().map { ($1, $0) })
-            for stored in try store.items(offset: 0, limit: Int(Int32.max)) {
-                let imageRow = imageRows[stored.id], textRow = textRows[stored.id]
-                let item = CatalogItem(stored, hasImage: imageRow != nil, hasText: textRow != nil)
-                let embedding = fusedRows[stored.id].map {
-                    ItemEmbedding(vector: fused.row($0), imageImputed: imageRow == nil, textImputed: textRow == nil)
+            let storedItems = try store.items(offset: 0, limit: Int(Int32.max))
+            var reason = generation == nil ? "this store keeps no generation counter" : "index snapshots are off"
+            var loaded: CatalogState?
+            if let generation, let snapshotPath {
+                switch loadSnapshotState(path: snapshotPath, store: store, provider: provider, fusedModelID: fusedModelID,
+                                         options: options, fusion: fusion, generation: generation, storedItems: storedItems) {
+                case .success(let state):
+                    if try store.catalogGeneration() == generation { loaded = state } else { reason = "the store changed while opening" }
+                case .failure(let rejection): reason = rejection.reason
                 }
-                try state.put(item, image: imageRow.map { images.row($0) }, text: textRow.map { texts.row($0) }, fused: embedding)
+            }
+            var state: CatalogState
+            if let loaded {
+                state = loaded
+            } else {
+                state = try CatalogState(fusion: fusion, precision: precision, approximate: approximate)
+                let images = try store.vectorMatrix(modality: .image, modelID: provider.imageModelID)
+                let texts = try store.vectorMatrix(modality: .text, modelID: provider.textModelID)
+                let fused = try store.vectorMatrix(modality: .fused, modelID: fusedModelID)
+                let imageRows = Dictionary(uniqueKeysWithValues: images.itemIDs.enumerated().map { ($1, $0) })
+                let textRows = Dictionary(uniqueKeysWithValues: texts.itemIDs.enumerated().map { ($1, $0) })
+                let fusedRows = Dictionary(uniqueKeysWithValues: fused.itemIDs.enumerated().map { ($1, $0) })
+                for stored in storedItems {
+                    let imageRow = imageRows[stored.id], textRow = textRows[stored.id]
+                    let item = CatalogItem(stored, hasImage: imageRow != nil, hasText: textRow != nil)
+                    let embedding = fusedRows[stored.id].map {
+                        ItemEmbedding(vector: fused.row($0), imageImputed: imageRow == nil, textImputed: textRow == nil)
+                    }
+                    try state.put(item, image: imageRow.map { images.row($0) }, text: textRow.map { texts.row($0) }, fused: embedding)
+                }
+                // Known to reflect `generation` only if nothing committed while the rows were read.
+                state.generation = try store.catalogGeneration() == generation ? generation : nil
+                state.opening = .store(reason: reason)
             }
             let fit = try storedFusionFit(store: store, models: "\(provider.imageModelID)|\(provider.textModelID)")
             state.applyFusionFit(fit, override: options.imageWeight)
@@ -141,7 +167,8 @@ public final class Catalog: Sendable {
                         textVectorCount: state.textIndex.count, fusedVectorCount: state.recommender.index.count,
                         models: ["image": encoderProvider.imageModelID, "text": encoderProvider.textModelID, "fused": fusedModelID],
                         vectorPrecision: options.vectorPrecision.rawValue, storeSizeBytes: storeInfo.fileSizeBytes,
-                        schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount, fusion: state.fusionFit)
+                        schemaVersion: storeInfo.schemaVersion, eventCount: storeInfo.eventCount, fusion: state.fusionFit,
+                        opening: state.opening.description)
         }
     }
 
@@ -162,10 +189,36 @@ public final class Catalog: Sendable {
     // MARK: Writing
 
     /// Runs `body` with writes serialized.
+    ///
+    /// Store transactions inside go through `writeStore`, which notes how each moved the store's
+    /// catalog generation; when every one started where the previous ended and `body` succeeded, the
+    /// in-memory indexes are known to reflect the store's new generation (`CatalogState.generation`).
     func serializedWrite<T>(_ body: () throws -> T) rethrows -> T {
         writeLock.lock()
         defer { writeLock.unlock() }
-        return try body()
+        writeSteps.steps = []
+        do {
+            let result = try body()
+            let steps = writeSteps.steps
+            if !steps.isEmpty { state.write { $0.generation = GenerationStep.follow(from: $0.generation, steps) } }
+            return result
+        } catch {
+            if !writeSteps.steps.isEmpty { state.write { $0.generation = nil } }
+            throw error
+        }
+    }
+
+    /// One store write transaction inside `serializedWrite`, noting the catalog generation before and after it.
+    /// - Throws: `CatalogError.store`, and whatever `body` throws.
+    func writeStore<T>(_ body: (any StoreTransaction) throws -> T) throws -> T {
+        try CatalogError.wrapping {
+            try store.write { tx in
+                let before = try tx.catalogGeneration()
+                let result = try body(tx)
+                writeSteps.steps.append(GenerationStep(before: before, after: try tx.catalogGeneration()))
+                return result
+            }
+        }
     }
 
     /// Removes an item from the store and the indexes; false when there was no such item.
@@ -173,7 +226,7 @@ public final class Catalog: Sendable {
     @discardableResult
     public func removeItem(_ id: String) throws -> Bool {
         try serializedWrite {
-            let removed = try CatalogError.wrapping { try store.deleteItem(id: id) }
+            let removed = try writeStore { try $0.deleteItem(id: id) }
             state.write { $0.remove(id) }
             if removed { try refitFusionWeightsIfDrifted() }
             return removed

@@ -95,4 +95,6 @@ public struct CatalogInfo: Sendable, Equatable, Codable {
     public var eventCount: Int
     /// The fused score's weights and how they were chosen (fitted, overridden or the balanced default).
     public var fusion: FusionWeightFit
+    /// How the in-memory indexes were loaded: from the index snapshot, or from the store and why.
+    public var opening: String = ""
 }

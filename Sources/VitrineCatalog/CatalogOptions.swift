@@ -24,6 +24,9 @@ public struct CatalogOptions: Sendable {
     /// Image weight of fused scores for this process, in [0, 1], overriding the weight fitted to the
     /// catalog (`vitrine info` shows the fit); nil = the fitted weight. `--image-weight` on the CLI.
     public var imageWeight: Float?
+    /// Open from the index snapshot beside an SQLite store when it is current, and let
+    /// `saveIndexSnapshot()` write one (default true; see Catalog+Snapshot.swift).
+    public var usesIndexSnapshot = true
 
     /// Defaults: default store options, pretrained encoders, balanced weights, fp16 vectors, threshold 0.985,
     /// HNSW from 20,000 items built in the background.

@@ -16,6 +16,14 @@ struct CatalogState: Sendable {
     var fusionFit: FusionWeightFit
     /// Complete items the stored fit saw (0: none stored), to tell when the catalog has drifted from it.
     var fittedItemCount = 0
+    /// The store's catalog generation these indexes reflect exactly (nil: unknown, e.g. another process
+    /// wrote meanwhile, or the store keeps no generation); only then can they be saved as a snapshot.
+    var generation: Int64?
+    /// How the indexes were loaded: from the snapshot file, or rebuilt from the store and why.
+    var opening = CatalogOpening.store(reason: "not opened yet")
+    /// The generation of the snapshot file this process read or wrote last (nothing to save while
+    /// `generation` equals it).
+    var snapshotGeneration: Int64?
 
     /// - Parameter precision: how the indexes hold vectors in memory: fp16 when the store keeps fp16
     ///   (its default: the very values the store returns, at half the memory of fp32), else fp32.
@@ -81,16 +89,9 @@ final class SearchGraphBuilder: @unchecked Sendable {
         guard !running else { return }
         running = true
         let thread = Thread { [weak catalog] in
-            while let catalog {
-                let pending = catalog.state.read { state in state.spacesNeedingGraphs.map { (space: $0, index: state.index(for: $0)) } }
-                if pending.isEmpty { break }
-                var stale = false
-                for (space, index) in pending {
-                    let built = index.withGraph()
-                    if !catalog.state.write({ $0.adoptGraph(from: built, space: space) }) { stale = true }
-                }
-                if stale { Thread.sleep(forTimeInterval: 1) }
-            }
+            while let catalog, !catalog.buildPendingSearchGraphs() { Thread.sleep(forTimeInterval: 1) }
+            // The graphs are the slow part of opening a big catalog: keep them for the next open.
+            try? catalog?.saveIndexSnapshot()
             self.finish()
         }
         thread.qualityOfService = .utility
@@ -108,6 +109,35 @@ final class SearchGraphBuilder: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return running
+    }
+}
+
+extension Catalog {
+    /// Builds, on this thread, the HNSW graph of every index big enough to need one, and adopts each
+    /// unless its index changed meanwhile. Returns true when no graph is pending any more.
+    func buildPendingSearchGraphs() -> Bool {
+        let pending = state.read { state in state.spacesNeedingGraphs.map { (space: $0, index: state.index(for: $0)) } }
+        var adoptedAll = true
+        for (space, index) in pending {
+            let built = index.withGraph()
+            if !state.write({ $0.adoptGraph(from: built, space: space) }) { adoptedAll = false }
+        }
+        return adoptedAll
+    }
+
+    /// Builds every pending HNSW graph now (retrying while writes keep changing the indexes) and saves
+    /// the index snapshot, so the next open reads graphs instead of building them. `index(folder:)`
+    /// does this at its end; a failure to write the snapshot only costs the next open its speed.
+    /// - Returns: the problem writing the snapshot, if any.
+    @discardableResult
+    public func prepareForNextOpen() -> String? {
+        while !buildPendingSearchGraphs() {}
+        do {
+            try saveIndexSnapshot()
+            return nil
+        } catch {
+            return "index snapshot not saved: \(error)"
+        }
     }
 }
 

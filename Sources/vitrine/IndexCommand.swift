@@ -48,6 +48,7 @@ struct IndexCommand: ParsableCommand {
             let count = try failing {
                 let catalog = try store.openCatalog(options: precision)
                 try catalog.finalizeIndexing()
+                if let problem = catalog.prepareForNextOpen() { Output.standardError("warning: \(problem)") }
                 return catalog.count
             }
             print("finalized \(count) items: cross-modal imputer and fusion weight fitted")
@@ -59,7 +60,10 @@ struct IndexCommand: ParsableCommand {
         let summary = try failing {
             let catalog = try store.openCatalog(options: precision, mustExist: false)
             let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !output.json)
-            return try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
+            let summary = try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
+            // Graphs and the index snapshot now, so the next `serve` opens in seconds.
+            if let problem = catalog.prepareForNextOpen() { Output.standardError("warning: \(problem)") }
+            return summary
         }
         if output.json {
             try Output.printJSON(summary)

@@ -24,6 +24,7 @@ struct InfoCommand: ParsableCommand {
             ["fused vectors", String(info.fusedVectorCount)],
             ["precision", info.vectorPrecision],
             ["fusion weights", info.fusion.summary],
+            ["opened", info.opening],
             ["events", String(info.eventCount)],
             ["size", ByteCountFormatter.string(fromByteCount: info.storeSizeBytes, countStyle: .file)],
         ] + info.models.keys.sorted().map { ["\($0) model", info.models[$0] ?? ""] }

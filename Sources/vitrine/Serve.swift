@@ -99,6 +99,7 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
         let catalog = try store.openCatalog(options: fusion.catalogOptions)
         print("Serving \(catalog.count) items from \(catalog.storeLocation) at http://\(configuration.host):\(configuration.port)/")
+        print("Indexes loaded \(catalog.opening).")
         print(ServerFlags.accessSummary(configuration))
         // A shared store: follow what other replicas and indexers commit (LISTEN/NOTIFY plus a poll,
         // so a missed notification or a reconnect still catches up); reads keep answering from memory.
@@ -108,6 +109,8 @@ struct ServeCommand: AsyncParsableCommand {
         defer { follower?.stop() }
         Output.flush()
         try await VitrineServer(catalog: catalog, configuration: configuration).run()
+        // Stopped (SIGINT / SIGTERM): save the indexes as they are, so the next start opens in seconds.
+        do { try catalog.saveIndexSnapshot() } catch { Output.standardError("warning: index snapshot not saved: \(error)") }
     }
 }
 

@@ -5,7 +5,8 @@ import VitrineCore
 import VitrineStore
 
 /// Kills a real `vitrine index` process at random moments: every batch it reported committed is still
-/// there after reopening, the store is sound, and the next run resumes (reuses them) and completes.
+/// there after reopening (through the index snapshot or not), the store is sound, and the next run
+/// resumes (reuses them) and completes.
 @Suite(.serialized) struct KillDuringIndexTests {
     /// The `vitrine` executable sits next to the test bundle in the build products directory.
     static func executableURL() -> URL? {
@@ -95,6 +96,12 @@ import VitrineStore
             #expect(now.count >= stored.count + run.acknowledged, "trial \(trial): \(run.acknowledged) acknowledged, \(now.count - stored.count) new")
             // Items and their vectors commit together: no item without its fused vector.
             #expect(try store.itemsMissingVectors(modality: .fused).isEmpty, "trial \(trial)")
+            // The next open is consistent whatever the kill interrupted (a batch, the graphs, the index
+            // snapshot): a stale or torn snapshot is refused and the store's rows are loaded instead.
+            let reopened = try Catalog(storeURL: storeURL)
+            let reopenedFused = try reopened.info().fusedVectorCount
+            #expect(reopened.count == now.count && reopenedFused == now.count,
+                    "trial \(trial): reopened with \(reopened.count) items (\(reopened.opening)), the store has \(now.count)")
             stored = now
         }
         #expect(kills >= 10, "only \(kills) runs were killed mid-way")
@@ -107,5 +114,7 @@ import VitrineStore
         let catalog = try Catalog(storeURL: storeURL)
         let fusedCount = try catalog.info().fusedVectorCount
         #expect(catalog.count == 30 && fusedCount == 30)
+        // The completed run saved the index snapshot, and the open used it.
+        #expect(catalog.opening == .snapshot, "\(catalog.opening)")
     }
 }

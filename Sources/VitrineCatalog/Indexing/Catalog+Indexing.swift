@@ -47,7 +47,7 @@ extension Catalog {
             let gone = stored.filter { !wanted.contains($0.key) && !$0.value.hasPrefix(Self.apiHashPrefix) && options.shard?.contains($0.key) ?? true }
                 .map(\.key).sorted()
             if !gone.isEmpty {
-                try CatalogError.wrapping { try store.write { tx in for id in gone { try tx.deleteItem(id: id) } } }
+                try writeStore { tx in for id in gone { try tx.deleteItem(id: id) } }
                 state.write { state in for id in gone { state.remove(id) } }
                 removed = gone.count
             }
@@ -170,12 +170,10 @@ extension Catalog {
     /// since the model identities are part of every content hash).
     func registerModels() throws {
         let wanted: [(Modality, String)] = [(.image, encoderProvider.imageModelID), (.text, encoderProvider.textModelID), (.fused, fusedModelID)]
-        try CatalogError.wrapping {
-            try store.write { tx in
-                for (modality, model) in wanted where try tx.currentModel(for: modality) != model {
-                    try tx.setCurrentModel(model, for: modality)
-                    try tx.deleteStaleVectors(modality: modality)
-                }
+        try writeStore { tx in
+            for (modality, model) in wanted where try tx.currentModel(for: modality) != model {
+                try tx.setCurrentModel(model, for: modality)
+                try tx.deleteStaleVectors(modality: modality)
             }
         }
     }
@@ -187,19 +185,17 @@ extension Catalog {
             try CatalogError.wrapping { try fusion.embed(ItemVectors(image: item.image, text: item.text), id: item.item.id) }
         }
         let precision = options.vectorPrecision
-        try CatalogError.wrapping {
-            try store.write { tx in
-                for id in emptied { try tx.deleteItem(id: id) }
-                for (item, embedding) in zip(embedded, fused) {
-                    var vectors: [StoredVector] = [StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)]
-                    if let image = item.image {
-                        vectors.append(StoredVector(modality: .image, values: image, modelID: encoderProvider.imageModelID, dtype: precision))
-                    }
-                    if let text = item.text {
-                        vectors.append(StoredVector(modality: .text, values: text, modelID: encoderProvider.textModelID, dtype: precision))
-                    }
-                    try tx.upsert(storedItem(item.item), vectors: vectors)
+        try writeStore { tx in
+            for id in emptied { try tx.deleteItem(id: id) }
+            for (item, embedding) in zip(embedded, fused) {
+                var vectors: [StoredVector] = [StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)]
+                if let image = item.image {
+                    vectors.append(StoredVector(modality: .image, values: image, modelID: encoderProvider.imageModelID, dtype: precision))
                 }
+                if let text = item.text {
+                    vectors.append(StoredVector(modality: .text, values: text, modelID: encoderProvider.textModelID, dtype: precision))
+                }
+                try tx.upsert(storedItem(item.item), vectors: vectors)
             }
         }
         try CatalogError.wrapping {

@@ -64,12 +64,10 @@ extension Catalog {
         let refused = try CatalogError.wrapping { try incomplete.map { ($0.0, try fusion.embed($0.1, id: $0.0.id)) } }
         let precision = options.vectorPrecision
         let data = try CatalogError.wrapping { try JSONEncoder().encode(fusion.imputer) }
-        try CatalogError.wrapping {
-            try store.write { tx in
-                try tx.saveTrainedModel(name: Self.imputerBlobName, data: data, configJSON: fusedModelID, keepingPrevious: 0)
-                for (item, embedding) in refused {
-                    try tx.setVectors([StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)], for: item.id)
-                }
+        try writeStore { tx in
+            try tx.saveTrainedModel(name: Self.imputerBlobName, data: data, configJSON: fusedModelID, keepingPrevious: 0)
+            for (item, embedding) in refused {
+                try tx.setVectors([StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)], for: item.id)
             }
         }
         // Rebuild the fused index around the new fusion (its imputer is part of the recommender).
