@@ -4,6 +4,7 @@
 //   .build/release/bench-index query [--items 100000]                                  p50/p99 at 100k items
 //   .build/release/bench-index overlap assets/demo                                    fp16 vs fp32 top-10 overlap
 //   .build/release/bench-index fusion STORE...                                         fitted fusion weight vs grid (FusionBench.swift)
+//   .build/release/bench-index grow SRC DST --count N | open STORE                     big stores and open time (GrowBench.swift)
 // The Python peer (Pillow + ONNX Runtime, same work) is benchmarks/bench-index/python_pipeline.py;
 // run.sh runs both in one go and prints the ratio.
 import Foundation
@@ -219,10 +220,12 @@ do {
     case "overlap": try benchOverlap(arguments)
     case "titles": try benchTitles(arguments)
     case "fusion": try benchFusion(arguments)
+    case "grow": try benchGrow(arguments)
+    case "open": try benchOpen(arguments)
     default: throw BenchError.usage
     }
 } catch BenchError.usage {
-    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] | query [--items N] [--queries N] | overlap DIR | titles MANIFEST_DIR | fusion STORE...")
+    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] | query [--items N] [--queries N] | overlap DIR | titles MANIFEST_DIR | fusion STORE... | grow SRC DST --count N | open STORE [--queries N]")
     exit(2)
 } catch {
     print("bench-index: \(error)")
