@@ -1,3 +1,4 @@
+#include <math.h>
 // Packed, cache-blocked SGEMM (Goto/BLIS loop order) over the active variant's micro-kernel.
 //
 // Loops: jc (NC columns) → pc (KC depth; B panel packed to L3/L2) → ic (MC rows; A block packed
@@ -371,6 +372,23 @@ float vk_dot(long n, const float *x, const float *y) { return vk_ops_current()->
 float vk_dot_f16(long n, const float *x, const uint16_t *y) { return vk_ops_current()->dot_f16(n, x, y); }
 
 float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y) { return vk_ops_current()->dot_f16_f16(n, x, y); }
+
+int32_t vk_dot_i8(long n, const int8_t *x, const int8_t *y) { return vk_ops_current()->dot_i8(n, x, y); }
+
+float vk_quantize_i8(long n, const float *x, int8_t *out) {
+    float largest = 0;
+    for (long i = 0; i < n; i++) largest = fmaxf(largest, fabsf(x[i]));
+    if (!(largest > 0)) {
+        memset(out, 0, (size_t)n);
+        return 0;
+    }
+    float scale = largest / 127.0f, inverse = 127.0f / largest;
+    for (long i = 0; i < n; i++) {
+        float q = nearbyintf(x[i] * inverse);
+        out[i] = (int8_t)(q > 127 ? 127 : (q < -127 ? -127 : q));
+    }
+    return scale;
+}
 
 void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
                             const float *q, long ldq, float *out, long ldo) {

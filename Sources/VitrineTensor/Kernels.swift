@@ -208,6 +208,17 @@ public enum Kernels {
         vk_dot_f16_f16(count, x, y)
     }
 
+    /// Exact int32 dot product of two int8 vectors (values within ±127, `count` < 131,072).
+    public static func dot(count: Int, int8 x: UnsafePointer<Int8>, _ y: UnsafePointer<Int8>) -> Int32 {
+        vk_dot_i8(count, x, y)
+    }
+
+    /// Symmetric per-row int8 quantization: `out[i] = round(x[i] / scale)`, `scale = max|x| / 127`
+    /// (0 for a zero row). Returns `scale`, so `x ≈ scale · out`.
+    public static func quantize(count: Int, _ x: UnsafePointer<Float>, into out: UnsafeMutablePointer<Int8>) -> Float {
+        vk_quantize_i8(count, x, out)
+    }
+
     /// `count` fp16 values widened to fp32, exactly.
     public static func widen(count: Int, halves: UnsafePointer<UInt16>, into floats: UnsafeMutablePointer<Float>) {
         vk_half_to_float_array(count, halves, floats)

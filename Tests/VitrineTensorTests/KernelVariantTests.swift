@@ -5,6 +5,32 @@ import VitrineTensor
 /// Every supported instruction-set variant against the naive references. The only suite that
 /// switches variants, serialized so each check runs on the variant it names.
 @Suite(.serialized) struct KernelVariantTests {
+    /// int8 dot products are exact integers on every variant (extremes ±127 included, ragged lengths),
+    /// and quantization reproduces a row within half a step.
+    @Test func everySupportedVariantComputesInt8DotsExactly() {
+        forEachSupportedVariant { variant in
+            var random = SeededRandom(seed: 44)
+            for n in [1, 15, 16, 31, 63, 64, 65, 384, 1280, 1664] {
+                let x = random.floats(n).map { Int8(max(-127, min(127, ($0 * 127).rounded()))) }
+                let y = random.floats(n).map { Int8(max(-127, min(127, ($0 * 127).rounded()))) }
+                let want = zip(x, y).reduce(Int32(0)) { $0 + Int32($1.0) * Int32($1.1) }
+                let got = x.withUnsafeBufferPointer { xp in y.withUnsafeBufferPointer { Kernels.dot(count: n, int8: xp.baseAddress!, $0.baseAddress!) } }
+                #expect(got == want, "\(variant) n = \(n)")
+                let extreme = [Int8](repeating: 127, count: n), negative = [Int8](repeating: -127, count: n)
+                let worst = extreme.withUnsafeBufferPointer { a in negative.withUnsafeBufferPointer { Kernels.dot(count: n, int8: a.baseAddress!, $0.baseAddress!) } }
+                #expect(worst == -Int32(127 * 127 * n), "\(variant) n = \(n) at the extremes")
+            }
+            let row = random.floats(1664)
+            var codes = [Int8](repeating: 0, count: row.count)
+            let scale = row.withUnsafeBufferPointer { r in codes.withUnsafeMutableBufferPointer { Kernels.quantize(count: row.count, r.baseAddress!, into: $0.baseAddress!) } }
+            #expect(scale == row.map(abs).max()! / 127)
+            #expect(zip(row, codes).allSatisfy { abs($0 - scale * Float($1)) <= scale / 2 * 1.0001 }, "\(variant) quantization")
+            var zeros = [Int8](repeating: 1, count: 4)
+            #expect([Float](repeating: 0, count: 4).withUnsafeBufferPointer { z in zeros.withUnsafeMutableBufferPointer { Kernels.quantize(count: 4, z.baseAddress!, into: $0.baseAddress!) } } == 0)
+            #expect(zeros == [0, 0, 0, 0])
+        }
+    }
+
     @Test func everySupportedVariantComputesGemmCorrectly() {
         forEachSupportedVariant { variant in
             var random = SeededRandom(seed: 40)

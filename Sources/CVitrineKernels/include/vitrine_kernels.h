@@ -99,6 +99,11 @@ float vk_dot(long n, const float *x, const float *y);
 /// dot(x, y) with y in IEEE fp16 (widened in registers), and with both in fp16.
 float vk_dot_f16(long n, const float *x, const uint16_t *y);
 float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y);
+/// Exact int32 dot product of two int8 vectors (n < 2^17 when every value is within ±127).
+int32_t vk_dot_i8(long n, const int8_t *x, const int8_t *y);
+/// Symmetric int8 quantization of one row: out[i] = round(x[i] / scale) with scale = max|x| / 127
+/// (0 for an all-zero row); returns scale.
+float vk_quantize_i8(long n, const float *x, int8_t *out);
 /// vk_dot_scores_rows over fp16 rows: out[j*ldo + i] = dot_f16(Q[j], A[i]).
 void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
                             const float *q, long ldq, float *out, long ldo);
