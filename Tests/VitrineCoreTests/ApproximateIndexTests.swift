@@ -47,6 +47,29 @@ import VitrineCore
         #expect(try Self.recall(index, queries: queries, options: SearchOptions(efSearch: 200)) >= recall - 0.01)
     }
 
+    /// int8 graph distances: the walk compares int8 codes, the hits come back re-scored exactly (their
+    /// scores are the exact scan's), recall stays at the stored-rows graph's level, and deletes with
+    /// their repair and a snapshot round trip keep the codes in step with the rows.
+    @Test(arguments: [VectorPrecision.float32, .float16])
+    func int8GraphDistancesKeepRecallAndReturnExactScores(precision: VectorPrecision) throws {
+        let options = ApproximateSearchOptions(m: 12, efConstruction: 100, efSearch: 96, bruteForceBelow: 200, graphDistances: .int8)
+        var index = try VectorIndex(dimension: Self.dimension, precision: precision, approximate: options)
+        let vectors = Self.clusteredVectors(count: 3_000, seed: 21)
+        for (i, v) in vectors.enumerated() { try index.add(id: "i\(i)", vector: v) }
+        for i in stride(from: 0, to: 3_000, by: 7) { index.remove(id: "i\(i)") }
+        for i in stride(from: 0, to: 1_000, by: 7) { try index.add(id: "i\(i)", vector: vectors[i]) }
+        let queries = Self.clusteredVectors(count: 60, seed: 22)
+        let recall = try Self.recall(index, queries: queries)
+        #expect(recall >= 0.95, "int8 recall@10 \(recall)")
+        for query in queries.prefix(10) {
+            let approximate = try index.search(query: query, options: SearchOptions(limit: 5, includeNearDuplicates: true))
+            let exact = try index.search(query: query, options: SearchOptions(limit: 400, includeNearDuplicates: true, exact: true))
+            let exactScores = Dictionary(uniqueKeysWithValues: exact.map { ($0.id, $0.score) })
+            for hit in approximate { #expect(exactScores[hit.id].map { $0 == hit.score } ?? true, "\(hit.id) \(hit.score)") }
+            #expect(approximate.map(\.score) == approximate.map(\.score).sorted(by: >))
+        }
+    }
+
     @Test func smallIndexesStayExactAndKeepNoGraph() throws {
         var index = try Self.approximateIndex(bruteForceBelow: 500)
         for (i, v) in Self.clusteredVectors(count: 499, seed: 3).enumerated() { try index.add(id: "i\(i)", vector: v) }

@@ -21,7 +21,7 @@ enum BenchError: Error, CustomStringConvertible {
     case usage(String)
     var description: String {
         switch self {
-        case .usage(let detail): return "\(detail)\nusage: bench-ann make STORE --modality text|image --count N --queries Q --out DIR | real STORE --modality M --out DIR | run DIR [--m 16] [--ef-construction 200] [--ef 16,32,64] [--threads 1,2]"
+        case .usage(let detail): return "\(detail)\nusage: bench-ann make STORE --modality text|image --count N --queries Q --out DIR | real STORE --modality M --out DIR | run DIR [--m 16] [--ef-construction 200] [--ef 16,32,64] [--threads 1,2] [--precision f16] [--graph-distances int8]"
         }
     }
 }
@@ -150,11 +150,14 @@ func run(_ arguments: [String]) throws {
     let threadCounts = (value(after: "--threads", in: arguments) ?? "1,2").split(separator: ",").compactMap { Int($0) }
     let k = 10
     let precision: VectorPrecision = value(after: "--precision", in: arguments) == "f16" ? .float16 : .float32
-    print("bench-ann: \(n) items × \(d), \(q) queries, M \(m), efConstruction \(efConstruction), rows \(precision.rawValue), kernels \(Kernels.variant)")
+    let distances: GraphDistances = value(after: "--graph-distances", in: arguments) == "int8" ? .int8 : .stored
+    print("bench-ann: \(n) items × \(d), \(q) queries, M \(m), efConstruction \(efConstruction), rows \(precision.rawValue), "
+          + "graph distances \(distances.rawValue), kernels \(Kernels.variant)")
     print("data: \(fields["made"] ?? "?")")
 
     let rssBefore = residentMegabytes()
-    var index = try VectorIndex(dimension: d, precision: precision, approximate: ApproximateSearchOptions(m: m, efConstruction: efConstruction, bruteForceBelow: 0))
+    var index = try VectorIndex(dimension: d, precision: precision, approximate: ApproximateSearchOptions(m: m, efConstruction: efConstruction, bruteForceBelow: 0,
+                                                                                                        graphDistances: distances))
     let build = try seconds {
         for r in 0..<n { try index.add(id: "\(r)", vector: Array(base[r * d ..< (r + 1) * d])) }
     }

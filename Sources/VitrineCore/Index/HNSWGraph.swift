@@ -36,6 +36,10 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
     public var seed: UInt64
     /// false: never build a graph; every search is exact.
     public var enabled: Bool
+    /// What the graph compares while it is built and walked: the rows as stored (default), or an int8
+    /// copy of each row with its scale (`int8`: a quarter of fp32's bytes per distance, an extra byte per
+    /// value in memory); search results are re-scored exactly either way.
+    public var graphDistances: GraphDistances
     /// true (default): the insert that reaches `bruteForceBelow` builds the graph there and then.
     /// false: the owner builds it off the write path with `VectorIndex.withGraph()` and
     /// `adoptGraph(from:)` (the catalog does, in the background, so opening a big store stays fast);
@@ -44,7 +48,8 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
 
     /// Creates options with the documented defaults.
     public init(m: Int = 16, efConstruction: Int = 200, efSearch: Int = 64, bruteForceBelow: Int = 20_000,
-                seed: UInt64 = 0x5EED_4E5, enabled: Bool = true, buildsGraphInline: Bool = true) {
+                seed: UInt64 = 0x5EED_4E5, enabled: Bool = true, buildsGraphInline: Bool = true,
+                graphDistances: GraphDistances = .stored) {
         self.m = m
         self.efConstruction = efConstruction
         self.efSearch = efSearch
@@ -52,6 +57,7 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
         self.seed = seed
         self.enabled = enabled
         self.buildsGraphInline = buildsGraphInline
+        self.graphDistances = graphDistances
     }
 
     func validated() throws -> ApproximateSearchOptions {
@@ -65,6 +71,14 @@ public struct ApproximateSearchOptions: Sendable, Equatable {
         }
         return self
     }
+}
+
+/// The vectors an HNSW graph compares (see `ApproximateSearchOptions.graphDistances`).
+public enum GraphDistances: String, Sendable, Equatable, CaseIterable {
+    /// The index's rows as held (fp32 or fp16).
+    case stored
+    /// Symmetric per-row int8 codes (scale = max |value| / 127), dot products in int32.
+    case int8
 }
 
 /// A node reached by a search, with its similarity to the query.
@@ -168,7 +182,7 @@ struct HNSWGraph: Sendable {
             return
         }
         let vector = rows.vector(slot)
-        vector.withUnsafeBufferPointer { linkNewNode(slot, level: level, query: $0.baseAddress!, rows: rows) }
+        vector.withUnsafeBufferPointer { linkNewNode(slot, level: level, query: rows.graphQuery(slot: slot, floats: $0.baseAddress!), rows: rows) }
         if level > topLevel {
             topLevel = level
             entry = slot
@@ -176,7 +190,7 @@ struct HNSWGraph: Sendable {
     }
 
     /// The search-and-link part of `insert` for a node whose own vector is `query`.
-    private mutating func linkNewNode(_ slot: Int32, level: Int, query: UnsafePointer<Float>, rows: SlotRows) {
+    private mutating func linkNewNode(_ slot: Int32, level: Int, query: GraphQuery, rows: SlotRows) {
         var nearest = ScoredSlot(similarity: rows.similarity(query, entry), slot: entry)
         var layer = topLevel
         while layer > level {
@@ -227,7 +241,7 @@ struct HNSWGraph: Sendable {
 
     /// The `k` best accepted slots for `query`, best first, from a layer-0 search with list size `ef`.
     /// `accepts` filters results only; rejected nodes are still walked through.
-    func search(_ query: UnsafePointer<Float>, k: Int, ef: Int, rows: SlotRows, accepts: (Int32) -> Bool) -> [ScoredSlot] {
+    func search(_ query: GraphQuery, k: Int, ef: Int, rows: SlotRows, accepts: (Int32) -> Bool) -> [ScoredSlot] {
         guard entry >= 0, k > 0 else { return [] }
         var nearest = ScoredSlot(similarity: rows.similarity(query, entry), slot: entry)
         for layer in stride(from: topLevel, to: 0, by: -1) {
@@ -239,7 +253,7 @@ struct HNSWGraph: Sendable {
     }
 
     /// Greedy walk on one layer: move to the best link until none is better.
-    private func greedyClosest(to query: UnsafePointer<Float>, from start: ScoredSlot, level: Int, rows: SlotRows) -> ScoredSlot {
+    private func greedyClosest(to query: GraphQuery, from start: ScoredSlot, level: Int, rows: SlotRows) -> ScoredSlot {
         var current = start
         var moved = true
         while moved {
@@ -257,7 +271,7 @@ struct HNSWGraph: Sendable {
     }
 
     /// Best-first search on one layer (the paper's Algorithm 2): up to `ef` accepted nodes, best first.
-    private func searchLayer(_ query: UnsafePointer<Float>, entries: [ScoredSlot], ef: Int, level: Int, rows: SlotRows,
+    private func searchLayer(_ query: GraphQuery, entries: [ScoredSlot], ef: Int, level: Int, rows: SlotRows,
                              visited: inout VisitedSlots, accepts: (Int32) -> Bool) -> [ScoredSlot] {
         var candidates = SlotHeap()  // best first
         var results = SlotHeap()  // worst first (keys negated)

@@ -193,11 +193,27 @@ extension VectorIndex {
         }
         let ef = options.efSearch ?? approximate.efSearch
         return select(limit: limit, options: options) { pool in
-            let found = query.withUnsafeBufferPointer { q in
-                storage.withRows { rows in graph.search(q.baseAddress!, k: pool, ef: max(ef, pool), rows: rows, accepts: accepts) }
-            }
+            let found = query.withUnsafeBufferPointer { q in graphCandidates(q.baseAddress!, pool: pool, ef: max(ef, pool), graph: graph, accepts: accepts) }
             return found.count < pool ? nil : found.map { (row: Int($0.slot), score: $0.similarity) }
         }
+    }
+
+    /// The graph's best `pool` accepted slots for `query`. With int8 graph distances the walk keeps all
+    /// `ef` candidates, which are then re-scored exactly from the stored rows and re-ranked.
+    private func graphCandidates(_ query: UnsafePointer<Float>, pool: Int, ef: Int, graph: HNSWGraph,
+                                 accepts: (Int32) -> Bool) -> [ScoredSlot] {
+        guard storage.quantized else {
+            return storage.withRows { rows in graph.search(GraphQuery(floats: query), k: pool, ef: ef, rows: rows, accepts: accepts) }
+        }
+        var codes = [Int8](repeating: 0, count: dimension)
+        let scale = codes.withUnsafeMutableBufferPointer { Kernels.quantize(count: dimension, query, into: $0.baseAddress!) }
+        let walked = codes.withUnsafeBufferPointer { c in
+            storage.withGraphRows { rows in
+                graph.search(GraphQuery(floats: query, codes: c.baseAddress, scale: scale), k: ef, ef: ef, rows: rows, accepts: accepts)
+            }
+        }
+        let rescored = storage.withRows { rows in walked.map { ScoredSlot(similarity: rows.similarity(query, $0.slot), slot: $0.slot) } }
+        return Array(rescored.sorted(by: HNSWGraph.better).prefix(pool))
     }
 
     /// A full scan, or for a mask that leaves few rows a scan of those rows only.

@@ -42,7 +42,8 @@ extension VectorIndex {
         }
         var index = try VectorIndex(dimension: dimension, normalizesVectors: normalizesVectors, precision: precision, approximate: approximate)
         index.slotIDs = try file.readStrings()
-        index.storage = try RowStorage.read(from: &file, precision: precision, dimension: dimension)
+        index.storage = try RowStorage.read(from: &file, precision: precision, dimension: dimension,
+                                            quantized: index.approximate.graphDistances == .int8)
         index.norms = try file.readArray(of: Float.self)
         let slots = index.slotIDs.count
         let free = try file.readArray(of: Int64.self), tombstones = try file.readArray(of: Int64.self)

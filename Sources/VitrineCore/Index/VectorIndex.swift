@@ -62,7 +62,7 @@ public struct VectorIndex: Sendable {
             throw VitrineCoreError.invalidOption(name: "dimension", reason: "must be positive, got \(dimension)")
         }
         self.dimension = dimension
-        storage = RowStorage(precision: precision, dimension: dimension)
+        storage = RowStorage(precision: precision, dimension: dimension, quantized: approximate.enabled && approximate.graphDistances == .int8)
         self.normalizesVectors = normalizesVectors
         self.approximate = try approximate.validated()
     }
@@ -179,7 +179,7 @@ public struct VectorIndex: Sendable {
         tombstones.append(row)
         // Repair once tombstones reach 5 % of the index (at least 32): amortized O(links) per delete.
         if tombstones.count >= max(32, count / 20) {
-            let freed = storage.withRows { linked.repairTombstones(rows: $0) }
+            let freed = storage.withGraphRows { linked.repairTombstones(rows: $0) }
             freeSlots.append(contentsOf: freed)
             tombstones.removeAll()
         }
@@ -233,7 +233,7 @@ public struct VectorIndex: Sendable {
     private mutating func linkIntoGraph(_ row: Int) {
         guard var linked = graph else { return }
         graph = nil  // move the graph out so inserting does not copy it
-        storage.withRows { linked.insert(Int32(row), rows: $0) }
+        storage.withGraphRows { linked.insert(Int32(row), rows: $0) }
         graph = linked
     }
 }
