@@ -1,5 +1,6 @@
 import Foundation
 import VitrineCore
+import VitrineTensor
 
 /// The in-memory side of a catalog: every item, and the exact indexes over its vectors.
 /// Rebuilt from the store on open; updated after every committed write.
@@ -91,7 +92,7 @@ final class SearchGraphBuilder: @unchecked Sendable {
         let thread = Thread { [weak catalog] in
             while let catalog, !catalog.buildPendingSearchGraphs() { Thread.sleep(forTimeInterval: 1) }
             // The graphs are the slow part of opening a big catalog: keep them for the next open.
-            try? catalog?.saveIndexSnapshot()
+            _ = try? catalog?.saveIndexSnapshot()
             self.finish()
         }
         thread.qualityOfService = .utility
@@ -113,15 +114,14 @@ final class SearchGraphBuilder: @unchecked Sendable {
 }
 
 extension Catalog {
-    /// Builds, on this thread, the HNSW graph of every index big enough to need one, and adopts each
-    /// unless its index changed meanwhile. Returns true when no graph is pending any more.
+    /// Builds the HNSW graph of every index big enough to need one — the image, text and fused graphs
+    /// at the same time, one per core — and adopts each unless its index changed meanwhile. Returns
+    /// true when no graph is pending any more.
     func buildPendingSearchGraphs() -> Bool {
         let pending = state.read { state in state.spacesNeedingGraphs.map { (space: $0, index: state.index(for: $0)) } }
+        let built = Kernels.orderedMap(pending, workers: min(pending.count, ProcessInfo.processInfo.activeProcessorCount)) { $0.index.withGraph() }
         var adoptedAll = true
-        for (space, index) in pending {
-            let built = index.withGraph()
-            if !state.write({ $0.adoptGraph(from: built, space: space) }) { adoptedAll = false }
-        }
+        for (graph, (space, _)) in zip(built, pending) where !state.write({ $0.adoptGraph(from: graph, space: space) }) { adoptedAll = false }
         return adoptedAll
     }
 

@@ -75,6 +75,25 @@ struct ImageWeightOption: ParsableArguments {
     }
 }
 
+/// `--graph-distances stored|int8` of the commands that build HNSW graphs (`index`, `serve`).
+struct GraphDistancesOption: ParsableArguments {
+    @Option(name: .long, help: "What the HNSW graphs compare: the stored fp16 rows, or int8 codes of them (faster walks, one more byte per value in memory; hits are re-scored exactly).")
+    var graphDistances: String = GraphDistances.stored.rawValue
+
+    func validate() throws {
+        guard GraphDistances(rawValue: graphDistances) != nil else {
+            throw ValidationError("--graph-distances must be one of \(GraphDistances.allCases.map(\.rawValue).joined(separator: ", ")), got '\(graphDistances)'")
+        }
+    }
+
+    /// `options` with these graph distances.
+    func applied(to options: CatalogOptions) -> CatalogOptions {
+        var options = options
+        options.approximateSearch.graphDistances = GraphDistances(rawValue: graphDistances) ?? .stored
+        return options
+    }
+}
+
 /// The two-tower flags `train` and `evaluate` share (their epoch and batch defaults differ, so those stay apart).
 struct TwoTowerOptions: ParsableArguments {
     @Option(help: "AdamW learning rate.") var learningRate: Float = TrainingConfiguration().learningRate

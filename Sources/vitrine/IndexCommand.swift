@@ -17,6 +17,7 @@ struct IndexCommand: ParsableCommand {
 
     @OptionGroup var store: CatalogStoreOption
     @OptionGroup var output: OutputOption
+    @OptionGroup var graphs: GraphDistancesOption
 
     @Option(name: .long, help: "Items per committed transaction.")
     var batchSize = IndexingOptions().commitBatchSize
@@ -43,7 +44,7 @@ struct IndexCommand: ParsableCommand {
     }
 
     func run() throws {
-        let precision = CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16)
+        let precision = graphs.applied(to: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
         if finalize {
             let count = try failing {
                 let catalog = try store.openCatalog(options: precision)

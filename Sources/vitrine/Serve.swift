@@ -93,11 +93,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @OptionGroup var server: ServerFlags
     @OptionGroup var fusion: ImageWeightOption
+    @OptionGroup var graphs: GraphDistancesOption
 
     func run() async throws {
         // Flags first, like `demo`: a refused --host or a bad key file is reported before the store is opened.
         let configuration = try server.configuration(mediaRoot: folder.map { URL(fileURLWithPath: $0) })
-        let catalog = try store.openCatalog(options: fusion.catalogOptions)
+        let catalog = try store.openCatalog(options: graphs.applied(to: fusion.catalogOptions))
         print("Serving \(catalog.count) items from \(catalog.storeLocation) at http://\(configuration.host):\(configuration.port)/")
         print("Indexes loaded \(catalog.opening).")
         print(ServerFlags.accessSummary(configuration))
