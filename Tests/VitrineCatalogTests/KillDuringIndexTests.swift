@@ -38,10 +38,11 @@ import VitrineStore
 
     /// Runs `vitrine index`; with `killAfter`, SIGKILLs it that many microseconds after it starts scanning.
     /// Returns the highest committed count it reported and whether it was killed.
-    static func runIndexer(_ executable: URL, folder: URL, store: URL, killAfter: UInt32?) throws -> (acknowledged: Int, killed: Bool, stdout: String) {
+    static func runIndexer(_ executable: URL, folder: URL, store: URL, killAfter: UInt32?,
+                           shard: String? = nil) throws -> (acknowledged: Int, killed: Bool, stdout: String) {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["index", folder.path, "--store", store.path, "--batch-size", "3", "--json"]
+        process.arguments = ["index", folder.path, "--store", store.path, "--batch-size", "3", "--json"] + (shard.map { ["--shard", $0] } ?? [])
         let output = Pipe(), errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
@@ -116,5 +117,57 @@ import VitrineStore
         #expect(catalog.count == 30 && fusedCount == 30)
         // The completed run saved the index snapshot, and the open used it.
         #expect(catalog.opening == .snapshot, "\(catalog.opening)")
+    }
+
+    /// `index --shard 1/2` killed part-way, the other share run, then the killed share run again: the
+    /// store ends with exactly the items and vectors one unsharded run makes, and the share that
+    /// finished last finalized it.
+    @Test func aKilledShardIsRunAgainAndTheShardsMakeTheCatalogOneRunMakes() throws {
+        guard let executable = Self.executableURL() else {
+            Issue.record("the vitrine executable was not found next to the test bundle; set VITRINE_EXECUTABLE")
+            return
+        }
+        let directory = try TemporaryDirectory()
+        let folder = try Self.makeCatalog(in: directory)
+        let singleURL = directory.path("single/catalog.sqlite"), shardedURL = directory.path("sharded/catalog.sqlite")
+        #expect(try !Self.runIndexer(executable, folder: folder, store: singleURL, killAfter: nil).killed)
+
+        // Kill share 1 until one kill lands after a commit and before the share is done.
+        // A run that finished halves the delay, a kill before the first commit lengthens it by half.
+        var killedMidway = false
+        var delay: UInt32 = 1_500_000
+        var trials: [String] = []
+        for _ in 0..<20 where !killedMidway {
+            for suffix in ["", "-wal", "-shm", "-index"] { try? FileManager.default.removeItem(atPath: shardedURL.path + suffix) }
+            let run = try Self.runIndexer(executable, folder: folder, store: shardedURL, killAfter: UInt32.random(in: delay / 2 ... delay), shard: "1/2")
+            let committed = try FileManager.default.fileExists(atPath: shardedURL.path) ? SQLiteStore(path: shardedURL.path).itemCount() : 0
+            trials.append("≤\(delay / 1000) ms: \(run.killed ? "killed" : "finished"), \(committed) committed")
+            if run.killed && committed > 0 {
+                killedMidway = true
+            } else if run.killed {
+                delay = min(delay + delay / 2, 4_000_000)
+            } else {
+                delay = max(delay / 2, 20_000)
+            }
+        }
+        #expect(killedMidway, "no kill of share 1/2 landed between its first commit and its end: \(trials)")
+
+        let second = try Self.runIndexer(executable, folder: folder, store: shardedURL, killAfter: nil, shard: "2/2")
+        let again = try Self.runIndexer(executable, folder: folder, store: shardedURL, killAfter: nil, shard: "1/2")
+        #expect(!second.killed && !again.killed)
+        let secondSummary = try JSONDecoder().decode(IndexingSummary.self, from: Data(second.stdout.utf8))
+        let againSummary = try JSONDecoder().decode(IndexingSummary.self, from: Data(again.stdout.utf8))
+        #expect(!secondSummary.finalized && againSummary.finalized, "the share that finished last finalizes")
+        #expect(againSummary.reused > 0, "the re-run share reused what its killed run committed")
+
+        let single = try SQLiteStore(path: singleURL.path), sharded = try SQLiteStore(path: shardedURL.path)
+        let ids = try single.items(offset: 0, limit: 1000).map(\.id)
+        let shardedIDs = try sharded.items(offset: 0, limit: 1000).map(\.id)
+        #expect(ids.count == 30 && shardedIDs == ids)
+        for id in ids {
+            let want = try single.vectors(for: id).sorted { $0.modality.rawValue < $1.modality.rawValue }
+            let got = try sharded.vectors(for: id).sorted { $0.modality.rawValue < $1.modality.rawValue }
+            #expect(got.map(\.modality) == want.map(\.modality) && got.map(\.values) == want.map(\.values), "\(id)")
+        }
     }
 }
