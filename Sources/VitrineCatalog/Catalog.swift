@@ -60,7 +60,7 @@ public final class Catalog: Sendable {
         if let weight = options.imageWeight, !(0...1).contains(weight) {
             throw CatalogError.invalidInput(field: "image weight", reason: "must be in [0, 1], got \(weight)")
         }
-        let snapshot = self.storeURL.isFileURL && options.usesIndexSnapshot ? Self.snapshotPath(storePath: self.storeURL.path) : nil
+        let snapshot = Self.snapshotPath(store: store, options: options)
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, options: options,
                                                    snapshotPath: snapshot))
     }

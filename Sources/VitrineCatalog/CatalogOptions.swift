@@ -27,6 +27,9 @@ public struct CatalogOptions: Sendable {
     /// Open from the index snapshot beside an SQLite store when it is current, and let
     /// `saveIndexSnapshot()` write one (default true; see Catalog+Snapshot.swift).
     public var usesIndexSnapshot = true
+    /// Where a catalog on a database server (PostgreSQL) keeps its index snapshot: a local folder of
+    /// this machine (nil, the default: no snapshot). An SQLite catalog keeps its own beside the file.
+    public var indexSnapshotDirectory: String?
 
     /// Defaults: default store options, pretrained encoders, balanced weights, fp16 vectors, threshold 0.985,
     /// HNSW from 20,000 items built in the background.

@@ -28,11 +28,16 @@ struct StoreOption<Location: StoreLocation>: ParsableArguments {
     /// Opens the catalog at `--store`. Commands that read a catalog refuse a missing file instead of
     /// quietly creating an empty store (and then calling every item unknown); only `index` and `demo`
     /// may create one (`mustExist: false`). A `postgres://` URL opens the shared PostgreSQL store
-    /// (`Catalog.open(location:)` picks the implementation); its password is never printed.
+    /// (`Catalog.open(location:)` picks the implementation); its password is never printed. For such a
+    /// store, `$VITRINE_INDEX_SNAPSHOT_DIR` names a local folder for its index snapshot (see README).
     func openCatalog(options: CatalogOptions = CatalogOptions(), mustExist: Bool = true) throws -> Catalog {
         if mustExist && !Catalog.isServerLocation(path) && !FileManager.default.fileExists(atPath: path) {
             Output.standardError("error: no store at \(path): run `vitrine index DIR` first, or pass --store PATH")
             throw ExitCode.failure
+        }
+        var options = options
+        if let directory = ProcessInfo.processInfo.environment["VITRINE_INDEX_SNAPSHOT_DIR"], !directory.isEmpty {
+            options.indexSnapshotDirectory = directory
         }
         return try Catalog.open(location: path, options: options)
     }

@@ -53,6 +53,41 @@ struct PostgresReplicaTests {
         #expect(try late.catchUp() == 0)
     }
 
+    /// A replica restarted on a PostgreSQL catalog reads its local index snapshot when nothing changed
+    /// since it was saved; a write through any replica makes it stale, and a replica that caught up
+    /// with that write can save a current one again.
+    @Test func aRestartedReplicaOpensFromItsSnapshotOnlyWhileItIsCurrent() throws {
+        let url = try ReplicaTestServer.freshCatalogURL()
+        let directory = try TemporaryDirectory()
+        var options = CatalogOptions(encoders: testEncoders)
+        options.indexSnapshotDirectory = directory.path("snapshots").path
+        let writer = try Catalog.open(location: url, options: options)
+        try addTestItems(writer)
+        #expect(try writer.saveIndexSnapshot())
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory.path("snapshots").path)
+        #expect(files.count == 1 && files[0].hasSuffix("-index") && !files[0].contains("/"), "\(files)")
+
+        let restarted = try Catalog.open(location: url, options: options)
+        #expect(restarted.opening == .snapshot)
+        let expected = try writer.similarItems(to: "chair", limit: 5).map(\.item.id)
+        #expect(try restarted.similarItems(to: "chair", limit: 5).map(\.item.id) == expected)
+        // Events do not touch the indexes: the snapshot stays current.
+        _ = try writer.record(events: [Interaction(user: "ada", item: "table", kind: .like)])
+        #expect(try Catalog.open(location: url, options: options).opening == .snapshot)
+
+        // A write through another replica: stale.
+        try writer.addItem(NewItem(Item(id: "lamp-2", title: "Brass lamp", description: "Brass lamp light", tags: ["lighting"])))
+        let late = try Catalog.open(location: url, options: options)
+        #expect(late.opening != .snapshot && late.item("lamp-2") != nil)
+        // The restarted replica catches up, knows the store's generation again, and saves a current snapshot.
+        try restarted.catchUp()
+        #expect(try restarted.saveIndexSnapshot())
+        let again = try Catalog.open(location: url, options: options)
+        #expect(again.opening == .snapshot && again.item("lamp-2") != nil && again.count == writer.count)
+        // Without a snapshot folder a server catalog keeps none.
+        #expect(try !Catalog.open(location: url, options: CatalogOptions(encoders: testEncoders)).saveIndexSnapshot())
+    }
+
     @Test func aReplicaTakesTheFusionWeightAnotherCatalogFitted() throws {
         let url = try ReplicaTestServer.freshCatalogURL()
         // The grid image encoder, so pictures tell the fixture's categories apart.

@@ -42,8 +42,14 @@ extension Catalog {
         try replication.advance { start in
             var position = start
             while true {
+                // Read before the batch: when the batch is empty, every change this generation counts is
+                // at or before `position`, so memory reflects it (see Catalog+Snapshot.swift).
+                let generation = try CatalogError.wrapping { try store.catalogGeneration() }
                 let batch = try CatalogError.wrapping { try log.changes(after: position, limit: 1_000) }
-                guard let last = batch.last else { break }
+                guard let last = batch.last else {
+                    if let generation { state.write { $0.generation = generation } }
+                    break
+                }
                 try apply(batch)
                 applied += batch.count
                 position = last.sequence

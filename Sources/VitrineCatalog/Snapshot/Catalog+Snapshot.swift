@@ -70,11 +70,18 @@ extension Catalog {
     /// Meta key of the snapshot record: `"<generation> <checksum hex>"`.
     static let snapshotMetaKey = "index-snapshot"
 
-    /// The snapshot file of an SQLite store at `storePath`.
-    static func snapshotPath(storePath: String) -> String { storePath + "-index" }
+    /// The snapshot file of a catalog: beside an SQLite file (`<store>-index`); for a server store, in
+    /// `options.indexSnapshotDirectory`, named after the store's location (nil when none is set).
+    static func snapshotPath(store: any CatalogStore, options: CatalogOptions) -> String? {
+        guard options.usesIndexSnapshot else { return nil }
+        if let file = store as? SQLiteStore { return file.path + "-index" }
+        guard let directory = options.indexSnapshotDirectory else { return nil }
+        let name = String(store.location.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+        return URL(fileURLWithPath: directory).appendingPathComponent("\(name)-index").path
+    }
 
-    /// The snapshot file of this catalog, or nil when its store is not a local file.
-    var snapshotPath: String? { isStoredInFile && options.usesIndexSnapshot ? Self.snapshotPath(storePath: storeURL.path) : nil }
+    /// The snapshot file of this catalog, or nil when it keeps none.
+    var snapshotPath: String? { Self.snapshotPath(store: store, options: options) }
 
     /// How the in-memory indexes were loaded at open (or at the last full reload).
     public var opening: CatalogOpening { state.read { $0.opening } }
@@ -98,6 +105,7 @@ extension Catalog {
                                     imputerRevision: imputerRevision, itemCount: captured.items.count)
         let checksum: UInt64
         do {
+            try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
             var file = try SnapshotFileWriter(path: path)
             do {
                 try file.write(string: String(decoding: try JSONEncoder().encode(header), as: UTF8.self))

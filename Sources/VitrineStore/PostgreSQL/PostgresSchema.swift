@@ -88,7 +88,12 @@ enum PostgresSchema {
                 at timestamptz NOT NULL DEFAULT now()
             );
             """ }),
+        Step(version: 2, summary: "catalog generation (bumped by every transaction that changes items, tags, vectors or current models)",
+             sql: { _ in "INSERT INTO meta (key, value) VALUES ('\(catalogGenerationKey)', '0');" }),
     ]
+
+    /// The meta key of the catalog generation (see `CatalogStore.catalogGeneration()`).
+    static let catalogGenerationKey = "catalog-generation"
 
     static var currentVersion: Int { steps.last?.version ?? 0 }
 

@@ -181,6 +181,12 @@ public final class PostgresStore: CatalogStore, ChangeLogStore, @unchecked Senda
 
     public func metaValue(for key: String) throws -> String? { try read { try $0.metaValue(key: key) } }
 
+    /// The committed catalog generation (see `CatalogStore.catalogGeneration()`); writers are serialized,
+    /// so it moves in commit order with the change log.
+    public func catalogGeneration() throws -> Int64? {
+        try metaValue(for: PostgresSchema.catalogGenerationKey).flatMap { Int64($0) }
+    }
+
     /// The schema version recorded in the database.
     public func schemaVersion() throws -> Int {
         try read { try $0.scalarInt("SELECT version FROM vitrine_schema", operation: "read schema version") }

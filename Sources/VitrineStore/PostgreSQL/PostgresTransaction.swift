@@ -28,9 +28,26 @@ final class PostgresTransaction: StoreTransaction {
         if seen.insert("\(kind.rawValue)\u{0}\(key ?? "")").inserted { changeOrder.append((kind, key)) }
     }
 
-    /// Writes the change-log rows and queues the notification (delivered by PostgreSQL on commit only).
+    /// True when this transaction changed items, tags, vectors or current models, which moves the
+    /// catalog generation by one at commit.
+    private var changesCatalog: Bool {
+        changeOrder.contains { $0.0 == .item || $0.0 == .itemDeleted || $0.0 == .model }
+    }
+
+    /// The catalog generation as it will be when this transaction commits.
+    func catalogGeneration() throws -> Int64? {
+        guard let stored = try open().metaValue(key: PostgresSchema.catalogGenerationKey).flatMap({ Int64($0) }) else { return nil }
+        return stored + (changesCatalog ? 1 : 0)
+    }
+
+    /// Writes the change-log rows, bumps the catalog generation when the catalog changed, and queues
+    /// the notification (delivered by PostgreSQL on commit only).
     func recordChanges(channel: String) throws {
         guard !changeOrder.isEmpty else { return }
+        if changesCatalog {
+            try connection.query("UPDATE meta SET value = (value::bigint + 1)::text WHERE key = $1", [.text(PostgresSchema.catalogGenerationKey)],
+                                 operation: "bump the catalog generation")
+        }
         try connection.query("""
             WITH added AS (
                 INSERT INTO changes (kind, key) SELECT k, nullif(v, E'\\x01') FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS x(k, v, n)
