@@ -133,7 +133,9 @@ import VitrineStore
         #expect(try !Self.runIndexer(executable, folder: folder, store: singleURL, killAfter: nil).killed)
 
         // Kill share 1 until one kill lands after a commit and before the share is done.
-        // A run that finished halves the delay, a kill before the first commit lengthens it by half.
+        // A run that finished halves the delay, a kill before the first commit lengthens it by half. A kill
+        // after the share's last commit (while it builds graphs or saves the snapshot) is not "part-way".
+        let shareSize = try (0..<30).filter { try IndexShard(1, of: 2).contains(String(format: "item-%02d", $0)) }.count
         var killedMidway = false
         var delay: UInt32 = 1_500_000
         var trials: [String] = []
@@ -142,9 +144,9 @@ import VitrineStore
             let run = try Self.runIndexer(executable, folder: folder, store: shardedURL, killAfter: UInt32.random(in: delay / 2 ... delay), shard: "1/2")
             let committed = try FileManager.default.fileExists(atPath: shardedURL.path) ? SQLiteStore(path: shardedURL.path).itemCount() : 0
             trials.append("≤\(delay / 1000) ms: \(run.killed ? "killed" : "finished"), \(committed) committed")
-            if run.killed && committed > 0 {
+            if run.killed && committed > 0 && committed < shareSize {
                 killedMidway = true
-            } else if run.killed {
+            } else if run.killed && committed == 0 {
                 delay = min(delay + delay / 2, 4_000_000)
             } else {
                 delay = max(delay / 2, 20_000)
