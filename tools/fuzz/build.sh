@@ -23,10 +23,15 @@ needs_modules=0
 for target in "${targets[@]}"; do [ "$target" != multipart ] && needs_modules=1; done
 if [ $needs_modules -eq 1 ]; then
     echo "== sanitized module build ($swiftpm) =="
-    swift build -c release --build-path "$swiftpm" --sanitize fuzzer --sanitize address \
+    # Not `--sanitize fuzzer --sanitize address`: SwiftPM keeps those in a Set and emits one `-sanitize=X` per
+    # member, and swiftc honours only the last one, so which of the two the Swift modules got changed from run
+    # to run with Set order (coverage and no ASan, or ASan and no coverage). One combined flag is deterministic.
+    swift build -c release --build-path "$swiftpm" \
+        -Xswiftc -sanitize=fuzzer,address -Xcc -fsanitize=fuzzer-no-link,address \
         --target VitrineCatalog -Xswiftc -enable-testing 2>&1 | grep -v "warning: Cannot export local symbol" | tail -3
 fi
 products="$swiftpm/release"
+ours=(CVitrineImageShim VitrineImage CVitrineKernels VitrineTensor VitrineCore VitrineModels VitrineStore VitrineCatalog)
 mkdir -p "$build/bin"
 
 module_flags=(-I "$products/Modules" -I "$products")
@@ -36,9 +41,19 @@ while IFS= read -r map; do module_flags+=(-Xcc "-fmodule-map-file=$map"); done <
     { ls "$products"/*.build/module.modulemap Sources/C*/module.modulemap 2>/dev/null
       find "$swiftpm/checkouts" -path '*/Sources/*' -name module.modulemap 2>/dev/null; } | sort -u)
 for include in Sources/C*/include; do module_flags+=(-Xcc -I -Xcc "$include"); done
+# Every module of ours must carry both instrumentations: coverage counters (without them libFuzzer runs blind,
+# a few dozen edges instead of hundreds) and AddressSanitizer checks. Refuse to link binaries that lack either.
+if [ $needs_modules -eq 1 ]; then
+    for module in "${ours[@]}"; do
+        symbols=$(find "$products/$module.build" -name '*.o' -exec nm {} + 2>/dev/null)
+        for needed in __sanitizer_cov_8bit_counters_init __asan_; do
+            grep -q "$needed" <<<"$symbols" || {
+                echo "fuzz build: $module has no $needed references; its objects are not instrumented" >&2; exit 1; }
+        done
+    done
+fi
 # Our modules are linked whole; the packages' objects go into one archive, so the linker takes only the
 # members something refers to (a module built but never used, like a zlib shim, pulls in nothing).
-ours=(CVitrineImageShim VitrineImage CVitrineKernels VitrineTensor VitrineCore VitrineModels VitrineStore VitrineCatalog)
 objects=()
 for module in "${ours[@]}"; do
     while IFS= read -r object; do objects+=("$object"); done < <(find "$products/$module.build" -name '*.o' 2>/dev/null | sort)
