@@ -34,6 +34,8 @@ struct EvaluateCommand: ParsableCommand {
           help: "Subtract log(sampling probability) of in-batch negatives (Yi et al. 2019).") var logQCorrection = true
     @Option(name: .customLong("logq-weight"), help: "Multiplier of the logQ correction (1: full-softmax estimate; > 1 keeps extra popularity).")
     var logQWeight: Float = TrainingConfiguration().logQWeight
+    @Option(help: "Two-tower popularity prior: fit (on each protocol's validation slice), off, or WEIGHT,HALF-LENGTH.")
+    var popularityPrior: String = "fit"
     @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
@@ -90,14 +92,29 @@ struct EvaluateCommand: ParsableCommand {
                 case "popularity": scorer = EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count)
                 case "content": scorer = EvaluationMethods.content(vectors: text.vectors, indexOf: evaluator.indexOf)
                 case "two-tower":
-                    let trained = try EvaluationMethods.twoTower(
-                        split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
-                        hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling) { epoch in
-                        let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
-                        report("  [\(name)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
-                               + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
+                    func train(_ split: EvaluationSplit, label: String) throws -> (PopularityPrior) -> EvaluationScorer {
+                        try EvaluationMethods.twoTower(
+                            split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
+                            hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling) { epoch in
+                            let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
+                            report("  [\(label)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
+                                   + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
+                        }.scorer
                     }
-                    scorer = trained.scorer
+                    let prior: PopularityPrior
+                    if popularityPrior == "fit" {
+                        let tuning = try EvaluationMethods.tunedPopularityPrior(split: split, evaluator: evaluator) {
+                            try train($0, label: "\(name) validation")
+                        }
+                        prior = tuning.best
+                        let tried = PopularityPrior.grid.map { "\($0): " + String(format: "%.4f", tuning.ndcg[$0] ?? 0) }.joined(separator: "; ")
+                        note = "popularity prior \(prior) (validation NDCG@10 \(tried))"
+                        report("  [\(name)] two-tower \(note ?? "")")
+                    } else {
+                        prior = try Self.prior(popularityPrior)
+                        note = "popularity prior \(prior) (given)"
+                    }
+                    scorer = try train(split, label: name)(prior)
                 default: throw ValidationError("unknown method '\(method)' (random, popularity, content, ease, item-knn, two-tower)")
                 }
                 let fit = Date().timeIntervalSince(fitStart)
@@ -132,6 +149,15 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     /// A comma-separated list of positive numbers.
+    static func prior(_ text: String) throws -> PopularityPrior {
+        if text == "off" { return .off }
+        let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let weight = parts[0], let half = parts[1], weight >= 0, weight.isFinite, half > 0, half.isFinite else {
+            throw ValidationError("--popularity-prior: expected fit, off or WEIGHT,HALF-LENGTH (weight ≥ 0, half-length > 0), got '\(text)'")
+        }
+        return PopularityPrior(weight: weight, halfLength: half)
+    }
+
     static func grid(_ text: String, option: String) throws -> [Double] {
         let values = text.split(separator: ",").map { Double($0.trimmingCharacters(in: .whitespaces)) }
         guard !values.isEmpty, values.allSatisfy({ ($0 ?? 0) > 0 }) else { throw ValidationError("\(option): give positive numbers separated by commas, got '\(text)'") }

@@ -52,3 +52,41 @@ private func row(_ user: String, _ item: String, _ value: Double) -> SplitRow {
     #expect(close(tied.metrics["auc"], 0))
     #expect(close(tied.metrics["coverage@10"], 1))
 }
+
+/// Row of `user` rating `item` at second `time` (for the chronological rules).
+private func timed(_ user: String, _ item: String, _ value: Double, _ time: Double) -> SplitRow {
+    SplitRow(user: user, item: item, value: value, timestamp: Date(timeIntervalSince1970: time))
+}
+
+@Test func temporalValidationSliceHoldsOutEachUsersLastTrainingPositive() {
+    let train = [timed("u1", "A", 5, 1), timed("u1", "B", 4, 3), timed("u1", "C", 2, 4), timed("u1", "D", 5, 2),
+                 timed("u2", "A", 5, 1)]
+    let slice = EvaluationSplit(name: "temporal", train: train, test: [timed("u1", "Z", 5, 9)]).protocolValidationSlice()
+    #expect(slice.name == "temporal")
+    // u1's positives by time: A(1), D(2), B(3) → B is held out (C is a rating < 4); u2 has one positive: none.
+    #expect(slice.test.map { "\($0.user)\($0.item)" } == ["u1B"])
+    #expect(Set(slice.train.map { "\($0.user)\($0.item)" }) == ["u1A", "u1C", "u1D", "u2A"])
+    #expect(!slice.test.contains { $0.item == "Z" })  // the protocol's test rows are never read
+}
+
+@Test func coldUserValidationSliceTakesWholeUsersOutOfTrainingWithThreeOnboardingPositives() {
+    // Ten users with five positives each (items I0…I4 in time order) and one rating below 4.
+    var train: [SplitRow] = []
+    for user in 0..<10 {
+        for item in 0..<5 { train.append(timed("u\(user)", "I\(item)", 5, Double(10 * user + item))) }
+        train.append(timed("u\(user)", "L", 1, 0))
+    }
+    train.append(timed("few", "I0", 5, 0))  // three or fewer positives: never a validation cold user
+    let slice = EvaluationSplit(name: "cold-user", train: train, test: []).protocolValidationSlice()
+    #expect(slice.name == "cold-user")
+    let cold = Set(slice.onboarding.map(\.user))
+    #expect(cold.count == 2)  // (10 + 2) / 5 of the 10 eligible users
+    #expect(!cold.contains("few"))
+    for user in cold {
+        #expect(slice.onboarding.filter { $0.user == user }.map(\.item) == ["I0", "I1", "I2"])
+        #expect(Set(slice.test.filter { $0.user == user }.map(\.item)) == ["I3", "I4"])
+    }
+    #expect(!slice.train.contains { cold.contains($0.user) })
+    #expect(slice.train.count == train.count - 2 * 6)
+    #expect(slice.test.allSatisfy { $0.value >= 4 })
+}

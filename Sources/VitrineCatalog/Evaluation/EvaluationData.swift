@@ -149,4 +149,59 @@ extension EvaluationSplit {
         return EvaluationSplit(name: "random", train: train.indices.filter { !heldOut.contains($0) }.map { train[$0] },
                                test: heldOut.sorted().map { train[$0] }, onboarding: [], coldItems: [])
     }
+
+    /// The validation split a protocol's hyperparameters are chosen on, from its training rows only
+    /// (the test file is never read), shaped like the protocol: the last positive of each user for
+    /// temporal, held-out users with three onboarding positives for cold-user, `validationSlice` else.
+    public func protocolValidationSlice(seed: UInt64 = 7, positiveThreshold: Double = 4) -> EvaluationSplit {
+        switch name {
+        case "temporal": return lastPositiveSlice(positiveThreshold: positiveThreshold)
+        case "cold-user": return coldUserSlice(seed: seed, positiveThreshold: positiveThreshold)
+        default: return validationSlice(seed: seed, positiveThreshold: positiveThreshold)
+        }
+    }
+
+    /// Leave-last-out on the training rows: each user's last positive by (timestamp, item), for users
+    /// with two or more positives, becomes the validation test row (make_splits.py's temporal rule).
+    func lastPositiveSlice(positiveThreshold: Double) -> EvaluationSplit {
+        let byUser = Dictionary(grouping: train.indices.filter { train[$0].value >= positiveThreshold }, by: { train[$0].user })
+        var heldOut = Set<Int>()
+        for rows in byUser.values where rows.count >= 2 {
+            if let last = rows.max(by: { train[$0].chronologicallyBefore(train[$1]) }) {
+                heldOut.insert(last)
+            }
+        }
+        return EvaluationSplit(name: "temporal", train: train.indices.filter { !heldOut.contains($0) }.map { train[$0] },
+                               test: heldOut.sorted().map { train[$0] }, onboarding: [], coldItems: [])
+    }
+
+    /// Cold users carved from the training users (make_splits.py's cold-user rule): of the users with
+    /// more than three positives, one in five (drawn with `seed`) leaves training; their first three
+    /// positives by (timestamp, item) become onboarding rows, their other positives test rows, and
+    /// their ratings below the threshold are dropped.
+    func coldUserSlice(seed: UInt64, positiveThreshold: Double, onboardingSize: Int = 3) -> EvaluationSplit {
+        let byUser = Dictionary(grouping: train, by: \.user)
+        var eligible = SplitEvaluator.sortedUsers(Set(byUser.keys)).filter { user in
+            (byUser[user] ?? []).filter { $0.value >= positiveThreshold }.count > onboardingSize
+        }
+        var generator = SplitMix64(seed: seed)
+        eligible.shuffle(using: &generator)
+        let cold = Set(eligible.prefix((eligible.count + 2) / 5))
+        var onboarding: [SplitRow] = [], test: [SplitRow] = []
+        for user in SplitEvaluator.sortedUsers(cold) {
+            let positives = (byUser[user] ?? []).filter { $0.value >= positiveThreshold }
+                .sorted { $0.chronologicallyBefore($1) }
+            onboarding += positives.prefix(onboardingSize)
+            test += positives.dropFirst(onboardingSize)
+        }
+        return EvaluationSplit(name: "cold-user", train: train.filter { !cold.contains($0.user) }, test: test,
+                               onboarding: onboarding, coldItems: [])
+    }
+}
+
+extension SplitRow {
+    /// The splits' order of a user's rows: by timestamp, then by integer item id (string order for others).
+    func chronologicallyBefore(_ other: SplitRow) -> Bool {
+        (timestamp, Int(item) ?? Int.max, item) < (other.timestamp, Int(other.item) ?? Int.max, other.item)
+    }
 }

@@ -45,11 +45,13 @@ public enum EvaluationMethods {
     }
 
     /// Trains a two-tower model on the split's training positives (value ≥ `positiveThreshold`) and
-    /// returns its scorer plus the training report. Items with training positives get ID embeddings.
+    /// returns its scorer for a given popularity prior (popularity = the split's training positives
+    /// per item) plus the training report. Items with training positives get ID embeddings.
     public static func twoTower(split: EvaluationSplit, vectors: [[Float]], indexOf: [String: Int],
                                 configuration: TrainingConfiguration, hiddenDimension: Int = 128, embeddingDimension: Int = 64,
                                 pooling: TwoTowerPooling = .attention, usesItemIDs: Bool = true, positiveThreshold: Double = 4,
-                                progress: (TrainingEpochSummary) -> Void = { _ in }) throws -> (scorer: EvaluationScorer, report: TrainingReport) {
+                                progress: (TrainingEpochSummary) -> Void = { _ in }) throws
+        -> (scorer: (PopularityPrior) -> EvaluationScorer, report: TrainingReport) {
         let features = vectors.map { TwoTowerItemFeatures(image: nil, text: $0) }
         var byUser: [String: [SplitRow]] = [:]
         for row in split.train where row.value >= positiveThreshold && indexOf[row.item] != nil { byUser[row.user, default: []].append(row) }
@@ -71,17 +73,40 @@ public enum EvaluationMethods {
         let embeddings = try model.itemEmbeddings(features: features, ids: ids)
         let d = embeddings.columns
         let maxHistory = configuration.maxHistoryLength
-        let scorer: EvaluationScorer = { _, history in
-            let positives = chronological(history.filter { $0.value >= positiveThreshold }, indexOf: indexOf).compactMap { indexOf[$0.item] }
-            let recent = Array(positives.suffix(maxHistory))
-            var rows: [Float] = []
-            rows.reserveCapacity(recent.count * d)
-            for i in recent { rows.append(contentsOf: embeddings.values[i * d ..< (i + 1) * d]) }
-            let user = try model.userEmbedding(historyEmbeddings: TrainingMatrix(rows: recent.count, columns: d, values: rows),
-                                               strengths: recent.map { _ in 1 })
-            return try model.scores(user: user, itemEmbeddings: embeddings).map(Double.init)
+        var counts = [Double](repeating: 0, count: vectors.count)
+        for row in split.train where row.value >= positiveThreshold { if let i = indexOf[row.item] { counts[i] += 1 } }
+        let logPopularity = PopularityPrior.logPopularity(counts)
+        let temperature = configuration.temperature
+        let scorer: (PopularityPrior) -> EvaluationScorer = { prior in
+            { _, history in
+                let positives = chronological(history.filter { $0.value >= positiveThreshold }, indexOf: indexOf).compactMap { indexOf[$0.item] }
+                let recent = Array(positives.suffix(maxHistory))
+                var rows: [Float] = []
+                rows.reserveCapacity(recent.count * d)
+                for i in recent { rows.append(contentsOf: embeddings.values[i * d ..< (i + 1) * d]) }
+                let user = try model.userEmbedding(historyEmbeddings: TrainingMatrix(rows: recent.count, columns: d, values: rows),
+                                                   strengths: recent.map { _ in 1 })
+                let cosines = try model.scores(user: user, itemEmbeddings: embeddings)
+                return prior.blended(cosines: cosines, logPopularity: logPopularity, historyLength: recent.count,
+                                     temperature: temperature).map(Double.init)
+            }
         }
         return (scorer, report)
+    }
+
+    /// Fits the two-tower model's popularity prior for `split`'s protocol: trains on the protocol's
+    /// validation slice (`protocolValidationSlice`, training rows only) and returns the grid prior
+    /// with the best NDCG@10 there, with the NDCG of every candidate.
+    public static func tunedPopularityPrior(split: EvaluationSplit, evaluator: SplitEvaluator,
+                                            train: (EvaluationSplit) throws -> (PopularityPrior) -> EvaluationScorer) throws
+        -> (best: PopularityPrior, ndcg: [PopularityPrior: Double]) {
+        let slice = split.protocolValidationSlice()
+        let scorer = try train(slice)
+        guard let view = EvaluationView.views(of: slice, indexOf: evaluator.indexOf).first else { return (.off, [:]) }
+        let fitted = try PopularityPrior.fitted { prior in
+            try evaluator.evaluate(view, method: "tuning", scorer: scorer(prior)).metrics["ndcg@10"] ?? 0
+        }
+        return (fitted.best, fitted.metrics)
     }
 
     /// EASE (Steck 2019) fitted on the split's training positives (value ≥ `positiveThreshold`).

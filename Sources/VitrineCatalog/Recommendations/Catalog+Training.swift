@@ -42,6 +42,9 @@ public struct CatalogTrainingResult: Sendable {
     public var eventCount: Int
     /// Wall seconds of the training loop.
     public var seconds: Double
+    /// Popularity blended into the model's scores while a history is short, fitted on the validation
+    /// users (off without them).
+    public var popularityPrior: PopularityPrior
 }
 
 /// What the blob's config JSON records next to the weights.
@@ -53,6 +56,12 @@ struct TwoTowerBlobMetadata: Codable {
     /// History items the user tower pooled in training; nil in blobs saved before it was recorded
     /// (those were trained with the default).
     var maxHistoryLength: Int?
+    /// The fitted popularity prior (`PopularityPrior`); nil in blobs saved before it existed (off).
+    var popularityPrior: PopularityPrior?
+    /// Training positives per item id (items without any left out), the prior's popularity.
+    var positiveCounts: [String: Double]?
+    /// Training temperature, the prior's logit scale.
+    var temperature: Float?
 }
 
 /// A trained model loaded from the store.
@@ -62,6 +71,11 @@ struct LoadedTwoTower: @unchecked Sendable {
     let idRows: [String: Int]
     /// History items the user tower pools at serving time: as many as in training.
     let maxHistoryLength: Int
+    /// Popularity added while a history is short (off for blobs without one).
+    let popularityPrior: PopularityPrior
+    /// log(1 + training positives) per item id, for the prior.
+    let logPopularity: [String: Float]
+    let temperature: Float
 }
 
 /// The trained two-tower model as the recommender's scorer: the user tower pools the user's
@@ -79,7 +93,10 @@ struct TrainedModelScorer: RecommendationScorer {
                                      columns: trained.model.configuration.embeddingDimension)
         let user = try trained.model.userEmbedding(historyEmbeddings: history, strengths: positives.map { Float($0.weight) })
         let items = TrainingMatrix(rowVectors: Array(embeddings.suffix(candidates.count)), columns: user.count)
-        return try trained.model.scores(user: user, itemEmbeddings: items)
+        let cosines = try trained.model.scores(user: user, itemEmbeddings: items)
+        guard !trained.popularityPrior.isOff else { return cosines }
+        return trained.popularityPrior.blended(cosines: cosines, logPopularity: candidates.map { trained.logPopularity[$0] ?? 0 },
+                                               historyLength: positives.count, temperature: trained.temperature)
     }
 }
 
@@ -121,22 +138,34 @@ extension Catalog {
             imageDimension: encoderProvider.imageDimension, textDimension: encoderProvider.textDimension,
             hiddenDimension: options.hiddenDimension, embeddingDimension: options.embeddingDimension,
             itemIDCount: options.usesItemIDs ? usable.count : 0)
+        let dataset = TrainingDataset(items: usable.map(\.1), histories: histories)
         let start = Date()
         let trained = try CatalogError.wrapping { () throws -> (model: TwoTowerModel, report: TrainingReport) in
             let model = try TwoTowerModel(configuration: configuration, seed: options.training.seed)
-            return try TwoTowerTrainer(training: options.training)
-                .train(model, on: TrainingDataset(items: usable.map(\.1), histories: histories), progress: progress)
+            return try TwoTowerTrainer(training: options.training).train(model, on: dataset, progress: progress)
         }
         let seconds = Date().timeIntervalSince(start)
+        // The popularity prior is fitted on the validation users the trainer held out (the same
+        // deterministic split), from the positives the model trained on; it serves with all of them.
+        let split = TrainingSplit(dataset: dataset, configuration: options.training)
+        var trainingCounts = [Double](repeating: 0, count: usable.count)
+        for history in split.trainingHistories { for event in history { trainingCounts[event.item] += 1 } }
+        let prior = try CatalogError.wrapping {
+            try trained.model.fittedPopularityPrior(cases: split.validationCases, items: dataset.items, positiveCounts: trainingCounts,
+                                                    temperature: options.training.temperature, k: options.training.recallK).best
+        }
+        var positiveCounts: [String: Double] = [:]
+        for history in histories { for event in history { positiveCounts[usable[event.item].0, default: 0] += 1 } }
         let metadata = TwoTowerBlobMetadata(itemIDs: options.usesItemIDs ? usable.map(\.0) : [],
                                             imageModelID: encoderProvider.imageModelID, textModelID: encoderProvider.textModelID,
-                                            maxHistoryLength: options.training.maxHistoryLength)
+                                            maxHistoryLength: options.training.maxHistoryLength, popularityPrior: prior,
+                                            positiveCounts: positiveCounts, temperature: options.training.temperature)
         let json = String(decoding: (try? JSONEncoder().encode(metadata)) ?? Data("{}".utf8), as: UTF8.self)
         let blob = try CatalogError.wrapping {
             try store.saveTrainedModel(name: Self.twoTowerBlobName, data: trained.model.serializedData(), configJSON: json)
         }
         return CatalogTrainingResult(report: trained.report, revision: blob.revision, userCount: histories.count,
-                                     eventCount: targetCount, seconds: seconds)
+                                     eventCount: targetCount, seconds: seconds, popularityPrior: prior)
     }
 
     /// The newest saved two-tower model made with the current encoders, or nil (content fallback).
@@ -163,7 +192,10 @@ extension Catalog {
               model.configuration.textDimension == encoderProvider.textDimension else { return nil }
         let rows = Dictionary(metadata.itemIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         return LoadedTwoTower(model: model, revision: blob.revision, idRows: rows,
-                              maxHistoryLength: metadata.maxHistoryLength ?? TrainingConfiguration().maxHistoryLength)
+                              maxHistoryLength: metadata.maxHistoryLength ?? TrainingConfiguration().maxHistoryLength,
+                              popularityPrior: metadata.popularityPrior ?? .off,
+                              logPopularity: (metadata.positiveCounts ?? [:]).mapValues(PopularityPrior.logPopularity(count:)),
+                              temperature: metadata.temperature ?? TrainingConfiguration().temperature)
     }
 
     /// Item-tower embeddings of `ids` (cached per model and item content hash).
