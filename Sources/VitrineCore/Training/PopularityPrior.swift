@@ -34,7 +34,7 @@ public struct PopularityPrior: Sendable, Codable, Equatable, Hashable, CustomStr
 
     /// The candidates `fitted` tries: off, and every weight × half-length pair of a small grid.
     public static let grid: [PopularityPrior] =
-        [.off] + [0.25, 0.5, 1, 2, 4].flatMap { weight in [3, 10, 30].map { PopularityPrior(weight: weight, halfLength: $0) } }
+        [.off] + [0.25, 0.5, 1, 2, 4, 8, 16].flatMap { weight in [3, 10, 30].map { PopularityPrior(weight: weight, halfLength: $0) } }
 
     /// β(n): the prior's weight for a history of `historyLength` pooled items.
     public func weight(historyLength: Int) -> Float {
