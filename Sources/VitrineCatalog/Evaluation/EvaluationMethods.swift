@@ -16,9 +16,15 @@ public enum EvaluationMethods {
     /// Popularity: number of `train` rows with value ≥ `positiveThreshold` per item (onboarding not counted).
     public static func popularity(split: EvaluationSplit, indexOf: [String: Int], itemCount: Int,
                                   positiveThreshold: Double = 4) -> EvaluationScorer {
-        var counts = [Double](repeating: 0, count: itemCount)
-        for row in split.train where row.value >= positiveThreshold { if let i = indexOf[row.item] { counts[i] += 1 } }
+        let counts = positiveCounts(split, indexOf: indexOf, itemCount: itemCount, threshold: positiveThreshold)
         return { _, _ in counts }
+    }
+
+    /// Training rows with value ≥ `threshold` per item (catalog order): popularity, and the two-tower prior's counts.
+    static func positiveCounts(_ split: EvaluationSplit, indexOf: [String: Int], itemCount: Int, threshold: Double) -> [Double] {
+        var counts = [Double](repeating: 0, count: itemCount)
+        for row in split.train where row.value >= threshold { if let i = indexOf[row.item] { counts[i] += 1 } }
+        return counts
     }
 
     /// Untrained content similarity: the user's VitrineCore profile (rating strengths (r − 3)/2, negatives
@@ -73,9 +79,8 @@ public enum EvaluationMethods {
         let embeddings = try model.itemEmbeddings(features: features, ids: ids)
         let d = embeddings.columns
         let maxHistory = configuration.maxHistoryLength
-        var counts = [Double](repeating: 0, count: vectors.count)
-        for row in split.train where row.value >= positiveThreshold { if let i = indexOf[row.item] { counts[i] += 1 } }
-        let logPopularity = PopularityPrior.logPopularity(counts)
+        let logPopularity = PopularityPrior.logPopularity(
+            positiveCounts(split, indexOf: indexOf, itemCount: vectors.count, threshold: positiveThreshold))
         let temperature = configuration.temperature
         let scorer: (PopularityPrior) -> EvaluationScorer = { prior in
             { _, history in
