@@ -54,7 +54,9 @@ import VitrineCore
                 for filter in [IndexFilter(), IndexFilter(anyOfTags: ["round"])] {
                     let options = SearchOptions(limit: 10, filter: filter, includeNearDuplicates: true, exact: exact)
                     let a = try index.search(query: query, options: options), b = try read.search(query: query, options: options)
-                    #expect(a.map(\.id) == b.map(\.id) && a.map(\.score) == b.map(\.score))
+                    // Scores within 1e-5, not bit-equal: KernelVariantTests (another suite, run in parallel)
+                    // switches the process-wide kernel variant, and two variants round fp16 dots differently.
+                    #expect(a.map(\.id) == b.map(\.id) && zip(a, b).allSatisfy { abs($0.score - $1.score) <= 1e-5 })
                 }
             }
         }
