@@ -93,35 +93,62 @@ extension TwoTowerModel {
         guard positiveCounts.count == items.count else {
             throw TwoTowerModelError.shapeMismatch(argument: "positiveCounts", expected: [items.count], found: [positiveCounts.count])
         }
+        let rankings = try validationRankings(cases: cases, items: items, shortContextLength: shortContextLength)
+        let logPopularity = PopularityPrior.logPopularity(positiveCounts)
+        let fitted = PopularityPrior.fitted(from: grid) { prior in
+            Self.meanRecall(rankings, k: k) { index in
+                prior.blended(cosines: rankings[index].cosines, logPopularity: logPopularity,
+                              historyLength: rankings[index].context.count, temperature: temperature)
+            }
+        }
+        return (fitted.best, fitted.metrics)
+    }
+}
+
+/// One validation ranking: the model's cosines over the catalog from a context, and what was held out.
+struct ValidationRanking {
+    let cosines: [Float]
+    let context: [TwoTowerInteraction]
+    /// Held-out items not already in `context`.
+    let heldOut: [Int]
+}
+
+extension TwoTowerModel {
+    /// The model's rankings of `cases` (each from its whole context and, when shorter, from its first
+    /// `shortContextLength` events; nil: only the whole context). Cosines are computed once here so
+    /// that fitting a blend only re-runs the cheap part per candidate.
+    func validationRankings(cases: [TrainingValidationCase], items: [TwoTowerItemFeatures],
+                            shortContextLength: Int?) throws -> [ValidationRanking] {
         try TwoTowerTrainer.validate(histories: cases.map { $0.context + $0.heldOut.map { TwoTowerInteraction(item: $0) } },
                                      itemCount: items.count)
         let ids: [Int?] = items.indices.map { $0 < configuration.itemIDCount ? $0 : nil }
         let catalog = try itemEmbeddings(features: items, ids: ids)
-        let logPopularity = PopularityPrior.logPopularity(positiveCounts)
-        // Each ranking's cosines are computed once; only the cheap blend runs per grid candidate.
-        var rankings: [(cosines: [Float], context: [TwoTowerInteraction], heldOut: [Int])] = []
+        var rankings: [ValidationRanking] = []
         for validationCase in cases {
-            for context in Set([validationCase.context.count, min(shortContextLength, validationCase.context.count)]).sorted() {
+            let lengths = Set([validationCase.context.count, min(shortContextLength ?? .max, validationCase.context.count)])
+            for context in lengths.sorted() {
                 let events = Array(validationCase.context.prefix(context))
                 let user = try userEmbedding(historyEmbeddings: catalog.gatheringRows(events.map(\.item)), strengths: events.map(\.strength))
                 let seen = Set(events.map(\.item))
-                rankings.append((try scores(user: user, itemEmbeddings: catalog), events,
-                                 validationCase.heldOut.filter { !seen.contains($0) }))
+                rankings.append(ValidationRanking(cosines: try scores(user: user, itemEmbeddings: catalog), context: events,
+                                                  heldOut: validationCase.heldOut.filter { !seen.contains($0) }))
             }
         }
-        let fitted = PopularityPrior.fitted(from: grid) { prior in
-            var total = 0.0
-            var counted = 0
-            for ranking in rankings where !ranking.heldOut.isEmpty {
-                var blended = prior.blended(cosines: ranking.cosines, logPopularity: logPopularity,
-                                            historyLength: ranking.context.count, temperature: temperature)
-                for event in ranking.context { blended[event.item] = -.infinity }
-                let top = Set(Self.topIndices(blended, k: k))
-                total += Double(ranking.heldOut.filter { top.contains($0) }.count) / Double(ranking.heldOut.count)
-                counted += 1
-            }
-            return counted > 0 ? total / Double(counted) : 0
+        return rankings
+    }
+
+    /// Mean Recall@`k` of `rankings` re-scored by `scores` (given a ranking's index; context items
+    /// excluded), over those with held-out items.
+    static func meanRecall(_ rankings: [ValidationRanking], k: Int, scores: (Int) -> [Float]) -> Double {
+        var total = 0.0
+        var counted = 0
+        for (index, ranking) in rankings.enumerated() where !ranking.heldOut.isEmpty {
+            var blended = scores(index)
+            for event in ranking.context { blended[event.item] = -.infinity }
+            let top = Set(topIndices(blended, k: k))
+            total += Double(ranking.heldOut.filter { top.contains($0) }.count) / Double(ranking.heldOut.count)
+            counted += 1
         }
-        return (fitted.best, fitted.metrics)
+        return counted > 0 ? total / Double(counted) : 0
     }
 }
