@@ -36,6 +36,9 @@ struct EvaluateCommand: ParsableCommand {
     var logQWeight: Float = TrainingConfiguration().logQWeight
     @Option(help: "Two-tower popularity prior: fit (on each protocol's validation slice), off, or WEIGHT,HALF-LENGTH.")
     var popularityPrior: String = "fit"
+    @Option(name: .customLong("item-item-blend"),
+            help: "Two-tower EASE term: fit (λ and γ on each protocol's validation slice), off, or GAMMA,LAMBDA.")
+    var itemItemBlend: String = "fit"
     @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
@@ -92,7 +95,7 @@ struct EvaluateCommand: ParsableCommand {
                 case "popularity": scorer = EvaluationMethods.popularity(split: split, indexOf: evaluator.indexOf, itemCount: catalog.count)
                 case "content": scorer = EvaluationMethods.content(vectors: text.vectors, indexOf: evaluator.indexOf)
                 case "two-tower":
-                    func train(_ split: EvaluationSplit, label: String) throws -> (PopularityPrior) -> EvaluationScorer {
+                    func train(_ split: EvaluationSplit, label: String) throws -> (EvaluationMethods.TwoTowerScoring) -> EvaluationScorer {
                         try EvaluationMethods.twoTower(
                             split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
                             hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling) { epoch in
@@ -101,20 +104,34 @@ struct EvaluateCommand: ParsableCommand {
                                    + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
                         }.scorer
                     }
-                    let prior: PopularityPrior
-                    if popularityPrior == "fit" {
-                        let tuning = try EvaluationMethods.tunedPopularityPrior(split: split, evaluator: evaluator) {
+                    let givenPrior = popularityPrior == "fit" ? nil : try Self.prior(popularityPrior)
+                    let givenBlend = itemItemBlend == "fit" ? nil : try Self.blend(itemItemBlend)
+                    var scoring = EvaluationMethods.TwoTowerScoring(prior: givenPrior ?? .off, itemItem: givenBlend ?? .off)
+                    var notes: [String] = []
+                    if givenPrior == nil || givenBlend == nil {
+                        let tuning = try EvaluationMethods.tunedTwoTowerScoring(
+                            split: split, evaluator: evaluator, itemCount: catalog.count, prior: givenPrior, fitsItemItem: givenBlend == nil) {
                             try train($0, label: "\(name) validation")
                         }
-                        prior = tuning.best
-                        let tried = PopularityPrior.grid.map { "\($0): " + String(format: "%.4f", tuning.ndcg[$0] ?? 0) }.joined(separator: "; ")
-                        note = "popularity prior \(prior) (validation NDCG@10 \(tried))"
-                        report("  [\(name)] two-tower \(note ?? "")")
-                    } else {
-                        prior = try Self.prior(popularityPrior)
-                        note = "popularity prior \(prior) (given)"
+                        scoring.prior = tuning.prior
+                        if givenBlend == nil { scoring.itemItem = tuning.itemItem }
+                        if givenPrior == nil {
+                            notes.append("popularity prior \(tuning.prior) (validation NDCG@10 "
+                                         + PopularityPrior.grid.map { "\($0): " + String(format: "%.4f", tuning.priorNDCG[$0] ?? 0) }.joined(separator: "; ") + ")")
+                        }
+                        if givenBlend == nil {
+                            let tried = tuning.itemItemNDCG.sorted { ($0.key.lambda, $0.key.weight) < ($1.key.lambda, $1.key.weight) }
+                            notes.append("EASE term \(tuning.itemItem) (validation NDCG@10 "
+                                         + tried.map { "\($0.key): " + String(format: "%.4f", $0.value) }.joined(separator: "; ") + ")")
+                        }
+                        for line in notes { report("  [\(name)] two-tower \(line)") }
                     }
-                    scorer = try train(split, label: name)(prior)
+                    if givenPrior != nil { notes.append("popularity prior \(scoring.prior) (given)") }
+                    if givenBlend != nil { notes.append("EASE term \(scoring.itemItem) (given)") }
+                    note = notes.joined(separator: "; ")
+                    scoring.term = try EvaluationMethods.itemItemTerm(scoring.itemItem, split: split, indexOf: evaluator.indexOf,
+                                                                      itemCount: catalog.count)
+                    scorer = try train(split, label: name)(scoring)
                 default: throw ValidationError("unknown method '\(method)' (random, popularity, content, ease, item-knn, two-tower)")
                 }
                 let fit = Date().timeIntervalSince(fitStart)
@@ -148,7 +165,18 @@ struct EvaluateCommand: ParsableCommand {
         report("total \(elapsed(started))")
     }
 
-    /// A comma-separated list of positive numbers.
+    /// `--item-item-blend`: off or GAMMA,LAMBDA.
+    static func blend(_ text: String) throws -> ItemItemBlend {
+        if text == "off" { return .off }
+        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let weight = Float(parts[0]), let lambda = Double(parts[1]), weight >= 0, weight.isFinite,
+              lambda > 0, lambda.isFinite else {
+            throw ValidationError("--item-item-blend: expected fit, off or GAMMA,LAMBDA (γ ≥ 0, λ > 0), got '\(text)'")
+        }
+        return ItemItemBlend(weight: weight, lambda: lambda)
+    }
+
+    /// `--popularity-prior`: off or WEIGHT,HALF-LENGTH.
     static func prior(_ text: String) throws -> PopularityPrior {
         if text == "off" { return .off }
         let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }

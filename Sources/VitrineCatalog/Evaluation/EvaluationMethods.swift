@@ -51,13 +51,13 @@ public enum EvaluationMethods {
     }
 
     /// Trains a two-tower model on the split's training positives (value ≥ `positiveThreshold`) and
-    /// returns its scorer for a given popularity prior (popularity = the split's training positives
-    /// per item) plus the training report. Items with training positives get ID embeddings.
+    /// returns its scorer for given additions (popularity prior, EASE term; popularity = the split's
+    /// training positives per item) plus the training report. Items with training positives get ID embeddings.
     public static func twoTower(split: EvaluationSplit, vectors: [[Float]], indexOf: [String: Int],
                                 configuration: TrainingConfiguration, hiddenDimension: Int = 128, embeddingDimension: Int = 64,
                                 pooling: TwoTowerPooling = .attention, usesItemIDs: Bool = true, positiveThreshold: Double = 4,
                                 progress: (TrainingEpochSummary) -> Void = { _ in }) throws
-        -> (scorer: (PopularityPrior) -> EvaluationScorer, report: TrainingReport) {
+        -> (scorer: (TwoTowerScoring) -> EvaluationScorer, report: TrainingReport) {
         let features = vectors.map { TwoTowerItemFeatures(image: nil, text: $0) }
         var byUser: [String: [SplitRow]] = [:]
         for row in split.train where row.value >= positiveThreshold && indexOf[row.item] != nil { byUser[row.user, default: []].append(row) }
@@ -82,36 +82,80 @@ public enum EvaluationMethods {
         let logPopularity = PopularityPrior.logPopularity(
             positiveCounts(split, indexOf: indexOf, itemCount: vectors.count, threshold: positiveThreshold))
         let temperature = configuration.temperature
-        let scorer: (PopularityPrior) -> EvaluationScorer = { prior in
-            { _, history in
+        // Tuning scores the same users under many additions: the model's cosines are computed once per history.
+        let cosineCache = Locked([String: [Float]]())
+        let scorer: (TwoTowerScoring) -> EvaluationScorer = { scoring in
+            { user, history in
                 let positives = chronological(history.filter { $0.value >= positiveThreshold }, indexOf: indexOf).compactMap { indexOf[$0.item] }
                 let recent = Array(positives.suffix(maxHistory))
-                var rows: [Float] = []
-                rows.reserveCapacity(recent.count * d)
-                for i in recent { rows.append(contentsOf: embeddings.values[i * d ..< (i + 1) * d]) }
-                let user = try model.userEmbedding(historyEmbeddings: TrainingMatrix(rows: recent.count, columns: d, values: rows),
-                                                   strengths: recent.map { _ in 1 })
-                let cosines = try model.scores(user: user, itemEmbeddings: embeddings)
-                return prior.blended(cosines: cosines, logPopularity: logPopularity, historyLength: recent.count,
-                                     temperature: temperature).map(Double.init)
+                let key = user + "|" + recent.map(String.init).joined(separator: ",")
+                let cosines = try cosineCache.withValue { $0[key] } ?? {
+                    var rows: [Float] = []
+                    rows.reserveCapacity(recent.count * d)
+                    for i in recent { rows.append(contentsOf: embeddings.values[i * d ..< (i + 1) * d]) }
+                    let userVector = try model.userEmbedding(historyEmbeddings: TrainingMatrix(rows: recent.count, columns: d, values: rows),
+                                                             strengths: recent.map { _ in 1 })
+                    let computed = try model.scores(user: userVector, itemEmbeddings: embeddings)
+                    cosineCache.withValue { $0[key] = computed }
+                    return computed
+                }()
+                var scores = scoring.prior.blended(cosines: cosines, logPopularity: logPopularity, historyLength: recent.count,
+                                                   temperature: temperature)
+                if let term = scoring.term, !scoring.itemItem.isOff {
+                    // EASE sees every positive of the history, as the EASE baseline does; the tower pools the recent ones.
+                    scores = scoring.itemItem.blended(scores: scores, itemItem: term.scores(history: positives), temperature: temperature)
+                }
+                return scores.map(Double.init)
             }
         }
         return (scorer, report)
     }
 
-    /// Fits the two-tower model's popularity prior for `split`'s protocol: trains on the protocol's
-    /// validation slice (`protocolValidationSlice`, training rows only) and returns the grid prior
-    /// with the best NDCG@10 there, with the NDCG of every candidate.
-    public static func tunedPopularityPrior(split: EvaluationSplit, evaluator: SplitEvaluator,
-                                            train: (EvaluationSplit) throws -> (PopularityPrior) -> EvaluationScorer) throws
-        -> (best: PopularityPrior, ndcg: [PopularityPrior: Double]) {
+    /// What the two-tower scorer adds to the model's cosines: the popularity prior and the EASE term.
+    public struct TwoTowerScoring: Sendable {
+        public var prior: PopularityPrior
+        public var itemItem: ItemItemBlend
+        /// The EASE term `itemItem` weighs (nil: none).
+        public var term: ItemItemTerm?
+
+        /// The model's cosines with the given additions (none by default).
+        public init(prior: PopularityPrior = .off, itemItem: ItemItemBlend = .off, term: ItemItemTerm? = nil) {
+            self.prior = prior
+            self.itemItem = itemItem
+            self.term = term
+        }
+    }
+
+    /// The two-tower scorer's additions fitted for `split`'s protocol on its validation slice
+    /// (`protocolValidationSlice`, training rows only): trains there once, picks the popularity prior
+    /// with the best NDCG@10 (unless `prior` is given), then — when `fitsItemItem` — the EASE blend
+    /// (λ × γ) with the best NDCG@10 given that prior. Returns the prior and blend (no term: the caller
+    /// refits EASE on the whole split) with the NDCG@10 of every candidate tried.
+    public static func tunedTwoTowerScoring(split: EvaluationSplit, evaluator: SplitEvaluator, itemCount: Int,
+                                            prior given: PopularityPrior? = nil, fitsItemItem: Bool = true, positiveThreshold: Double = 4,
+                                            train: (EvaluationSplit) throws -> (TwoTowerScoring) -> EvaluationScorer) throws
+        -> (prior: PopularityPrior, itemItem: ItemItemBlend, priorNDCG: [PopularityPrior: Double], itemItemNDCG: [ItemItemBlend: Double]) {
         let slice = split.protocolValidationSlice()
         let scorer = try train(slice)
-        guard let view = EvaluationView.views(of: slice, indexOf: evaluator.indexOf).first else { return (.off, [:]) }
-        let fitted = try PopularityPrior.fitted { prior in
-            try evaluator.evaluate(view, method: "tuning", scorer: scorer(prior)).metrics["ndcg@10"] ?? 0
+        guard let view = EvaluationView.views(of: slice, indexOf: evaluator.indexOf).first else { return (given ?? .off, .off, [:], [:]) }
+        func ndcg(_ scoring: TwoTowerScoring) throws -> Double {
+            try evaluator.evaluate(view, method: "tuning", scorer: scorer(scoring)).metrics["ndcg@10"] ?? 0
         }
-        return (fitted.best, fitted.metrics)
+        let prior = try given.map { ($0, [PopularityPrior: Double]()) } ?? PopularityPrior.fitted { try ndcg(TwoTowerScoring(prior: $0)) }
+        guard fitsItemItem else { return (prior.0, .off, prior.1, [:]) }
+        let histories = positives(slice, indexOf: evaluator.indexOf, threshold: positiveThreshold)
+        let blend = try ItemItemBlend.fitted(term: {
+            try ItemItemTerm.ease(histories: histories, itemCount: itemCount, lambda: $0)
+        }, metric: { try ndcg(TwoTowerScoring(prior: prior.0, itemItem: $0, term: $1)) })
+        return (prior.0, blend.best, prior.1, blend.metrics)
+    }
+
+    /// The EASE term of a fitted blend on the split's training positives (nil when the blend is off).
+    public static func itemItemTerm(_ blend: ItemItemBlend, split: EvaluationSplit, indexOf: [String: Int], itemCount: Int,
+                                    positiveThreshold: Double = 4) throws -> ItemItemTerm? {
+        guard !blend.isOff else { return nil }
+        return try ItemItemTerm.ease(histories: positives(split, indexOf: indexOf, threshold: positiveThreshold),
+                                     itemCount: itemCount, lambda: blend.lambda)
     }
 
     /// EASE (Steck 2019) fitted on the split's training positives (value ≥ `positiveThreshold`).
