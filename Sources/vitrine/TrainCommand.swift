@@ -41,6 +41,7 @@ struct TrainCommand: ParsableCommand {
         let best = result.report.bestValidationRecall.map { String(format: "%.4f", $0) } ?? "—"
         print("trained on \(result.eventCount) positive events of \(result.userCount) users in \(String(format: "%.1f", result.seconds)) s;"
               + " best epoch \(result.report.bestEpoch) (val recall \(best))\(result.report.stoppedEarly ? ", stopped early" : "");"
-              + " popularity prior \(result.popularityPrior); saved as revision \(result.revision)")
+              + " popularity prior \(result.popularityPrior); EASE term \(result.itemItemBlend)"
+              + (result.itemItemSkipped.map { " (not fitted: \($0))" } ?? "") + "; saved as revision \(result.revision)")
     }
 }

@@ -92,3 +92,28 @@ private final class CountingStore: CatalogStore, @unchecked Sendable {
     func info() throws -> StoreInfo { try base.info() }
     func integrityCheck() throws -> [String] { try base.integrityCheck() }
 }
+
+@Test func theEaseTermIsFittedOnValidationUsersAndServedWithTheModel() throws {
+    let catalog = try makeTestCatalog()
+    try addTestItems(catalog)
+    // Every shopper buys a pair that has nothing to do with content (wool sweater → oak chair, ...).
+    let pairs = [("sweater-red", "chair"), ("scarf", "lamp"), ("table", "shirt"), ("desk", "sweater-blue")]
+    try catalog.record(events: (0..<40).flatMap { likes("u\($0)", [pairs[$0 % 4].0, pairs[$0 % 4].1]) }
+                       + pairs.enumerated().flatMap { likes("new\($0.offset)", [$0.element.0]) })
+    // A model that barely moves from its random start: only the item–item term knows the pairs.
+    var training = TrainingConfiguration()
+    training.maxEpochs = 1
+    training.batchSize = 16
+    training.learningRate = 1e-7
+    training.validationUserFraction = 0.5
+    training.validationHoldoutFraction = 0.5
+    training.recallK = 1
+    let result = try catalog.train(options: CatalogTrainingOptions(training: training, hiddenDimension: 8, embeddingDimension: 8))
+    #expect(!result.itemItemBlend.isOff && result.itemItemSkipped == nil, "EASE term \(result.itemItemBlend)")
+    // Each newcomer's first recommendation is the partner of what they liked (by chance alone: (1/7)⁴).
+    for (user, pair) in pairs.enumerated() {
+        let got = try catalog.recommendations(for: "new\(user)", options: UserRecommendationOptions(recommendation: RecommendationOptions(limit: 3)))
+        #expect(got.method == .trainedModel)
+        #expect(got.items.first?.item.id == pair.1, "after \(pair.0): \(got.items.map(\.item.id))")
+    }
+}

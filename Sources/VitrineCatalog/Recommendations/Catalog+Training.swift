@@ -45,6 +45,11 @@ public struct CatalogTrainingResult: Sendable {
     /// Popularity blended into the model's scores while a history is short, fitted on the validation
     /// users (off without them).
     public var popularityPrior: PopularityPrior
+    /// The EASE item–item term added to the model's scores, fitted on the validation users after the
+    /// prior (off without them, when it did not help there, or above `ItemItemBlend.maxItemCount` items).
+    public var itemItemBlend: ItemItemBlend
+    /// Why the EASE term was not fitted at all (nil when it was tried).
+    public var itemItemSkipped: String?
 }
 
 /// What the blob's config JSON records next to the weights.
@@ -62,6 +67,11 @@ struct TwoTowerBlobMetadata: Codable {
     var positiveCounts: [String: Double]?
     /// Training temperature, the prior's logit scale.
     var temperature: Float?
+    /// The fitted EASE blend; nil in blobs saved before it existed (off).
+    var itemItemBlend: ItemItemBlend?
+    /// The EASE term the blend weighs (absent when off), over `itemItemIDs` in order.
+    var itemItemTerm: ItemItemTerm?
+    var itemItemIDs: [String]?
 }
 
 /// A trained model loaded from the store.
@@ -76,6 +86,10 @@ struct LoadedTwoTower: @unchecked Sendable {
     /// log(1 + training positives) per item id, for the prior.
     let logPopularity: [String: Float]
     let temperature: Float
+    /// EASE term added to the scores (off for blobs without one) and the term row of each item id.
+    let itemItemBlend: ItemItemBlend
+    let itemItemTerm: ItemItemTerm?
+    let itemItemRows: [String: Int]
 }
 
 /// The trained two-tower model as the recommender's scorer: the user tower pools the user's
@@ -94,9 +108,14 @@ struct TrainedModelScorer: RecommendationScorer {
         let user = try trained.model.userEmbedding(historyEmbeddings: history, strengths: positives.map { Float($0.weight) })
         let items = TrainingMatrix(rowVectors: Array(embeddings.suffix(candidates.count)), columns: user.count)
         let cosines = try trained.model.scores(user: user, itemEmbeddings: items)
-        guard !trained.popularityPrior.isOff else { return cosines }
-        return trained.popularityPrior.blended(cosines: cosines, logPopularity: candidates.map { trained.logPopularity[$0] ?? 0 },
-                                               historyLength: positives.count, temperature: trained.temperature)
+        let scores = trained.popularityPrior.blended(cosines: cosines, logPopularity: candidates.map { trained.logPopularity[$0] ?? 0 },
+                                                     historyLength: positives.count, temperature: trained.temperature)
+        guard let term = trained.itemItemTerm, !trained.itemItemBlend.isOff else { return scores }
+        // EASE reads every positive of the history (as in training); items added since training add and get nothing.
+        let termHistory = profile.itemWeights.filter { $0.weight > 0 }.compactMap { trained.itemItemRows[$0.item] }
+        let added = term.scores(history: termHistory)
+        return trained.itemItemBlend.blended(scores: scores, itemItem: candidates.map { trained.itemItemRows[$0].map { added[$0] } ?? 0 },
+                                             temperature: trained.temperature)
     }
 }
 
@@ -154,18 +173,37 @@ extension Catalog {
             try trained.model.fittedPopularityPrior(cases: split.validationCases, items: dataset.items, positiveCounts: trainingCounts,
                                                     temperature: options.training.temperature, k: options.training.recallK).best
         }
+        // The EASE term likewise, on top of that prior; the one served is refitted on every history.
+        var blend = ItemItemBlend.off
+        var term: ItemItemTerm?
+        let skipped = usable.count > ItemItemBlend.maxItemCount
+            ? "\(usable.count) items is above the EASE term's limit of \(ItemItemBlend.maxItemCount) (a dense item × item solve)" : nil
+        if skipped == nil {
+            blend = try CatalogError.wrapping {
+                try trained.model.fittedItemItemBlend(cases: split.validationCases, items: dataset.items, trainingHistories: split.trainingHistories,
+                                                      prior: prior, positiveCounts: trainingCounts, temperature: options.training.temperature,
+                                                      k: options.training.recallK).best
+            }
+            if !blend.isOff {
+                term = try CatalogError.wrapping {
+                    try ItemItemTerm.ease(histories: histories.map { $0.map(\.item) }, itemCount: usable.count, lambda: blend.lambda)
+                }
+            }
+        }
         var positiveCounts: [String: Double] = [:]
         for history in histories { for event in history { positiveCounts[usable[event.item].0, default: 0] += 1 } }
         let metadata = TwoTowerBlobMetadata(itemIDs: options.usesItemIDs ? usable.map(\.0) : [],
                                             imageModelID: encoderProvider.imageModelID, textModelID: encoderProvider.textModelID,
                                             maxHistoryLength: options.training.maxHistoryLength, popularityPrior: prior,
-                                            positiveCounts: positiveCounts, temperature: options.training.temperature)
+                                            positiveCounts: positiveCounts, temperature: options.training.temperature,
+                                            itemItemBlend: blend, itemItemTerm: term, itemItemIDs: term == nil ? nil : usable.map(\.0))
         let json = String(decoding: (try? JSONEncoder().encode(metadata)) ?? Data("{}".utf8), as: UTF8.self)
         let blob = try CatalogError.wrapping {
             try store.saveTrainedModel(name: Self.twoTowerBlobName, data: trained.model.serializedData(), configJSON: json)
         }
         return CatalogTrainingResult(report: trained.report, revision: blob.revision, userCount: histories.count,
-                                     eventCount: targetCount, seconds: seconds, popularityPrior: prior)
+                                     eventCount: targetCount, seconds: seconds, popularityPrior: prior, itemItemBlend: blend,
+                                     itemItemSkipped: skipped)
     }
 
     /// The newest saved two-tower model made with the current encoders, or nil (content fallback).
@@ -191,11 +229,15 @@ extension Catalog {
               model.configuration.imageDimension == encoderProvider.imageDimension,
               model.configuration.textDimension == encoderProvider.textDimension else { return nil }
         let rows = Dictionary(metadata.itemIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        // A term is used only when it has one row per recorded item id.
+        let usableTerm = metadata.itemItemTerm.flatMap { $0.itemCount == metadata.itemItemIDs?.count ? $0 : nil }
         return LoadedTwoTower(model: model, revision: blob.revision, idRows: rows,
                               maxHistoryLength: metadata.maxHistoryLength ?? TrainingConfiguration().maxHistoryLength,
                               popularityPrior: metadata.popularityPrior ?? .off,
                               logPopularity: (metadata.positiveCounts ?? [:]).mapValues(PopularityPrior.logPopularity(count:)),
-                              temperature: metadata.temperature ?? TrainingConfiguration().temperature)
+                              temperature: metadata.temperature ?? TrainingConfiguration().temperature,
+                              itemItemBlend: usableTerm == nil ? .off : metadata.itemItemBlend ?? .off, itemItemTerm: usableTerm,
+                              itemItemRows: Dictionary((metadata.itemItemIDs ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first }))
     }
 
     /// Item-tower embeddings of `ids` (cached per model and item content hash).
