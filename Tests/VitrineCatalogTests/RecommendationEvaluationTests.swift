@@ -69,6 +69,24 @@ private func timed(_ user: String, _ item: String, _ value: Double, _ time: Doub
     #expect(!slice.test.contains { $0.item == "Z" })  // the protocol's test rows are never read
 }
 
+@Test func coldItemValidationSliceTakesWholeItemsOutOfTraining() {
+    // Ten items with five positives and one low rating each; "rare" has four positives.
+    var train: [SplitRow] = []
+    for item in 0..<10 {
+        for user in 0..<5 { train.append(timed("u\(user)", "I\(item)", 5, Double(item))) }
+        train.append(timed("u9", "I\(item)", 1, 0))
+    }
+    for user in 0..<4 { train.append(timed("u\(user)", "rare", 5, 0)) }
+    let slice = EvaluationSplit(name: "cold-item", train: train, test: [timed("u1", "Z", 5, 9)], coldItems: ["Z"])
+        .protocolValidationSlice()
+    #expect(slice.name == "cold-item")
+    let cold = Set(slice.coldItems)
+    #expect(cold.count == 2 && !cold.contains("rare") && !cold.contains("Z"))  // (10 + 2) / 5 of the 10 eligible
+    #expect(!slice.train.contains { cold.contains($0.item) })  // every rating of a cold item leaves training
+    #expect(slice.train.count == train.count - 2 * 6)
+    #expect(Set(slice.test.map(\.item)) == cold && slice.test.count == 2 * 5 && slice.test.allSatisfy { $0.value >= 4 })
+}
+
 @Test func coldUserValidationSliceTakesWholeUsersOutOfTrainingWithThreeOnboardingPositives() {
     // Ten users with five positives each (items I0…I4 in time order) and one rating below 4.
     var train: [SplitRow] = []

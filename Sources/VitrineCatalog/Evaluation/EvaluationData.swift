@@ -152,10 +152,12 @@ extension EvaluationSplit {
 
     /// The validation split a protocol's hyperparameters are chosen on, from its training rows only
     /// (the test file is never read), shaped like the protocol: the last positive of each user for
-    /// temporal, held-out users with three onboarding positives for cold-user, `validationSlice` else.
+    /// temporal, held-out items for cold-item, held-out users with three onboarding positives for
+    /// cold-user, `validationSlice` else.
     public func protocolValidationSlice(seed: UInt64 = 7, positiveThreshold: Double = 4) -> EvaluationSplit {
         switch name {
         case "temporal": return lastPositiveSlice(positiveThreshold: positiveThreshold)
+        case "cold-item": return coldItemSlice(seed: seed, positiveThreshold: positiveThreshold)
         case "cold-user": return coldUserSlice(seed: seed, positiveThreshold: positiveThreshold)
         default: return validationSlice(seed: seed, positiveThreshold: positiveThreshold)
         }
@@ -173,6 +175,21 @@ extension EvaluationSplit {
         }
         return EvaluationSplit(name: "temporal", train: train.indices.filter { !heldOut.contains($0) }.map { train[$0] },
                                test: heldOut.sorted().map { train[$0] }, onboarding: [], coldItems: [])
+    }
+
+    /// Cold items carved from the training items (make_splits.py's cold-item rule): of the items with at
+    /// least `minimumPositives` positives, one in five (drawn with `seed`) leaves training with every
+    /// rating; their positives become the test rows.
+    func coldItemSlice(seed: UInt64, positiveThreshold: Double, minimumPositives: Int = 5) -> EvaluationSplit {
+        var positives: [String: Int] = [:]
+        for row in train where row.value >= positiveThreshold { positives[row.item, default: 0] += 1 }
+        var eligible = SplitEvaluator.sortedUsers(Set(positives.filter { $0.value >= minimumPositives }.keys))
+        var generator = SplitMix64(seed: seed)
+        eligible.shuffle(using: &generator)
+        let cold = Set(eligible.prefix((eligible.count + 2) / 5))
+        return EvaluationSplit(name: "cold-item", train: train.filter { !cold.contains($0.item) },
+                               test: train.filter { cold.contains($0.item) && $0.value >= positiveThreshold },
+                               onboarding: [], coldItems: SplitEvaluator.sortedUsers(cold))
     }
 
     /// Cold users carved from the training users (make_splits.py's cold-user rule): of the users with

@@ -137,7 +137,10 @@ public enum EvaluationMethods {
         -> (prior: PopularityPrior, itemItem: ItemItemBlend, priorNDCG: [PopularityPrior: Double], itemItemNDCG: [ItemItemBlend: Double]) {
         let slice = split.protocolValidationSlice()
         let scorer = try train(slice)
-        guard let view = EvaluationView.views(of: slice, indexOf: evaluator.indexOf).first else { return (given ?? .off, .off, [:], [:]) }
+        // The last view: for cold-item, cold items ranked among all items. The prior and the EASE term
+        // are zero on every cold item, so they cannot change the cold-only ranking, only how far they
+        // push cold items below warm ones.
+        guard let view = EvaluationView.views(of: slice, indexOf: evaluator.indexOf).last else { return (given ?? .off, .off, [:], [:]) }
         func ndcg(_ scoring: TwoTowerScoring) throws -> Double {
             try evaluator.evaluate(view, method: "tuning", scorer: scorer(scoring)).metrics["ndcg@10"] ?? 0
         }
