@@ -117,6 +117,45 @@ struct TwoTowerOptions: ParsableArguments {
     }
 }
 
+/// The two additions to the trained scores, for `train` and `evaluate`: fitted on validation data
+/// (`fit`), turned off, or given. Both favour items with training interactions, so an item added after
+/// training ranks below where the towers alone would put it; `off` keeps such items level.
+struct ScoreAdditionOptions: ParsableArguments {
+    @Option(help: "Two-tower popularity prior: fit (on validation data), off, or WEIGHT,HALF-LENGTH.")
+    var popularityPrior: String = "fit"
+    @Option(name: .customLong("item-item-blend"), help: "Two-tower EASE term: fit (λ and γ on validation data), off, or GAMMA,LAMBDA.")
+    var itemItemBlend: String = "fit"
+
+    /// Refuses a malformed value before any store is opened.
+    func validate() throws {
+        _ = try givenPrior()
+        _ = try givenBlend()
+    }
+
+    /// The prior given by `--popularity-prior`, nil for fit.
+    func givenPrior() throws -> PopularityPrior? {
+        if popularityPrior == "fit" { return nil }
+        if popularityPrior == "off" { return .off }
+        let parts = popularityPrior.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let weight = parts[0], let half = parts[1], weight >= 0, weight.isFinite, half > 0, half.isFinite else {
+            throw ValidationError("--popularity-prior: expected fit, off or WEIGHT,HALF-LENGTH (weight ≥ 0, half-length > 0), got '\(popularityPrior)'")
+        }
+        return PopularityPrior(weight: weight, halfLength: half)
+    }
+
+    /// The blend given by `--item-item-blend`, nil for fit.
+    func givenBlend() throws -> ItemItemBlend? {
+        if itemItemBlend == "fit" { return nil }
+        if itemItemBlend == "off" { return .off }
+        let parts = itemItemBlend.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count == 2, let weight = Float(parts[0]), let lambda = Double(parts[1]), weight >= 0, weight.isFinite,
+              lambda > 0, lambda.isFinite else {
+            throw ValidationError("--item-item-blend: expected fit, off or GAMMA,LAMBDA (γ ≥ 0, λ > 0), got '\(itemItemBlend)'")
+        }
+        return ItemItemBlend(weight: weight, lambda: lambda)
+    }
+}
+
 extension Modality: ExpressibleByArgument {}
 
 /// Output helpers: aligned tables for people, JSON for scripts.

@@ -34,11 +34,7 @@ struct EvaluateCommand: ParsableCommand {
           help: "Subtract log(sampling probability) of in-batch negatives (Yi et al. 2019).") var logQCorrection = true
     @Option(name: .customLong("logq-weight"), help: "Multiplier of the logQ correction (1: full-softmax estimate; > 1 keeps extra popularity).")
     var logQWeight: Float = TrainingConfiguration().logQWeight
-    @Option(help: "Two-tower popularity prior: fit (on each protocol's validation slice), off, or WEIGHT,HALF-LENGTH.")
-    var popularityPrior: String = "fit"
-    @Option(name: .customLong("item-item-blend"),
-            help: "Two-tower EASE term: fit (λ and γ on each protocol's validation slice), off, or GAMMA,LAMBDA.")
-    var itemItemBlend: String = "fit"
+    @OptionGroup var additions: ScoreAdditionOptions
     @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
@@ -104,8 +100,7 @@ struct EvaluateCommand: ParsableCommand {
                                    + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")
                         }.scorer
                     }
-                    let givenPrior = popularityPrior == "fit" ? nil : try Self.prior(popularityPrior)
-                    let givenBlend = itemItemBlend == "fit" ? nil : try Self.blend(itemItemBlend)
+                    let givenPrior = try additions.givenPrior(), givenBlend = try additions.givenBlend()
                     var scoring = EvaluationMethods.TwoTowerScoring(prior: givenPrior ?? .off, itemItem: givenBlend ?? .off)
                     var notes: [String] = []
                     if givenPrior == nil || givenBlend == nil {
@@ -163,27 +158,6 @@ struct EvaluateCommand: ParsableCommand {
             try encoder.encode(rows).write(to: URL(fileURLWithPath: jsonOut))
         }
         report("total \(elapsed(started))")
-    }
-
-    /// `--item-item-blend`: off or GAMMA,LAMBDA.
-    static func blend(_ text: String) throws -> ItemItemBlend {
-        if text == "off" { return .off }
-        let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count == 2, let weight = Float(parts[0]), let lambda = Double(parts[1]), weight >= 0, weight.isFinite,
-              lambda > 0, lambda.isFinite else {
-            throw ValidationError("--item-item-blend: expected fit, off or GAMMA,LAMBDA (γ ≥ 0, λ > 0), got '\(text)'")
-        }
-        return ItemItemBlend(weight: weight, lambda: lambda)
-    }
-
-    /// `--popularity-prior`: off or WEIGHT,HALF-LENGTH.
-    static func prior(_ text: String) throws -> PopularityPrior {
-        if text == "off" { return .off }
-        let parts = text.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
-        guard parts.count == 2, let weight = parts[0], let half = parts[1], weight >= 0, weight.isFinite, half > 0, half.isFinite else {
-            throw ValidationError("--popularity-prior: expected fit, off or WEIGHT,HALF-LENGTH (weight ≥ 0, half-length > 0), got '\(text)'")
-        }
-        return PopularityPrior(weight: weight, halfLength: half)
     }
 
     static func grid(_ text: String, option: String) throws -> [Double] {

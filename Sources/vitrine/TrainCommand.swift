@@ -14,6 +14,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Batch size.") var batchSize: Int = 128
     @OptionGroup var tower: TwoTowerOptions
     @Flag(help: "Content towers only (no per-item ID embeddings).") var noItemIDs = false
+    @OptionGroup var additions: ScoreAdditionOptions
 
     func run() throws {
         let catalog = try store.openCatalog()
@@ -22,7 +23,8 @@ struct TrainCommand: ParsableCommand {
         training.batchSize = batchSize
         tower.apply(to: &training)
         let options = CatalogTrainingOptions(training: training, hiddenDimension: tower.hidden, embeddingDimension: tower.dimension,
-                                             usesItemIDs: !noItemIDs)
+                                             usesItemIDs: !noItemIDs, popularityPrior: try additions.givenPrior(),
+                                             itemItemBlend: try additions.givenBlend())
         let tty = isatty(STDOUT_FILENO) != 0
         let started = Date()
         let result = try catalog.train(options: options) { epoch in

@@ -117,3 +117,21 @@ private final class CountingStore: CatalogStore, @unchecked Sendable {
         #expect(got.items.first?.item.id == pair.1, "after \(pair.0): \(got.items.map(\.item.id))")
     }
 }
+
+@Test func givenScoreAdditionsAreServedInsteadOfFitted() throws {
+    let catalog = try makeTestCatalog()
+    try addTestItems(catalog)
+    let pairs = [("sweater-red", "chair"), ("scarf", "lamp"), ("table", "shirt"), ("desk", "sweater-blue")]
+    try catalog.record(events: (0..<40).flatMap { likes("u\($0)", [pairs[$0 % 4].0, pairs[$0 % 4].1]) })
+    var training = TrainingConfiguration()
+    training.maxEpochs = 1
+    training.batchSize = 16
+    training.validationUserFraction = 0.5
+    let off = try catalog.train(options: CatalogTrainingOptions(training: training, hiddenDimension: 8, embeddingDimension: 8,
+                                                                popularityPrior: .off, itemItemBlend: .off))
+    #expect(off.popularityPrior == .off && off.itemItemBlend.isOff && off.itemItemSkipped == nil)
+    let given = ItemItemBlend(weight: 3, lambda: 25), prior = PopularityPrior(weight: 0.5, halfLength: 10)
+    let on = try catalog.train(options: CatalogTrainingOptions(training: training, hiddenDimension: 8, embeddingDimension: 8,
+                                                               popularityPrior: prior, itemItemBlend: given))
+    #expect(on.popularityPrior == prior && on.itemItemBlend == given)
+}

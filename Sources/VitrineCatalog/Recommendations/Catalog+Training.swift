@@ -18,15 +18,23 @@ public struct CatalogTrainingOptions: Sendable {
     public var usesItemIDs: Bool
     /// Strengths turning events into training weights; only positive events are training targets.
     public var strengths: EventStrengths
+    /// The popularity prior to serve with; nil fits it on the validation users.
+    public var popularityPrior: PopularityPrior?
+    /// The EASE term's weight and λ; nil fits them on the validation users. Both additions favour
+    /// items with training events, so `.off` keeps items added after training level with the rest.
+    public var itemItemBlend: ItemItemBlend?
 
     /// Creates options with the defaults of `TrainingConfiguration` and a 128→64 tower.
     public init(training: TrainingConfiguration = TrainingConfiguration(), hiddenDimension: Int = 128, embeddingDimension: Int = 64,
-                usesItemIDs: Bool = true, strengths: EventStrengths = EventStrengths()) {
+                usesItemIDs: Bool = true, strengths: EventStrengths = EventStrengths(),
+                popularityPrior: PopularityPrior? = nil, itemItemBlend: ItemItemBlend? = nil) {
         self.training = training
         self.hiddenDimension = hiddenDimension
         self.embeddingDimension = embeddingDimension
         self.usesItemIDs = usesItemIDs
         self.strengths = strengths
+        self.popularityPrior = popularityPrior
+        self.itemItemBlend = itemItemBlend
     }
 }
 
@@ -169,17 +177,17 @@ extension Catalog {
         let split = TrainingSplit(dataset: dataset, configuration: options.training)
         var trainingCounts = [Double](repeating: 0, count: usable.count)
         for history in split.trainingHistories { for event in history { trainingCounts[event.item] += 1 } }
-        let prior = try CatalogError.wrapping {
+        let prior = try options.popularityPrior ?? CatalogError.wrapping {
             try trained.model.fittedPopularityPrior(cases: split.validationCases, items: dataset.items, positiveCounts: trainingCounts,
                                                     temperature: options.training.temperature, k: options.training.recallK).best
         }
         // The EASE term likewise, on top of that prior; the one served is refitted on every history.
         var blend = ItemItemBlend.off
         var term: ItemItemTerm?
-        let skipped = usable.count > ItemItemBlend.maxItemCount
+        let skipped = usable.count > ItemItemBlend.maxItemCount && options.itemItemBlend?.isOff != true
             ? "\(usable.count) items is above the EASE term's limit of \(ItemItemBlend.maxItemCount) (a dense item × item solve)" : nil
         if skipped == nil {
-            blend = try CatalogError.wrapping {
+            blend = try options.itemItemBlend ?? CatalogError.wrapping {
                 try trained.model.fittedItemItemBlend(cases: split.validationCases, items: dataset.items, trainingHistories: split.trainingHistories,
                                                       prior: prior, positiveCounts: trainingCounts, temperature: options.training.temperature,
                                                       k: options.training.recallK).best
