@@ -1,4 +1,5 @@
 import Foundation
+import VitrineTensor
 
 // Layers with explicit forward and backward passes. Each backward takes what its forward saw
 // (the input, or a mask) rather than hidden caches, so the gradient-check tests can drive
@@ -31,18 +32,10 @@ extension TrainingLayers {
             self.init(weight: weight, bias: TrainingMatrix(rows: 1, columns: outputs))
         }
 
-        /// `input` is `batch × inputs`; returns `batch × outputs`.
-        public func forward(_ input: TrainingMatrix) -> TrainingMatrix {
-            var output = trainingGEMM(input, weight)
-            let width = output.columns
-            bias.values.withUnsafeBufferPointer { b in
-                output.values.withUnsafeMutableBufferPointer { y in
-                    for row in 0..<output.rows {
-                        for column in 0..<width { y[row * width + column] += b[column] }
-                    }
-                }
-            }
-            return output
+        /// `input` is `batch × inputs`; returns `activation(input · W + b)`, `batch × outputs`, with the
+        /// bias and the activation fused into the GEMM.
+        public func forward(_ input: TrainingMatrix, activation: Activation = .none) -> TrainingMatrix {
+            trainingGEMM(input, weight, columnBias: bias, activation: activation)
         }
 
         /// Gradients of the loss with respect to the input, the weight and the bias.
@@ -79,8 +72,13 @@ extension TrainingLayers {
 
         /// Passes the gradient where the input was positive.
         public static func backward(input: TrainingMatrix, outputGradient: TrainingMatrix) -> TrainingMatrix {
+            precondition(input.shape == outputGradient.shape, "ReLU: gradient shape \(outputGradient.shape) differs from \(input.shape)")
             var gradient = outputGradient
-            for index in gradient.values.indices where input.values[index] <= 0 { gradient.values[index] = 0 }
+            input.values.withUnsafeBufferPointer { x in
+                gradient.values.withUnsafeMutableBufferPointer { g in
+                    for index in 0..<g.count where x[index] <= 0 { g[index] = 0 }
+                }
+            }
             return gradient
         }
     }
@@ -110,7 +108,11 @@ extension TrainingLayers {
         private static func multiply(_ a: TrainingMatrix, _ b: TrainingMatrix) -> TrainingMatrix {
             precondition(a.shape == b.shape, "Dropout: mask shape \(b.shape) differs from \(a.shape)")
             var result = a
-            for index in result.values.indices { result.values[index] *= b.values[index] }
+            b.values.withUnsafeBufferPointer { factors in
+                result.values.withUnsafeMutableBufferPointer { values in
+                    for index in 0..<values.count { values[index] *= factors[index] }
+                }
+            }
             return result
         }
     }
@@ -123,37 +125,40 @@ extension TrainingLayers {
         /// Each row divided by its Euclidean norm.
         public static func forward(_ input: TrainingMatrix) -> TrainingMatrix {
             var output = input
-            for row in 0..<input.rows {
-                let norm = rowNorm(input, row)
-                for column in 0..<input.columns { output[row, column] = input[row, column] / norm }
+            let width = input.columns
+            output.values.withUnsafeMutableBufferPointer { values in
+                guard let base = values.baseAddress else { return }
+                for row in 0..<input.rows {
+                    let x = base + row * width
+                    let scale = 1 / max(Kernels.dot(count: width, x, x).squareRoot(), epsilon)
+                    for column in 0..<width { x[column] *= scale }
+                }
             }
             return output
         }
 
         /// `dx = (dy − y (y·dy)) / ‖x‖`, or `dy / epsilon` where the norm was clamped.
         public static func backward(input: TrainingMatrix, outputGradient: TrainingMatrix) -> TrainingMatrix {
-            var gradient = TrainingMatrix(rows: input.rows, columns: input.columns)
-            for row in 0..<input.rows {
-                let rawNorm = rowNorm(input, row, clamped: false)
-                if rawNorm <= epsilon {
-                    for column in 0..<input.columns { gradient[row, column] = outputGradient[row, column] / epsilon }
-                    continue
-                }
-                var projection: Float = 0
-                for column in 0..<input.columns { projection += input[row, column] / rawNorm * outputGradient[row, column] }
-                for column in 0..<input.columns {
-                    let y = input[row, column] / rawNorm
-                    gradient[row, column] = (outputGradient[row, column] - y * projection) / rawNorm
+            var gradient = outputGradient
+            let width = input.columns
+            input.values.withUnsafeBufferPointer { inputValues in
+                gradient.values.withUnsafeMutableBufferPointer { gradientValues in
+                    guard let inputBase = inputValues.baseAddress, let gradientBase = gradientValues.baseAddress else { return }
+                    for row in 0..<input.rows {
+                        let x = inputBase + row * width, g = gradientBase + row * width
+                        let rawNorm = Kernels.dot(count: width, x, x).squareRoot()
+                        if rawNorm <= epsilon {
+                            for column in 0..<width { g[column] /= epsilon }
+                            continue
+                        }
+                        // y·dy = (x·dy)/‖x‖; dx = (dy − x (x·dy)/‖x‖²) / ‖x‖.
+                        let inverse = 1 / rawNorm
+                        let projection = Kernels.dot(count: width, x, g) * inverse * inverse
+                        for column in 0..<width { g[column] = (g[column] - x[column] * projection) * inverse }
+                    }
                 }
             }
             return gradient
-        }
-
-        static func rowNorm(_ matrix: TrainingMatrix, _ row: Int, clamped: Bool = true) -> Float {
-            var sum: Float = 0
-            for column in 0..<matrix.columns { sum += matrix[row, column] * matrix[row, column] }
-            let norm = sum.squareRoot()
-            return clamped ? max(norm, epsilon) : norm
         }
     }
 

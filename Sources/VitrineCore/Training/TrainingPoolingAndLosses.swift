@@ -1,4 +1,5 @@
 import Foundation
+import VitrineTensor
 
 extension TrainingLayers {
     /// Pools each user's history rows into one vector: attention with a learned query, or a weighted mean.
@@ -14,64 +15,118 @@ extension TrainingLayers {
         public static func forward(items: TrainingMatrix, segments: [Range<Int>], strengths: [Float],
                                    query: TrainingMatrix, mode: TwoTowerPooling)
             -> (output: TrainingMatrix, weights: [Float]) {
-            precondition(strengths.count == items.rows && query.columns == items.columns)
-            let width = items.columns
-            var output = TrainingMatrix(rows: segments.count, columns: width)
-            var weights = [Float](repeating: 0, count: items.rows)
-            for (user, segment) in segments.enumerated() where !segment.isEmpty {
-                switch mode {
-                case .weightedMean:
-                    let total = segment.reduce(Float(0)) { $0 + strengths[$1] }
-                    for index in segment { weights[index] = strengths[index] / total }
-                case .attention:
-                    var logits = [Float](repeating: 0, count: segment.count)
-                    for (offset, index) in segment.enumerated() {
-                        var dot: Float = 0
-                        for column in 0..<width { dot += query.values[column] * items[index, column] }
-                        logits[offset] = dot + log(strengths[index])
-                    }
-                    let largest = logits.max() ?? 0
-                    var total: Float = 0
-                    for offset in logits.indices { logits[offset] = exp(logits[offset] - largest); total += logits[offset] }
-                    for (offset, index) in segment.enumerated() { weights[index] = logits[offset] / total }
-                }
-                for index in segment {
-                    for column in 0..<width { output[user, column] += weights[index] * items[index, column] }
-                }
-            }
-            return (output, weights)
+            forward(table: items, rows: Array(0..<items.rows), segments: segments, strengths: strengths, query: query, mode: mode)
         }
 
         /// Gradients with respect to the history rows (`N × d`) and the query (`1 × d`; zero for the mean).
         public static func backward(items: TrainingMatrix, segments: [Range<Int>], query: TrainingMatrix,
                                     mode: TwoTowerPooling, weights: [Float], outputGradient: TrainingMatrix)
             -> (items: TrainingMatrix, query: TrainingMatrix) {
-            let width = items.columns
-            var itemsGradient = TrainingMatrix(rows: items.rows, columns: width)
-            var queryGradient = TrainingMatrix(rows: 1, columns: width)
-            for (user, segment) in segments.enumerated() where !segment.isEmpty {
-                for index in segment {
-                    for column in 0..<width { itemsGradient[index, column] += weights[index] * outputGradient[user, column] }
-                }
-                guard mode == .attention else { continue }
-                // d(output)/d(logit_i) = a_i (h_i − output); chain with the upstream gradient.
-                var upstream = [Float](repeating: 0, count: segment.count)
-                var mean: Float = 0
-                for (offset, index) in segment.enumerated() {
-                    var dot: Float = 0
-                    for column in 0..<width { dot += outputGradient[user, column] * items[index, column] }
-                    upstream[offset] = dot
-                    mean += weights[index] * dot
-                }
-                for (offset, index) in segment.enumerated() {
-                    let logitGradient = weights[index] * (upstream[offset] - mean)
-                    for column in 0..<width {
-                        itemsGradient[index, column] += logitGradient * query.values[column]
-                        queryGradient.values[column] += logitGradient * items[index, column]
+            let gradients = backward(table: items, rows: Array(0..<items.rows), segments: segments, query: query, mode: mode,
+                                     weights: weights, outputGradient: outputGradient)
+            return (gradients.table, gradients.query)
+        }
+
+        /// The same pooling over rows of a shared table: history entry `i` is row `rows[i]` of `table`.
+        /// The trainer passes the batch's item vectors, one row per distinct item, so the history is
+        /// neither copied out (`N × d`) nor its gradient scattered back, and each item's attention
+        /// logit `q · h` is computed once however many histories hold it.
+        public static func forward(table: TrainingMatrix, rows: [Int], segments: [Range<Int>], strengths: [Float],
+                                   query: TrainingMatrix, mode: TwoTowerPooling)
+            -> (output: TrainingMatrix, weights: [Float]) {
+            precondition(strengths.count == rows.count && query.columns == table.columns)
+            let width = table.columns
+            var output = TrainingMatrix(rows: segments.count, columns: width)
+            var weights = [Float](repeating: 0, count: rows.count)
+            let rowLogits = mode == .attention ? logits(table, query) : []
+            table.values.withUnsafeBufferPointer { tableValues in
+                output.values.withUnsafeMutableBufferPointer { outputValues in
+                    guard let base = tableValues.baseAddress, let out = outputValues.baseAddress else { return }
+                    for (user, segment) in segments.enumerated() where !segment.isEmpty {
+                        switch mode {
+                        case .weightedMean:
+                            let total = segment.reduce(Float(0)) { $0 + strengths[$1] }
+                            for index in segment { weights[index] = strengths[index] / total }
+                        case .attention:
+                            var largest = -Float.infinity
+                            for index in segment {
+                                weights[index] = rowLogits[rows[index]] + log(strengths[index])
+                                largest = max(largest, weights[index])
+                            }
+                            var total: Float = 0
+                            for index in segment { weights[index] = exp(weights[index] - largest); total += weights[index] }
+                            for index in segment { weights[index] /= total }
+                        }
+                        for index in segment {
+                            addScaled(weights[index], base + rows[index] * width, to: out + user * width, count: width)
+                        }
                     }
                 }
             }
-            return (itemsGradient, queryGradient)
+            return (output, weights)
+        }
+
+        /// Gradients with respect to the table (`table.rows × d`; rows no history uses stay zero) and
+        /// the query (`1 × d`; zero for the mean).
+        public static func backward(table: TrainingMatrix, rows: [Int], segments: [Range<Int>], query: TrainingMatrix,
+                                    mode: TwoTowerPooling, weights: [Float], outputGradient: TrainingMatrix)
+            -> (table: TrainingMatrix, query: TrainingMatrix) {
+            let width = table.columns
+            var tableGradient = TrainingMatrix(rows: table.rows, columns: width)
+            var queryGradient = TrainingMatrix(rows: 1, columns: width)
+            // d(output)/d(logit_i) = a_i (h_i − output); the logit gradients of one table row add up,
+            // and each row's total reaches the row (times q) and the query (times the row) once.
+            var rowLogitGradients = [Float](repeating: 0, count: mode == .attention ? table.rows : 0)
+            var upstream: [Float] = []
+            table.values.withUnsafeBufferPointer { tableValues in
+                outputGradient.values.withUnsafeBufferPointer { gradientValues in
+                    tableGradient.values.withUnsafeMutableBufferPointer { tableGradientValues in
+                        guard let base = tableValues.baseAddress, let upstreamBase = gradientValues.baseAddress,
+                              let target = tableGradientValues.baseAddress else { return }
+                        for (user, segment) in segments.enumerated() where !segment.isEmpty {
+                            let userGradient = upstreamBase + user * width
+                            if mode == .attention {
+                                upstream.removeAll(keepingCapacity: true)
+                                var mean: Float = 0
+                                for index in segment {
+                                    let dot = Kernels.dot(count: width, userGradient, base + rows[index] * width)
+                                    upstream.append(dot)
+                                    mean += weights[index] * dot
+                                }
+                                for (offset, index) in segment.enumerated() {
+                                    rowLogitGradients[rows[index]] += weights[index] * (upstream[offset] - mean)
+                                }
+                            }
+                            for index in segment {
+                                addScaled(weights[index], userGradient, to: target + rows[index] * width, count: width)
+                            }
+                        }
+                    }
+                }
+            }
+            for (row, logitGradient) in rowLogitGradients.enumerated() where logitGradient != 0 {
+                for column in 0..<width {
+                    tableGradient[row, column] += logitGradient * query.values[column]
+                    queryGradient.values[column] += logitGradient * table[row, column]
+                }
+            }
+            return (tableGradient, queryGradient)
+        }
+
+        /// `q · row` for every row of `table`.
+        private static func logits(_ table: TrainingMatrix, _ query: TrainingMatrix) -> [Float] {
+            table.values.withUnsafeBufferPointer { tableValues in
+                query.values.withUnsafeBufferPointer { queryValues in
+                    guard let base = tableValues.baseAddress, let q = queryValues.baseAddress else { return [] }
+                    return (0..<table.rows).map { Kernels.dot(count: table.columns, q, base + $0 * table.columns) }
+                }
+            }
+        }
+
+        /// `target += scale · source` over `count` floats.
+        @inline(__always)
+        private static func addScaled(_ scale: Float, _ source: UnsafePointer<Float>, to target: UnsafeMutablePointer<Float>, count: Int) {
+            for column in 0..<count { target[column] += scale * source[column] }
         }
     }
 

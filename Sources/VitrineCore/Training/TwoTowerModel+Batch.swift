@@ -79,8 +79,7 @@ extension TwoTowerModel {
 
         // Item tower, training mode.
         let input = try inputMatrix(uniqueItems.map { items[$0] })
-        let hiddenPre = hidden.forward(input)
-        let hiddenPost = TrainingLayers.ReLU.forward(hiddenPre)
+        let hiddenPost = hidden.forward(input, activation: .relu)
         let mask = TrainingLayers.Dropout.mask(rows: hiddenPost.rows, columns: hiddenPost.columns,
                                                rate: training.dropoutRate, using: &generator)
         let dropped = TrainingLayers.Dropout.forward(hiddenPost, mask: mask)
@@ -94,9 +93,8 @@ extension TwoTowerModel {
         let itemVectors = TrainingLayers.L2Normalize.forward(raw)
 
         // User tower.
-        let historyRows = itemVectors.gatheringRows(historySlots)
         var (pooled, attention) = TrainingLayers.AttentionPooling.forward(
-            items: historyRows, segments: segments, strengths: strengths, query: attentionQuery, mode: c.pooling)
+            table: itemVectors, rows: historySlots, segments: segments, strengths: strengths, query: attentionQuery, mode: c.pooling)
         for (row, segment) in segments.enumerated() where segment.isEmpty {
             for column in 0..<d { pooled[row, column] = coldUserVector.values[column] }
         }
@@ -170,9 +168,9 @@ extension TwoTowerModel {
             for column in 0..<d { coldGradient.values[column] += pooledGradient[row, column] }
         }
         let (historyGradient, queryGradient) = TrainingLayers.AttentionPooling.backward(
-            items: historyRows, segments: segments, query: attentionQuery, mode: c.pooling,
+            table: itemVectors, rows: historySlots, segments: segments, query: attentionQuery, mode: c.pooling,
             weights: attention, outputGradient: pooledGradient)
-        itemVectorsGradient.scatterAddRows(historyGradient, into: historySlots)
+        itemVectorsGradient.add(historyGradient)
 
         // Backward through the item tower.
         let rawGradient = TrainingLayers.L2Normalize.backward(input: raw, outputGradient: itemVectorsGradient)
@@ -182,7 +180,8 @@ extension TwoTowerModel {
         }
         let outputGrads = output.backward(input: dropped, outputGradient: rawGradient)
         let hiddenPostGradient = TrainingLayers.Dropout.backward(mask: mask, outputGradient: outputGrads.input)
-        let hiddenPreGradient = TrainingLayers.ReLU.backward(input: hiddenPre, outputGradient: hiddenPostGradient)
+        // ReLU passes the gradient where its input was positive, which is where its output is.
+        let hiddenPreGradient = TrainingLayers.ReLU.backward(input: hiddenPost, outputGradient: hiddenPostGradient)
         let hiddenGrads = hidden.parameterGradients(input: input, outputGradient: hiddenPreGradient)
         return (loss, [hiddenGrads.weight, hiddenGrads.bias, outputGrads.weight, outputGrads.bias,
                        idGradient, queryGradient, coldGradient])

@@ -8,6 +8,8 @@
 // The ID embedding is DropoutNet-style (Volkovs et al., NeurIPS 2017): dropped per item during
 // training so the content path alone must rank well; at inference warm items add it, cold don't.
 
+import VitrineTensor
+
 /// A trainable two-tower recommender over content features. Value type: copies are independent.
 public struct TwoTowerModel: Sendable, Equatable {
     /// Shape of the model.
@@ -106,12 +108,18 @@ public struct TwoTowerModel: Sendable, Equatable {
                     throw TwoTowerModelError.featureDimensionMismatch(item: row, modality: modality,
                                                                       expected: dimension, found: vector.count)
                 }
-                var scale: Float = 1
-                if c.normalizesModalities {
-                    let norm = vector.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
-                    scale = norm > 0 ? 1 / norm : 0
+                vector.withUnsafeBufferPointer { source in
+                    input.values.withUnsafeMutableBufferPointer { target in
+                        guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                        var scale: Float = 1
+                        if c.normalizesModalities {
+                            let norm = Kernels.dot(count: dimension, from, from).squareRoot()
+                            scale = norm > 0 ? 1 / norm : 0
+                        }
+                        let rowStart = to + row * c.inputDimension + start
+                        for offset in 0..<dimension { rowStart[offset] = from[offset] * scale }
+                    }
                 }
-                for (offset, value) in vector.enumerated() { input[row, start + offset] = value * scale }
                 if c.usesPresenceFlags { input[row, c.imageDimension + c.textDimension + flag] = 1 }
             }
         }
@@ -131,7 +139,7 @@ public struct TwoTowerModel: Sendable, Equatable {
 
     /// Inference item tower on validated input: no dropout, every given ID embedding added.
     func itemTower(input: TrainingMatrix, ids: [Int?]) -> TrainingMatrix {
-        var raw = output.forward(TrainingLayers.ReLU.forward(hidden.forward(input)))
+        var raw = output.forward(hidden.forward(input, activation: .relu))
         let d = configuration.embeddingDimension
         for (row, id) in ids.enumerated() {
             guard let id else { continue }
