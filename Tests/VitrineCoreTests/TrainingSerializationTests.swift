@@ -34,10 +34,10 @@ import VitrineTensor
             (try restored.itemEmbeddings(features: items, ids: ids), try model.itemEmbeddings(features: items, ids: ids))
         }
         #expect(fromRestored == fromOriginal)
-        // Header 4+4+20+4+4 bytes, per tensor 2+name+8 bytes + values, CRC 4: the blob is compact.
-        let values = TwoTowerModel.parameterNames.compactMap { model.parameter(named: $0)?.values.count }.reduce(0, +)
-        let names = TwoTowerModel.parameterNames.map(\.utf8.count).reduce(0, +)
-        #expect(blob.count == 36 + TwoTowerModel.parameterNames.count * 10 + names + 4 * values + 4)
+        // Header 4+4+24+4+4 bytes, per tensor 2+name+8 bytes + values, CRC 4: the blob is compact.
+        let values = model.parameterNames.compactMap { model.parameter(named: $0)?.values.count }.reduce(0, +)
+        let names = model.parameterNames.map(\.utf8.count).reduce(0, +)
+        #expect(blob.count == 40 + model.parameterNames.count * 10 + names + 4 * values + 4)
         #expect(Array(blob.prefix(4)) == Array("VTTM".utf8))
     }
 
@@ -58,7 +58,7 @@ import VitrineTensor
         let blob = try TrainingModelTests.tinyModel().serialized()
 
         var flipped = blob
-        flipped[blob.count / 2] ^= 0x40  // a weight bit
+        flipped[40 + 2 + "item.hidden.weight".utf8.count + 8 + 1] ^= 0x40  // a bit of the first weight
         let checksumError = #expect(throws: TwoTowerModelError.self) { try TwoTowerModel(serialized: flipped) }
         if case .checksumMismatch = checksumError {} else { Issue.record("expected a checksum mismatch, got \(String(describing: checksumError))") }
 
@@ -68,7 +68,7 @@ import VitrineTensor
 
         var version = blob
         version[4] = 9
-        #expect(throws: TwoTowerModelError.unsupportedVersion(found: 9, supported: 1)) {
+        #expect(throws: TwoTowerModelError.unsupportedVersion(found: 9, supported: 2)) {
             try TwoTowerModel(serialized: version)
         }
 
@@ -80,14 +80,14 @@ import VitrineTensor
         }
 
         var pooling = blob
-        pooling[28] = 7
+        pooling[32] = 7
         #expect(throws: TwoTowerModelError.corruptHeader(field: "pooling", detail: "unknown value 7")) {
             try TwoTowerModel(serialized: Self.resealed(pooling))
         }
 
         // Renaming a tensor ("item.hidden.weight" → "item.hidden.weighx") leaves an unknown name.
         var renamed = blob
-        let nameEnd = 36 + 2 + "item.hidden.weight".utf8.count - 1
+        let nameEnd = 40 + 2 + "item.hidden.weight".utf8.count - 1
         renamed[nameEnd] = UInt8(ascii: "x")
         #expect(throws: TwoTowerModelError.unexpectedTensor(name: "item.hidden.weighx")) {
             try TwoTowerModel(serialized: Self.resealed(renamed))
@@ -95,6 +95,29 @@ import VitrineTensor
 
         #expect(throws: TwoTowerModelError.corruptHeader(field: "length", detail: "1 bytes after the checksum")) {
             try TwoTowerModel(serialized: blob + [0])
+        }
+    }
+
+    @Test func versionOneBlobsStillLoad() throws {
+        // A version-1 blob is a version-2 one without the sequenceLength field (bytes 28..<32).
+        let model = try TrainingModelTests.tinyModel()
+        var blob = model.serialized()
+        blob.removeSubrange(28..<32)
+        blob[4] = 1
+        #expect(try TwoTowerModel(serialized: Self.resealed(blob)) == model)
+    }
+
+    @Test func sequenceModelsRoundTripAndRejectAMissingBlockTensor() throws {
+        let model = try SequenceTowerTests.tinyModel()
+        let restored = try TwoTowerModel(serialized: model.serialized())
+        #expect(restored == model && restored.configuration.sequenceLength == 4)
+        #expect(restored.parameterNames.count == 14)
+        // The same blob read as a pooling model's header: the block's tensors are then unexpected.
+        var pooling = model.serialized()
+        pooling[32] = TwoTowerPooling.attention.rawValue
+        pooling.replaceSubrange(28..<32, with: [0, 0, 0, 0])
+        #expect(throws: TwoTowerModelError.unexpectedTensor(name: "user.sequence.positions")) {
+            try TwoTowerModel(serialized: Self.resealed(pooling))
         }
     }
 }

@@ -70,6 +70,9 @@ public struct UserProfile: Sendable {
     public let user: String
     /// Net weight of every history item with a known vector, heaviest first.
     public let itemWeights: [ItemWeight]
+    /// The items of `itemWeights` with positive weight in time order of their newest event, oldest
+    /// first (ties by id): what a sequence-aware model reads.
+    public let positivesByRecency: [String]
     /// Every item the user interacted with (known vector or not).
     public let seenItems: Set<String>
     /// Unit weighted-mean query vector, or nil when no positive history has a vector.
@@ -99,6 +102,12 @@ public struct UserProfile: Sendable {
         itemWeights = net.filter { vectors[$0.key] != nil && $0.value != 0 }
             .map { ItemWeight(item: $0.key, weight: $0.value) }
             .sorted { $0.weight != $1.weight ? $0.weight > $1.weight : $0.item < $1.item }
+        var newest: [String: Date] = [:]
+        for event in own { newest[event.item] = max(newest[event.item] ?? event.timestamp, event.timestamp) }
+        positivesByRecency = itemWeights.filter { $0.weight > 0 }.map(\.item).sorted {
+            let (a, b) = (newest[$0] ?? .distantPast, newest[$1] ?? .distantPast)
+            return a != b ? a < b : $0 < $1
+        }
 
         let positives = itemWeights.filter { $0.weight > 0 }
         let negatives = itemWeights.filter { $0.weight < 0 }

@@ -10,13 +10,14 @@ struct AdamWOptimizer: Sendable {
     private var secondMoments: [[Float]]
     private var step = 0
     private let configuration: TrainingConfiguration
-    /// Parameter slots that are decayed: the two weight matrices and the ID embeddings.
-    private static let decayedSlots: Set<Int> = [0, 2, 4]
+    /// Parameter slots that are decayed: weight matrices and ID embeddings.
+    private let decayedSlots: Set<Int>
 
     init(model: TwoTowerModel, configuration: TrainingConfiguration) {
         firstMoments = model.parameters.map { [Float](repeating: 0, count: $0.values.count) }
         secondMoments = firstMoments
         self.configuration = configuration
+        decayedSlots = model.decayedParameterSlots
     }
 
     /// Applies one update with `gradients` (in `parameterNames` order) to `model`.
@@ -27,7 +28,7 @@ struct AdamWOptimizer: Sendable {
         let secondCorrection = 1 - pow(c.beta2, Float(step))
         for (slot, gradient) in gradients.enumerated() {
             var parameter = model.parameters[slot]
-            let decay = AdamWOptimizer.decayedSlots.contains(slot) ? c.learningRate * c.weightDecay : 0
+            let decay = decayedSlots.contains(slot) ? c.learningRate * c.weightDecay : 0
             gradient.values.withUnsafeBufferPointer { g in
                 firstMoments[slot].withUnsafeMutableBufferPointer { m in
                     secondMoments[slot].withUnsafeMutableBufferPointer { v in

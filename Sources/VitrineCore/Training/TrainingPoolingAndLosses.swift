@@ -35,6 +35,7 @@ extension TrainingLayers {
                                    query: TrainingMatrix, mode: TwoTowerPooling)
             -> (output: TrainingMatrix, weights: [Float]) {
             precondition(strengths.count == rows.count && query.columns == table.columns)
+            precondition(mode != .sequence, "AttentionPooling: the sequence tower is TrainingLayers.CausalSelfAttentionBlock")
             let width = table.columns
             var output = TrainingMatrix(rows: segments.count, columns: width)
             var weights = [Float](repeating: 0, count: rows.count)
@@ -47,7 +48,7 @@ extension TrainingLayers {
                         case .weightedMean:
                             let total = segment.reduce(Float(0)) { $0 + strengths[$1] }
                             for index in segment { weights[index] = strengths[index] / total }
-                        case .attention:
+                        case .attention, .sequence:
                             var largest = -Float.infinity
                             for index in segment {
                                 weights[index] = rowLogits[rows[index]] + log(strengths[index])

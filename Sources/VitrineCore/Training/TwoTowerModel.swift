@@ -2,7 +2,9 @@
 // and a user tower (pooling over the item-tower outputs of the user's history).
 //
 //   item:  [image; text; flags] → Linear → ReLU → Dropout → Linear (+ ID embedding) → L2 normalise
-//   user:  history item embeddings → attention / weighted-mean pooling (cold vector if empty) → L2 normalise
+//   user:  history item embeddings → attention / weighted-mean pooling, or a causal self-attention
+//          block over the newest events (`.sequence`, SequenceUserTower.swift); cold vector if empty
+//          → L2 normalise
 //   score: cosine similarity user · item
 //
 // The ID embedding is DropoutNet-style (Volkovs et al., NeurIPS 2017): dropped per item during
@@ -22,14 +24,33 @@ public struct TwoTowerModel: Sendable, Equatable {
     var attentionQuery: TrainingMatrix
     /// `1 × embeddingDimension`; the pooled vector of a user with an empty history.
     var coldUserVector: TrainingMatrix
+    /// The `.sequence` user tower's block; nil for the other poolings.
+    var sequenceBlock: TrainingLayers.CausalSelfAttentionBlock?
+
+    /// The `.sequence` user tower's block (read-only; nil for the other poolings).
+    public var sequenceTower: TrainingLayers.CausalSelfAttentionBlock? { sequenceBlock }
 
     static let magic: [UInt8] = Array("VTTM".utf8)
 
-    /// Names of the model's tensors, in serialization and optimizer order.
-    public static let parameterNames = [
+    /// Names of the tensors every model has, in serialization and optimizer order.
+    static let sharedParameterNames = [
         "item.hidden.weight", "item.hidden.bias", "item.output.weight", "item.output.bias",
         "item.id_embedding", "user.attention_query", "user.cold_vector",
     ]
+
+    /// Names of the model's tensors under `configuration`, in serialization and optimizer order:
+    /// the shared ones, then the sequence block's for `.sequence` pooling.
+    public static func parameterNames(for configuration: TwoTowerConfiguration) -> [String] {
+        sharedParameterNames + (configuration.pooling == .sequence ? TrainingLayers.CausalSelfAttentionBlock.parameterNames : [])
+    }
+
+    /// Names of this model's tensors, in serialization and optimizer order.
+    public var parameterNames: [String] { Self.parameterNames(for: configuration) }
+
+    /// Slots (into `parameterNames`) that weight decay applies to: weight matrices and ID embeddings.
+    var decayedParameterSlots: Set<Int> {
+        configuration.pooling == .sequence ? [0, 2, 4, 8, 10, 12] : [0, 2, 4]
+    }
 
     /// A freshly initialised model; the same configuration and seed give identical weights.
     ///
@@ -50,17 +71,23 @@ public struct TwoTowerModel: Sendable, Equatable {
         attentionQuery = TrainingMatrix(rows: 1, columns: d)
         coldUserVector = TrainingMatrix(rows: 1, columns: d)
         for index in coldUserVector.values.indices { coldUserVector.values[index] = 0.1 * generator.nextGaussian() }
+        if configuration.pooling == .sequence {
+            sequenceBlock = TrainingLayers.CausalSelfAttentionBlock(dimension: d, length: configuration.sequenceLength, using: &generator)
+        }
     }
 
     /// Shape each named tensor must have under `configuration`.
     static func expectedShapes(_ configuration: TwoTowerConfiguration) -> [[Int]] {
         let d = configuration.embeddingDimension, h = configuration.hiddenDimension
-        return [[configuration.inputDimension, h], [1, h], [h, d], [1, d], [configuration.itemIDCount, d], [1, d], [1, d]]
+        let shared = [[configuration.inputDimension, h], [1, h], [h, d], [1, d], [configuration.itemIDCount, d], [1, d], [1, d]]
+        guard configuration.pooling == .sequence else { return shared }
+        return shared + TrainingLayers.CausalSelfAttentionBlock.shapes(dimension: d, length: configuration.sequenceLength)
     }
 
     /// The model's tensors in `parameterNames` order.
     var parameters: [TrainingMatrix] {
         [hidden.weight, hidden.bias, output.weight, output.bias, itemIDEmbedding, attentionQuery, coldUserVector]
+            + (sequenceBlock?.tensors ?? [])
     }
 
     /// Replaces the tensor at `slot` (an index into `parameterNames`); the caller guarantees the shape.
@@ -72,18 +99,25 @@ public struct TwoTowerModel: Sendable, Equatable {
         case 3: output.bias = value
         case 4: itemIDEmbedding = value
         case 5: attentionQuery = value
-        default: coldUserVector = value
+        case 6: coldUserVector = value
+        case 7: sequenceBlock?.positions = value
+        case 8: sequenceBlock?.projection.weight = value
+        case 9: sequenceBlock?.projection.bias = value
+        case 10: sequenceBlock?.feedForwardHidden.weight = value
+        case 11: sequenceBlock?.feedForwardHidden.bias = value
+        case 12: sequenceBlock?.feedForwardOutput.weight = value
+        default: sequenceBlock?.feedForwardOutput.bias = value
         }
     }
 
     /// The tensor called `name` (one of `parameterNames`), or nil.
     public func parameter(named name: String) -> TrainingMatrix? {
-        TwoTowerModel.parameterNames.firstIndex(of: name).map { parameters[$0] }
+        parameterNames.firstIndex(of: name).map { parameters[$0] }
     }
 
     /// Replaces the tensor called `name`; throws if the name is unknown or the shape differs.
     public mutating func setParameter(named name: String, to value: TrainingMatrix) throws {
-        guard let slot = TwoTowerModel.parameterNames.firstIndex(of: name) else {
+        guard let slot = parameterNames.firstIndex(of: name) else {
             throw TwoTowerModelError.unexpectedTensor(name: name)
         }
         let expected = TwoTowerModel.expectedShapes(configuration)[slot]
@@ -166,7 +200,8 @@ public struct TwoTowerModel: Sendable, Equatable {
     }
 
     /// The unit-length user embedding from precomputed history item embeddings (rows of
-    /// `itemEmbeddings(features:ids:)`) and their event strengths.
+    /// `itemEmbeddings(features:ids:)`) and their event strengths. The `.sequence` tower reads the
+    /// rows as a time line, oldest first, and uses the newest `sequenceLength`; the poolings ignore order.
     public func userEmbedding(historyEmbeddings: TrainingMatrix, strengths: [Float]) throws -> [Float] {
         let d = configuration.embeddingDimension
         guard historyEmbeddings.columns == d, historyEmbeddings.rows == strengths.count else {
@@ -177,7 +212,13 @@ public struct TwoTowerModel: Sendable, Equatable {
             throw TwoTowerModelError.invalidStrength(entry: entry, value: strength)
         }
         var pooled = coldUserVector
-        if historyEmbeddings.rows > 0 {
+        if let sequenceBlock, historyEmbeddings.rows > 0 {
+            // The newest `length` events, oldest first; the user is the output at the newest.
+            let window = max(0, historyEmbeddings.rows - sequenceBlock.length)..<historyEmbeddings.rows
+            let output = sequenceBlock.prefixOutputs(items: historyEmbeddings.gatheringRows(Array(window)),
+                                                     strengths: Array(strengths[window]))
+            pooled = output.gatheringRows([window.count - 1])
+        } else if historyEmbeddings.rows > 0 {
             pooled = TrainingLayers.AttentionPooling.forward(
                 items: historyEmbeddings, segments: [0..<historyEmbeddings.rows], strengths: strengths,
                 query: attentionQuery, mode: configuration.pooling).output

@@ -1,8 +1,9 @@
 import Foundation
 
 // Blob layout (all integers little-endian, floats little-endian IEEE Float32):
-//   "VTTM"  version:u32 = 1
+//   "VTTM"  version:u32 = 2
 //   imageDimension:u32 textDimension:u32 hiddenDimension:u32 embeddingDimension:u32 itemIDCount:u32
+//   sequenceLength:u32 (version 2 only; version-1 blobs predate the `.sequence` tower and read as 0)
 //   pooling:u8 flags:u8 (bit 0 presence flags, bit 1 normalised modalities) reserved:u16 = 0
 //   tensorCount:u32, then per tensor: nameLength:u16 name:utf8 rows:u32 columns:u32 values:f32[rows*columns]
 //   crc32:u32 (IEEE, over every byte before it)
@@ -10,8 +11,8 @@ import Foundation
 // then checks the configuration and that every expected tensor is present once with its shape.
 
 extension TwoTowerModel {
-    /// The current blob format version.
-    public static let formatVersion: UInt32 = 1
+    /// The current blob format version (2 added `sequenceLength`; version 1 is still read).
+    public static let formatVersion: UInt32 = 2
 
     /// Weights and configuration as a compact little-endian blob (see the layout above).
     public func serialized() -> [UInt8] {
@@ -19,14 +20,14 @@ extension TwoTowerModel {
         writer.bytes.append(contentsOf: TwoTowerModel.magic)
         writer.u32(TwoTowerModel.formatVersion)
         let c = configuration
-        for value in [c.imageDimension, c.textDimension, c.hiddenDimension, c.embeddingDimension, c.itemIDCount] {
+        for value in [c.imageDimension, c.textDimension, c.hiddenDimension, c.embeddingDimension, c.itemIDCount, c.sequenceLength] {
             writer.u32(UInt32(value))
         }
         writer.bytes.append(c.pooling.rawValue)
         writer.bytes.append((c.usesPresenceFlags ? 1 : 0) | (c.normalizesModalities ? 2 : 0))
         writer.u16(0)
-        writer.u32(UInt32(TwoTowerModel.parameterNames.count))
-        for (name, tensor) in zip(TwoTowerModel.parameterNames, parameters) {
+        writer.u32(UInt32(parameterNames.count))
+        for (name, tensor) in zip(parameterNames, parameters) {
             let nameBytes = Array(name.utf8)
             writer.u16(UInt16(nameBytes.count))
             writer.bytes.append(contentsOf: nameBytes)
@@ -54,13 +55,14 @@ extension TwoTowerModel {
         let magic = try reader.take(4, field: "magic")
         guard Array(magic) == TwoTowerModel.magic else { throw TwoTowerModelError.badMagic(found: Array(magic)) }
         let version = try reader.u32("version")
-        guard version == TwoTowerModel.formatVersion else {
+        guard version == 1 || version == TwoTowerModel.formatVersion else {
             throw TwoTowerModelError.unsupportedVersion(found: version, supported: TwoTowerModel.formatVersion)
         }
         var dimensions: [Int] = []
         for field in ["imageDimension", "textDimension", "hiddenDimension", "embeddingDimension", "itemIDCount"] {
             dimensions.append(Int(try reader.u32(field)))
         }
+        let sequenceLength = version >= 2 ? Int(try reader.u32("sequenceLength")) : 0
         let poolingByte = try reader.u8("pooling")
         let flags = try reader.u8("flags")
         let reserved = try reader.u16("reserved")
@@ -104,7 +106,7 @@ extension TwoTowerModel {
         let configuration = TwoTowerConfiguration(
             imageDimension: dimensions[0], textDimension: dimensions[1], hiddenDimension: dimensions[2],
             embeddingDimension: dimensions[3], itemIDCount: dimensions[4], pooling: pooling,
-            usesPresenceFlags: flags & 1 != 0, normalizesModalities: flags & 2 != 0)
+            sequenceLength: sequenceLength, usesPresenceFlags: flags & 1 != 0, normalizesModalities: flags & 2 != 0)
         try configuration.validate()
 
         var model = try TwoTowerModel(placeholderFor: configuration)
@@ -113,7 +115,7 @@ extension TwoTowerModel {
             guard seen.insert(name).inserted else { throw TwoTowerModelError.unexpectedTensor(name: name) }
             try model.setParameter(named: name, to: matrix)
         }
-        if let missing = TwoTowerModel.parameterNames.first(where: { !seen.contains($0) }) {
+        if let missing = model.parameterNames.first(where: { !seen.contains($0) }) {
             throw TwoTowerModelError.missingTensor(name: missing)
         }
         self = model
@@ -129,6 +131,11 @@ extension TwoTowerModel {
         itemIDEmbedding = shapes[4]
         attentionQuery = shapes[5]
         coldUserVector = shapes[6]
+        if configuration.pooling == .sequence {
+            var unused = TrainingRandomGenerator(seed: 0)  // every tensor is then replaced from the blob
+            sequenceBlock = TrainingLayers.CausalSelfAttentionBlock(dimension: configuration.embeddingDimension,
+                                                                    length: configuration.sequenceLength, using: &unused)
+        }
     }
 }
 

@@ -108,6 +108,8 @@ public struct TwoTowerTrainer: Sendable {
             logQ = counts.map { t.logQWeight * log(max($0 / total, 1e-12)) }
         }
 
+        // The sequence tower's extra softmax negatives are drawn from these (one entry per training event).
+        let negativePool = model.configuration.pooling == .sequence ? split.trainingHistories.flatMap { $0.map(\.item) } : []
         var generator = TrainingRandomGenerator(seed: t.seed)
         var current = model
         var optimizer = AdamWOptimizer(model: current, configuration: t)
@@ -115,18 +117,29 @@ public struct TwoTowerTrainer: Sendable {
         var report = TrainingReport(epochs: [], bestEpoch: 0, bestValidationRecall: nil, stoppedEarly: false)
         var epochsSinceBest = 0
         for epoch in 1...t.maxEpochs {
-            var examples = makeExamples(split.trainingHistories, using: &generator)
-            generator.shuffle(&examples)
             var lossSum: Float = 0
             var batches = 0
-            for start in stride(from: 0, to: examples.count, by: t.batchSize) {
-                let batch = Array(examples[start..<min(start + t.batchSize, examples.count)])
-                let (loss, gradients) = try current.batchLossAndGradients(
-                    examples: batch, items: dataset.items, training: t, logQ: logQ, generator: &generator)
-                guard loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
-                optimizer.update(&current, gradients: gradients)
-                lossSum += loss
+            func step(_ result: (loss: Float, gradients: [TrainingMatrix])) throws {
+                guard result.loss.isFinite else { throw TrainingError.diverged(epoch: epoch) }
+                optimizer.update(&current, gradients: result.gradients)
+                lossSum += result.loss
                 batches += 1
+            }
+            if current.configuration.pooling == .sequence {
+                var windows = makeSequences(split.trainingHistories, length: current.configuration.sequenceLength, using: &generator)
+                generator.shuffle(&windows)
+                for batch in Self.packed(windows, targetsPerBatch: t.batchSize) {
+                    try step(current.sequenceBatchLossAndGradients(sequences: batch, items: dataset.items, training: t, logQ: logQ,
+                                                                   negativePool: negativePool, generator: &generator))
+                }
+            } else {
+                var examples = makeExamples(split.trainingHistories, using: &generator)
+                generator.shuffle(&examples)
+                for start in stride(from: 0, to: examples.count, by: t.batchSize) {
+                    let batch = Array(examples[start..<min(start + t.batchSize, examples.count)])
+                    try step(current.batchLossAndGradients(examples: batch, items: dataset.items, training: t,
+                                                           logQ: logQ, generator: &generator))
+                }
             }
             var summary = TrainingEpochSummary(epoch: epoch, trainLoss: lossSum / Float(max(batches, 1)),
                                                validationRecall: nil, isBest: false)
@@ -178,6 +191,55 @@ public struct TwoTowerTrainer: Sendable {
             }
         }
         return examples
+    }
+
+    /// The `.sequence` tower's windows: each history cut from its newest event backwards into windows
+    /// of `length + 1` events that overlap by one, so every event but the first is predicted once
+    /// from up to `length` events before it, and the first (`includingFirst`) from none. With
+    /// probability `sequenceHoldoutProbability` a window instead holds out a fifth of its events
+    /// (at least one, drawn at random) and predicts them from the rest.
+    public func makeSequences(_ histories: [[TwoTowerInteraction]], length: Int,
+                              using generator: inout TrainingRandomGenerator) -> [TrainingSequence] {
+        var windows: [TrainingSequence] = []
+        for history in histories where !history.isEmpty {
+            var end = history.count
+            while true {
+                let start = max(0, end - (length + 1))
+                var events = Array(history[start..<end])
+                if events.count >= 2 && generator.nextUnitFloat() < training.sequenceHoldoutProbability {
+                    var order = Array(events.indices)
+                    generator.shuffle(&order)
+                    let heldOut = Set(order.prefix(max(1, events.count / 5)))
+                    let items = events.indices.filter { heldOut.contains($0) }.map { events[$0].item }
+                    events = events.indices.filter { !heldOut.contains($0) }.map { events[$0] }
+                    windows.append(TrainingSequence(events: events, targets: .heldOut(items)))
+                } else {
+                    windows.append(TrainingSequence(events: events, targets: .nextEvents(includingFirst: start == 0)))
+                }
+                if start == 0 { break }
+                end = start + 1
+            }
+        }
+        return windows
+    }
+
+    /// Consecutive runs of `windows` with about `targetsPerBatch` predictions each (a run closes
+    /// once it reaches that many), so the in-batch softmax sees as many negatives as in pooling mode.
+    static func packed(_ windows: [TrainingSequence], targetsPerBatch: Int) -> [[TrainingSequence]] {
+        var batches: [[TrainingSequence]] = []
+        var current: [TrainingSequence] = []
+        var targets = 0
+        for window in windows {
+            current.append(window)
+            targets += window.targetCount
+            if targets >= targetsPerBatch {
+                batches.append(current)
+                current = []
+                targets = 0
+            }
+        }
+        if !current.isEmpty { batches.append(current) }
+        return batches
     }
 
     /// Throws if any event names an item outside the catalog or has a bad strength.

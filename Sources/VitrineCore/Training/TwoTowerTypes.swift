@@ -6,6 +6,10 @@ public enum TwoTowerPooling: UInt8, Sendable, Equatable, CaseIterable {
     case attention = 0
     /// Strength-weighted mean (no parameters).
     case weightedMean = 1
+    /// Sequence-aware: a causal self-attention block over the newest `sequenceLength` events in
+    /// time order (SASRec-style, `TrainingLayers.CausalSelfAttentionBlock`), trained on next-event
+    /// prediction; the user is the block's output at the newest event.
+    case sequence = 2
 }
 
 /// Shape of a two-tower model. Mirrors the serialized header field for field.
@@ -22,6 +26,9 @@ public struct TwoTowerConfiguration: Sendable, Equatable {
     public var itemIDCount: Int
     /// Pooling used by the user tower.
     public var pooling: TwoTowerPooling
+    /// Position slots of the `.sequence` user tower: it reads the user's newest `sequenceLength`
+    /// events. Ignored (and stored as 0) by the other poolings.
+    public var sequenceLength: Int
     /// Append one 0/1 presence flag per modality to the tower input, so a missing picture or
     /// description (fed as zeros) is distinguishable from a present all-zero one.
     public var usesPresenceFlags: Bool
@@ -32,13 +39,14 @@ public struct TwoTowerConfiguration: Sendable, Equatable {
     /// A configuration; defaults fit EfficientNet-Lite0 + MiniLM features and a 64-d embedding.
     public init(imageDimension: Int = 1280, textDimension: Int = 384, hiddenDimension: Int = 256,
                 embeddingDimension: Int = 64, itemIDCount: Int = 0, pooling: TwoTowerPooling = .attention,
-                usesPresenceFlags: Bool = true, normalizesModalities: Bool = true) {
+                sequenceLength: Int = 50, usesPresenceFlags: Bool = true, normalizesModalities: Bool = true) {
         self.imageDimension = imageDimension
         self.textDimension = textDimension
         self.hiddenDimension = hiddenDimension
         self.embeddingDimension = embeddingDimension
         self.itemIDCount = itemIDCount
         self.pooling = pooling
+        self.sequenceLength = pooling == .sequence ? sequenceLength : 0
         self.usesPresenceFlags = usesPresenceFlags
         self.normalizesModalities = normalizesModalities
     }
@@ -58,10 +66,13 @@ public struct TwoTowerConfiguration: Sendable, Equatable {
             throw TwoTowerModelError.invalidConfiguration(field: "embeddingDimension", value: embeddingDimension)
         }
         if itemIDCount < 0 { throw TwoTowerModelError.invalidConfiguration(field: "itemIDCount", value: itemIDCount) }
+        if pooling == .sequence ? sequenceLength < 1 : sequenceLength != 0 {
+            throw TwoTowerModelError.invalidConfiguration(field: "sequenceLength", value: sequenceLength)
+        }
         let limit = Int(UInt32.max)
         for (field, value) in [("imageDimension", imageDimension), ("textDimension", textDimension),
                                ("hiddenDimension", hiddenDimension), ("embeddingDimension", embeddingDimension),
-                               ("itemIDCount", itemIDCount)] where value > limit {
+                               ("itemIDCount", itemIDCount), ("sequenceLength", sequenceLength)] where value > limit {
             throw TwoTowerModelError.invalidConfiguration(field: field, value: value)
         }
     }
