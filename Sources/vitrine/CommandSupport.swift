@@ -107,6 +107,25 @@ struct TwoTowerOptions: ParsableArguments {
     @Option(help: "Hidden width of the item tower.") var hidden: Int = 128
     @Option(help: "Embedding width.") var dimension: Int = 64
     @Option(help: "Random seed (same seed, same events → same weights).") var seed: UInt64 = 42
+    @Option(help: "User tower: attention (pooling with a learned query), weighted-mean, or sequence (causal self-attention over the newest events, trained on next-event prediction).")
+    var userTower: String = "attention"
+    @Option(help: "Newest events the sequence user tower reads (in evaluate, of the --max-history newest).") var sequenceLength: Int = TwoTowerConfiguration(pooling: .sequence).sequenceLength
+    @Option(help: "Sequence tower: share of training windows that predict held-out events instead of each next event.")
+    var sequenceHoldout: Float = TrainingConfiguration().sequenceHoldoutProbability
+    @Option(help: "Sequence tower: softmax negatives drawn per batch from the training events, beside the batch's own targets.")
+    var sequenceNegatives: Int = TrainingConfiguration().sequenceSampledNegatives
+
+    /// The `--user-tower` choice.
+    func pooling() throws -> TwoTowerPooling {
+        switch userTower {
+        case "attention": return .attention
+        case "weighted-mean": return .weightedMean
+        case "sequence":
+            guard sequenceLength >= 1 else { throw ValidationError("--sequence-length must be at least 1, is \(sequenceLength)") }
+            return .sequence
+        default: throw ValidationError("unknown --user-tower '\(userTower)' (attention, weighted-mean, sequence)")
+        }
+    }
 
     /// Writes the optimizer, stopping and seed flags into `training`.
     func apply(to training: inout TrainingConfiguration) {
@@ -114,6 +133,8 @@ struct TwoTowerOptions: ParsableArguments {
         training.weightDecay = weightDecay
         training.patience = patience
         training.seed = seed
+        training.sequenceHoldoutProbability = sequenceHoldout
+        training.sequenceSampledNegatives = sequenceNegatives
     }
 }
 

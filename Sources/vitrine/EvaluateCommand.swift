@@ -29,13 +29,12 @@ struct EvaluateCommand: ParsableCommand {
     @OptionGroup var tower: TwoTowerOptions
     @Option(help: "Share of training users held out for early stopping (0: no early stopping, the last epoch is kept).")
     var validationUsers: Double = 0
-    @Option(help: "User-tower pooling: attention or weighted-mean.") var pooling: String = "attention"
     @Flag(name: .customLong("logq-correction"), inversion: .prefixedNo,
           help: "Subtract log(sampling probability) of in-batch negatives (Yi et al. 2019).") var logQCorrection = true
     @Option(name: .customLong("logq-weight"), help: "Multiplier of the logQ correction (1: full-softmax estimate; > 1 keeps extra popularity).")
     var logQWeight: Float = TrainingConfiguration().logQWeight
     @OptionGroup var additions: ScoreAdditionOptions
-    @Flag(help: "Tune mode: evaluate on a validation slice of the random protocol's train.csv (test files unread).") var validation = false
+    @Flag(help: "Tune mode: evaluate on a validation slice of each protocol's train.csv, shaped like the protocol (test files unread).") var validation = false
     @Option(help: "Write all rows as JSON here.") var jsonOut: String?
 
     func run() throws {
@@ -58,16 +57,11 @@ struct EvaluateCommand: ParsableCommand {
         training.validationUserFraction = validationUsers
         training.logQCorrection = logQCorrection
         training.logQWeight = logQWeight
-        let userPooling: TwoTowerPooling
-        switch pooling {
-        case "attention": userPooling = .attention
-        case "weighted-mean": userPooling = .weightedMean
-        default: throw ValidationError("unknown pooling '\(pooling)' (attention, weighted-mean)")
-        }
+        let userPooling = try tower.pooling()
         var rows: [EvaluationRow] = []
         for name in names {
             var split = try EvaluationData.split(name, in: URL(fileURLWithPath: splits))
-            if validation { split = split.validationSlice() }
+            if validation { split = split.protocolValidationSlice() }
             let views = EvaluationView.views(of: split, indexOf: evaluator.indexOf)
             for method in wanted {
                 let fitStart = Date()
@@ -94,7 +88,8 @@ struct EvaluateCommand: ParsableCommand {
                     func train(_ split: EvaluationSplit, label: String) throws -> (EvaluationMethods.TwoTowerScoring) -> EvaluationScorer {
                         try EvaluationMethods.twoTower(
                             split: split, vectors: text.vectors, indexOf: evaluator.indexOf, configuration: training,
-                            hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling) { epoch in
+                            hiddenDimension: tower.hidden, embeddingDimension: tower.dimension, pooling: userPooling,
+                            sequenceLength: tower.sequenceLength) { epoch in
                             let recall = epoch.validationRecall.map { String(format: "%.4f", $0) } ?? "—"
                             report("  [\(label)] epoch \(epoch.epoch) loss \(String(format: "%.4f", Double(epoch.trainLoss))) val recall@10 \(recall)"
                                    + "\(epoch.isBest ? " *" : "") (\(elapsed(started)))")

@@ -23,7 +23,7 @@ struct TrainCommand: ParsableCommand {
         training.batchSize = batchSize
         tower.apply(to: &training)
         let options = CatalogTrainingOptions(training: training, hiddenDimension: tower.hidden, embeddingDimension: tower.dimension,
-                                             usesItemIDs: !noItemIDs, popularityPrior: try additions.givenPrior(),
+                                             pooling: try tower.pooling(), sequenceLength: tower.sequenceLength, usesItemIDs: !noItemIDs, popularityPrior: try additions.givenPrior(),
                                              itemItemBlend: try additions.givenBlend())
         let tty = isatty(STDOUT_FILENO) != 0
         let started = Date()

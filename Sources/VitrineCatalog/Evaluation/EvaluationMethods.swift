@@ -55,7 +55,7 @@ public enum EvaluationMethods {
     /// training positives per item) plus the training report. Items with training positives get ID embeddings.
     public static func twoTower(split: EvaluationSplit, vectors: [[Float]], indexOf: [String: Int],
                                 configuration: TrainingConfiguration, hiddenDimension: Int = 128, embeddingDimension: Int = 64,
-                                pooling: TwoTowerPooling = .attention, usesItemIDs: Bool = true, positiveThreshold: Double = 4,
+                                pooling: TwoTowerPooling = .attention, sequenceLength: Int = 50, usesItemIDs: Bool = true, positiveThreshold: Double = 4,
                                 progress: (TrainingEpochSummary) -> Void = { _ in }) throws
         -> (scorer: (TwoTowerScoring) -> EvaluationScorer, report: TrainingReport) {
         let features = vectors.map { TwoTowerItemFeatures(image: nil, text: $0) }
@@ -71,7 +71,7 @@ public enum EvaluationMethods {
         }
         let config = TwoTowerConfiguration(imageDimension: 0, textDimension: vectors.first?.count ?? 0, hiddenDimension: hiddenDimension,
                                            embeddingDimension: embeddingDimension, itemIDCount: usesItemIDs ? vectors.count : 0,
-                                           pooling: pooling)
+                                           pooling: pooling, sequenceLength: sequenceLength)
         let initial = try TwoTowerModel(configuration: config, seed: configuration.seed)
         let (model, report) = try TwoTowerTrainer(training: configuration)
             .train(initial, on: TrainingDataset(items: features, histories: histories), progress: progress)

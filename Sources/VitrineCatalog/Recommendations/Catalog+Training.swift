@@ -14,6 +14,10 @@ public struct CatalogTrainingOptions: Sendable {
     public var hiddenDimension: Int
     /// Output embedding width.
     public var embeddingDimension: Int
+    /// The user tower (`.sequence`: causal self-attention over the newest `sequenceLength` events).
+    public var pooling: TwoTowerPooling
+    /// Newest events the `.sequence` user tower reads.
+    public var sequenceLength: Int
     /// Learn a per-item ID embedding (DropoutNet-style dropped during training) for items with events.
     public var usesItemIDs: Bool
     /// Strengths turning events into training weights; only positive events are training targets.
@@ -26,11 +30,13 @@ public struct CatalogTrainingOptions: Sendable {
 
     /// Creates options with the defaults of `TrainingConfiguration` and a 128→64 tower.
     public init(training: TrainingConfiguration = TrainingConfiguration(), hiddenDimension: Int = 128, embeddingDimension: Int = 64,
-                usesItemIDs: Bool = true, strengths: EventStrengths = EventStrengths(),
+                pooling: TwoTowerPooling = .attention, sequenceLength: Int = 50, usesItemIDs: Bool = true, strengths: EventStrengths = EventStrengths(),
                 popularityPrior: PopularityPrior? = nil, itemItemBlend: ItemItemBlend? = nil) {
         self.training = training
         self.hiddenDimension = hiddenDimension
         self.embeddingDimension = embeddingDimension
+        self.pooling = pooling
+        self.sequenceLength = sequenceLength
         self.usesItemIDs = usesItemIDs
         self.strengths = strengths
         self.popularityPrior = popularityPrior
@@ -108,7 +114,14 @@ struct TrainedModelScorer: RecommendationScorer {
     let trained: LoadedTwoTower
 
     func scores(for profile: UserProfile, candidates: [String]) throws -> [Float] {
-        let positives = profile.itemWeights.filter { $0.weight > 0 }.prefix(trained.maxHistoryLength)
+        let positives: [ItemWeight]
+        if let block = trained.model.sequenceTower {
+            // The sequence tower reads a time line: the newest positives, oldest first.
+            let weightOf = Dictionary(uniqueKeysWithValues: profile.itemWeights.map { ($0.item, $0.weight) })
+            positives = profile.positivesByRecency.suffix(block.length).map { ItemWeight(item: $0, weight: weightOf[$0] ?? 1) }
+        } else {
+            positives = Array(profile.itemWeights.filter { $0.weight > 0 }.prefix(trained.maxHistoryLength))
+        }
         let historyIDs = positives.map(\.item)
         let embeddings = try catalog.trainedEmbeddings(trained, ids: historyIDs + candidates)
         let history = TrainingMatrix(rowVectors: Array(embeddings.prefix(historyIDs.count)),
@@ -164,7 +177,7 @@ extension Catalog {
         let configuration = TwoTowerConfiguration(
             imageDimension: encoderProvider.imageDimension, textDimension: encoderProvider.textDimension,
             hiddenDimension: options.hiddenDimension, embeddingDimension: options.embeddingDimension,
-            itemIDCount: options.usesItemIDs ? usable.count : 0)
+            itemIDCount: options.usesItemIDs ? usable.count : 0, pooling: options.pooling, sequenceLength: options.sequenceLength)
         let dataset = TrainingDataset(items: usable.map(\.1), histories: histories)
         let start = Date()
         let trained = try CatalogError.wrapping { () throws -> (model: TwoTowerModel, report: TrainingReport) in
