@@ -15,6 +15,7 @@
 // residual paths keep the item vectors' scale.
 
 import Foundation
+import VitrineTensor
 
 extension TrainingLayers {
     /// A causal self-attention block with learned positions and a feed-forward layer (see above).
@@ -108,7 +109,7 @@ extension TrainingLayers {
                                 let row = w + weightOffsets[index] + t * n
                                 var largest = -Float.infinity
                                 for j in 0...t {
-                                    row[j] = dot(query, qkv + (start + j) * 3 * d + d, d) * scale + logStrengths[start + j]
+                                    row[j] = Kernels.dot(count: d, query, qkv + (start + j) * 3 * d + d) * scale + logStrengths[start + j]
                                     largest = max(largest, row[j])
                                 }
                                 var sum: Float = 0
@@ -166,7 +167,7 @@ extension TrainingLayers {
                                     var expected: Float = 0
                                     for j in 0...t {
                                         let value = qkv + (start + j) * 3 * d + 2 * d
-                                        logitGradient[j] = dot(upstream, value, d)
+                                        logitGradient[j] = Kernels.dot(count: d, upstream, value)
                                         expected += row[j] * logitGradient[j]
                                         let valueGradient = dqkv + (start + j) * 3 * d + 2 * d
                                         for column in 0..<d { valueGradient[column] += row[j] * upstream[column] }
@@ -197,12 +198,6 @@ extension TrainingLayers {
             }
             return (itemsGradient, [positionsGradient, projected.weight, projected.bias, hidden.weight, hidden.bias,
                                     output.weight, output.bias])
-        }
-
-        private func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int) -> Float {
-            var sum: Float = 0
-            for index in 0..<count { sum += a[index] * b[index] }
-            return sum
         }
     }
 }
