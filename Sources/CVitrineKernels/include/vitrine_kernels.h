@@ -110,6 +110,46 @@ void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint1
 /// dst[i] = src[i] widened from IEEE fp16, exactly.
 void vk_half_to_float_array(long n, const uint16_t *src, float *dst);
 
+/// int8 GEMM with constant weights (qgemm.c): C = act(beta·C + sa[i]·sw[j]·Σ_k qa[i,k]·qw[k,j] + bias[j]),
+/// with weights quantized per output column by vk_q_pack_b and activation rows per row by
+/// vk_q_quantize_rows. Integer sums are exact; every kernel gives bitwise the same C before the activation.
+/// Depth padded to a multiple of 4 (the row stride of quantized activations is at least this).
+long vk_q_depth(long k);
+/// Columns padded to whole 16-column panels (the length of the scales and sums arrays).
+long vk_q_columns(long n);
+/// Bytes of packed weights for a k×n op(B).
+long vk_q_packed_size(long k, long n);
+/// Quantizes op(B) (k×n; stored n×k when trans_b) per column and packs it: packed holds vk_q_packed_size
+/// bytes, scales and sums vk_q_columns(n) entries (per-column scale max|w| / 127 and the sum of the codes).
+void vk_q_pack_b(const float *b, long ldb, int trans_b, long k, long n, int8_t *packed, float *scales, int32_t *sums);
+/// Quantizes rows [row_begin, row_end) of A (m×k, stride lda) for the kernel of `pinned_variant` (as in
+/// vk_gemm_params; 0 = current): out row r at out + r·ldo holds vk_q_depth(k) codes, scales[r] its scale.
+/// The `skips` channels listed in `skip` (may be NULL when 0) are treated as 0: they get code 0 and do
+/// not set the row's scale (outlier channels the caller multiplies in fp32).
+void vk_q_quantize_rows(long row_begin, long row_end, long k, const float *a, long lda, const long *skip, long skips,
+                        uint8_t *out, long ldo, float *scales, int pinned_variant);
+/// Name of the int8 kernel a variant runs ("avx512-vnni", "avx2" or "portable").
+const char *vk_q_kernel_name(int pinned_variant);
+/// 128 where the kernel stores activation codes unsigned (VNNI), else 0.
+int vk_q_a_offset(int pinned_variant);
+typedef struct vk_qgemm_params {
+    long m, n, k;
+    const uint8_t *a; long lda;     // rows from vk_q_quantize_rows with the same pinned_variant
+    const float *a_scales;          // m
+    const int8_t *b_packed;         // vk_q_pack_b
+    const float *b_scales;
+    const int32_t *b_sums;
+    float beta;                     // 0: C is write-only
+    float *c; long ldc;
+    const float *bias_col;          // n or NULL
+    int activation;                 // VK_ACT_*
+    int pinned_variant;             // VK_VARIANT_* + 1, or 0 for the current one
+} vk_qgemm_params;
+/// How many parts are worth running in parallel, at most max_parts.
+int vk_qgemm_parts(const vk_qgemm_params *p, int max_parts);
+/// Computes slice `part` of `parts` of C.
+void vk_qgemm_part(const vk_qgemm_params *p, int part, int parts);
+
 /// x[i] = act(x[i] + bias) for n elements (bias may be 0).
 void vk_activate(float *x, long n, float bias, int activation);
 /// out[i] = x[i] + y[i].
