@@ -29,6 +29,31 @@ import VitrineTensor
         print("MiniLM parity: min cosine \(worst.reference) vs fp32 reference, \(worst.fp16) vs fp16-weight reference (65 sentences)")
     }
 
+    /// int8 dense layers (weights per output channel, activations per row, calibrated outlier channels in
+    /// fp32) against the fp32 encoder and sentence-transformers: the bars are cosine ≥ 0.995 per
+    /// vector and top-10 neighbour agreement ≥ 0.97; with 65 sentences neighbour lists hold near-ties, so
+    /// the agreement asserted here is a floor, and the bar is measured on real catalogs (BENCHMARKS.md).
+    @Test func int8DenseLayersStayWithinTheQualityBar() throws {
+        let manifest = try MiniLMFixtures.manifest()
+        let reference = try MiniLMFixtures.rows("embeddings.f32", width: manifest.dimension)
+        let encoder = try TextEncoder(directory: MiniLMFixtures.directory(), options: TextEncoderOptions(longTextPolicy: .truncate),
+                                      precision: .int8)
+        #expect(encoder.model.precision == .int8)
+        let int8 = encoder.embed(batch: manifest.sentences.map(\.text))
+        let fp32 = try MiniLMFixtures.fixtureEmbeddings()
+        var worst = (fp32: Float(1), reference: Float(1))
+        for i in int8.indices {
+            worst = (min(worst.fp32, MiniLMFixtures.cosine(int8[i], fp32[i])), min(worst.reference, MiniLMFixtures.cosine(int8[i], reference[i])))
+        }
+        func neighbours(_ vectors: [[Float]], of i: Int) -> Set<Int> {
+            Set(vectors.indices.filter { $0 != i }.sorted { MiniLMFixtures.cosine(vectors[i], vectors[$0]) > MiniLMFixtures.cosine(vectors[i], vectors[$1]) }.prefix(10))
+        }
+        let agreement = Double(int8.indices.map { neighbours(int8, of: $0).intersection(neighbours(fp32, of: $0)).count }.reduce(0, +)) / Double(10 * int8.count)
+        print("MiniLM int8 (\(Kernels.int8KernelName)): min cosine \(worst.fp32) vs fp32, \(worst.reference) vs sentence-transformers; top-10 agreement \(agreement)")
+        #expect(worst.fp32 >= 0.995 && worst.reference >= 0.995, "int8 cosine \(worst)")
+        #expect(agreement >= 0.9, "int8 top-10 neighbour agreement \(agreement)")
+    }
+
     @Test func batchResultsComeBackInTheCallersOrder() throws {
         let manifest = try MiniLMFixtures.manifest()
         let encoder = try MiniLMFixtures.encoder(.truncate)

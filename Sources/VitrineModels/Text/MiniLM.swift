@@ -38,57 +38,100 @@ public struct MiniLM: Sendable {
     let positionEmbeddings: [Float]
     let embeddingNorm: (weight: [Float], bias: [Float])
     let layers: [MiniLMLayer]
+    /// How the dense layers' weights are held (fp32 reference or int8).
+    public let precision: WeightPrecision
     /// Most tokens run through one packed pass; bounds the scratch memory (≈ 15 KB per token).
     static let tokensPerPass = 2048
 
     /// Loads `config.json`, `sentence_bert_config.json`, `pooling_config.json` and
     /// `model.safetensors` from a model folder, through the checked loader.
     /// - Throws: `MiniLMLoadingError` naming the file, field or tensor.
-    public init(directory: URL) throws(MiniLMLoadingError) {
+    public init(directory: URL, precision: WeightPrecision = .fp32, calibration: [[Int32]] = []) throws(MiniLMLoadingError) {
         let configuration = try MiniLMConfiguration(directory: directory)
         let file: SafetensorsFile
         do { file = try SafetensorsFile(contentsOf: directory.appendingPathComponent("model.safetensors")) } catch {
             throw .weights(error)
         }
-        try self.init(configuration: configuration, weights: file)
+        try self.init(configuration: configuration, weights: file, precision: precision, calibration: calibration)
     }
 
     /// Builds the model from an open weights file, verifying every tensor against `configuration`.
+    ///
+    /// With `precision` `.int8` the dense layers' weights are quantized here, once. When `calibration`
+    /// holds token sequences (``TextEncoder`` passes ``MiniLMCalibration/sentences``), the fp32 model runs
+    /// them first and each dense layer keeps the ``MiniLMCalibration/outlierChannels`` input channels
+    /// with the largest activations in fp32 (see ``QuantizedPanels``); without, every channel is int8.
     /// - Throws: `MiniLMLoadingError.weights` naming a missing, unexpected or mis-shaped tensor.
-    public init(configuration: MiniLMConfiguration, weights file: SafetensorsFile) throws(MiniLMLoadingError) {
+    public init(configuration: MiniLMConfiguration, weights file: SafetensorsFile,
+                precision: WeightPrecision = .fp32, calibration: [[Int32]] = []) throws(MiniLMLoadingError) {
         let tensors = try MiniLMCheckpoint.load(file, configuration: configuration)
         // Every name below is in `expectedTensors`, which `load` just verified.
         func weight(_ name: String) -> [Float] { tensors[name]?.scalars ?? [] }
         let h = configuration.hiddenSize
-        self.configuration = configuration
-        wordEmbeddings = weight("embeddings.word_embeddings.weight")
         var positions = weight("embeddings.position_embeddings.weight")
         let tokenType = weight("embeddings.token_type_embeddings.weight")
         for row in 0..<configuration.maxPositionEmbeddings {
             for j in 0..<h { positions[row * h + j] += tokenType[j] }
         }
-        positionEmbeddings = positions
-        embeddingNorm = (weight("embeddings.LayerNorm.weight"), weight("embeddings.LayerNorm.bias"))
-        layers = (0..<configuration.layerCount).map { layer in
-            let p = MiniLMCheckpoint.layerPrefix(layer)
-            let f = configuration.intermediateSize
-            // Weights are stored transposed ([in, out]) so the GEMM streams B rows without transposed packing.
-            let qkv = ["query", "key", "value"].map { transposed(weight("\(p).attention.self.\($0).weight"), rows: h, columns: h) }
-            var fused = [Float](repeating: 0, count: h * 3 * h)
-            for row in 0..<h {
-                for part in 0..<3 { for j in 0..<h { fused[row * 3 * h + part * h + j] = qkv[part][row * h + j] } }
+        let embeddingNorm = (weight("embeddings.LayerNorm.weight"), weight("embeddings.LayerNorm.bias"))
+        /// `outliers[layer][site]`: fp32 input channels of each dense layer (empty: none).
+        func makeLayers(_ precision: WeightPrecision, outliers: [[[Int]]]) -> [MiniLMLayer] {
+            (0..<configuration.layerCount).map { layer in
+                let p = MiniLMCheckpoint.layerPrefix(layer)
+                let f = configuration.intermediateSize
+                // Weights are stored transposed ([in, out]) so the GEMM streams B rows without transposed packing.
+                let qkv = ["query", "key", "value"].map { transposed(weight("\(p).attention.self.\($0).weight"), rows: h, columns: h) }
+                var fused = [Float](repeating: 0, count: h * 3 * h)
+                for row in 0..<h {
+                    for part in 0..<3 { for j in 0..<h { fused[row * 3 * h + part * h + j] = qkv[part][row * h + j] } }
+                }
+                return MiniLMLayer(
+                    qkvWeight: fused,
+                    qkvBias: ["query", "key", "value"].flatMap { weight("\(p).attention.self.\($0).bias") },
+                    attentionOutputWeight: transposed(weight("\(p).attention.output.dense.weight"), rows: h, columns: h),
+                    attentionOutputBias: weight("\(p).attention.output.dense.bias"),
+                    attentionNorm: (weight("\(p).attention.output.LayerNorm.weight"), weight("\(p).attention.output.LayerNorm.bias")),
+                    intermediateWeight: transposed(weight("\(p).intermediate.dense.weight"), rows: f, columns: h),
+                    intermediateBias: weight("\(p).intermediate.dense.bias"),
+                    outputWeight: transposed(weight("\(p).output.dense.weight"), rows: h, columns: f),
+                    outputBias: weight("\(p).output.dense.bias"),
+                    outputNorm: (weight("\(p).output.LayerNorm.weight"), weight("\(p).output.LayerNorm.bias")),
+                    precision: precision, outliers: outliers.isEmpty ? [] : outliers[layer])
             }
-            return MiniLMLayer(
-                qkvWeight: fused,
-                qkvBias: ["query", "key", "value"].flatMap { weight("\(p).attention.self.\($0).bias") },
-                attentionOutputWeight: transposed(weight("\(p).attention.output.dense.weight"), rows: h, columns: h),
-                attentionOutputBias: weight("\(p).attention.output.dense.bias"),
-                attentionNorm: (weight("\(p).attention.output.LayerNorm.weight"), weight("\(p).attention.output.LayerNorm.bias")),
-                intermediateWeight: transposed(weight("\(p).intermediate.dense.weight"), rows: f, columns: h),
-                intermediateBias: weight("\(p).intermediate.dense.bias"),
-                outputWeight: transposed(weight("\(p).output.dense.weight"), rows: h, columns: f),
-                outputBias: weight("\(p).output.dense.bias"),
-                outputNorm: (weight("\(p).output.LayerNorm.weight"), weight("\(p).output.LayerNorm.bias")))
+        }
+        let words = weight("embeddings.word_embeddings.weight")
+        var outliers: [[[Int]]] = []
+        if precision == .int8 && !calibration.isEmpty {
+            let reference = MiniLM(configuration: configuration, wordEmbeddings: words, positionEmbeddings: positions,
+                                   embeddingNorm: embeddingNorm, layers: makeLayers(.fp32, outliers: []), precision: .fp32)
+            outliers = reference.largestInputChannels(calibration, count: MiniLMCalibration.outlierChannels)
+        }
+        self.init(configuration: configuration, wordEmbeddings: words, positionEmbeddings: positions, embeddingNorm: embeddingNorm,
+                  layers: makeLayers(precision, outliers: outliers), precision: precision)
+    }
+
+    private init(configuration: MiniLMConfiguration, wordEmbeddings: [Float], positionEmbeddings: [Float],
+                 embeddingNorm: (weight: [Float], bias: [Float]), layers: [MiniLMLayer], precision: WeightPrecision) {
+        self.configuration = configuration
+        self.wordEmbeddings = wordEmbeddings
+        self.positionEmbeddings = positionEmbeddings
+        self.embeddingNorm = embeddingNorm
+        self.layers = layers
+        self.precision = precision
+    }
+
+    /// For every layer and dense site (Q/K/V, attention output, feed-forward in, feed-forward out), the
+    /// `count` input channels with the largest |activation| over all tokens of `sequences`, ascending.
+    func largestInputChannels(_ sequences: [[Int32]], count: Int) -> [[[Int]]] {
+        var maxima = [[[Float]]](repeating: [], count: layers.count)
+        _ = run(pass: sequences, observe: nil) { layer, site, input, rows, width in
+            if maxima[layer].count <= site { maxima[layer].append([Float](repeating: 0, count: width)) }
+            for r in 0..<rows {
+                for j in 0..<width { maxima[layer][site][j] = max(maxima[layer][site][j], abs(input[r * width + j])) }
+            }
+        }
+        return maxima.map { sites in
+            sites.map { column in Array(column.indices.sorted { column[$0] > column[$1] }.prefix(count)).sorted() }
         }
     }
 
@@ -110,9 +153,9 @@ public struct MiniLM: Sendable {
     public func hiddenStates(_ inputIDs: [Int32]) throws(MiniLMInputError) -> [Tensor] {
         try validate([inputIDs])
         var states: [Tensor] = []
-        _ = run(pass: [inputIDs]) { buffer in
+        _ = run(pass: [inputIDs], observe: { buffer in
             states.append(Tensor(shape: [inputIDs.count, configuration.hiddenSize], scalars: Array(buffer)))
-        }
+        })
         return states
     }
 
@@ -146,7 +189,9 @@ public struct MiniLM: Sendable {
     }
 
     /// One packed forward pass; `observe` sees the hidden states after the embeddings and each layer.
-    private func run(pass sequences: [[Int32]], observe: ((UnsafeBufferPointer<Float>) -> Void)?) -> [[Float]] {
+    /// `observeInputs(layer, site, input, rows, width)` sees each dense layer's input (see ``MiniLMLayer/forward``).
+    private func run(pass sequences: [[Int32]], observe: ((UnsafeBufferPointer<Float>) -> Void)?,
+                     observeInputs: ((Int, Int, UnsafePointer<Float>, Int, Int) -> Void)? = nil) -> [[Float]] {
         let h = configuration.hiddenSize, f = configuration.intermediateSize
         var offsets = [0]
         for ids in sequences { offsets.append(offsets[offsets.count - 1] + ids.count) }
@@ -162,7 +207,7 @@ public struct MiniLM: Sendable {
             let x = xb.baseAddress!
             embed(sequences, offsets: offsets, into: x)
             observe?(UnsafeBufferPointer(xb))
-            for layer in layers {
+            for (index, layer) in layers.enumerated() {
                 residual.withUnsafeMutableBufferPointer { rb in
                     context.withUnsafeMutableBufferPointer { cb in
                         qkv.withUnsafeMutableBufferPointer { qb in
@@ -170,7 +215,8 @@ public struct MiniLM: Sendable {
                                 layer.forward(
                                     x: x, residual: rb.baseAddress!, context: cb.baseAddress!, qkv: qb.baseAddress!,
                                     hidden: fb.baseAddress!, tokens: tokens, offsets: offsets, hiddenSize: h,
-                                    intermediateSize: f, heads: configuration.headCount, epsilon: epsilon)
+                                    intermediateSize: f, heads: configuration.headCount, epsilon: epsilon,
+                                    observe: observeInputs.map { observe in { site, input, width in observe(index, site, input, tokens, width) } })
                             }
                         }
                     }

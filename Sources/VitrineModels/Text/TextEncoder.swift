@@ -51,14 +51,18 @@ public struct TextEncoder: Sendable {
     /// Length of every embedding (384).
     public var dimension: Int { model.configuration.hiddenSize }
 
-    /// Loads the model and vocabulary from a model folder (`config.json`, `model.safetensors`, `vocab.txt`, …).
+    /// Loads the model and vocabulary from a model folder (`config.json`, `model.safetensors`, `vocab.txt`, …),
+    /// with the dense layers in `precision` (int8: quantized at load; see ``WeightPrecision``).
     /// - Throws: `MiniLMLoadingError` naming the file, field or tensor that is wrong.
-    public init(directory: URL, options: TextEncoderOptions = TextEncoderOptions()) throws(MiniLMLoadingError) {
-        let model = try MiniLM(directory: directory)
+    public init(directory: URL, options: TextEncoderOptions = TextEncoderOptions(),
+                precision: WeightPrecision = .fp32) throws(MiniLMLoadingError) {
         let tokenizer: BertTokenizer
         do { tokenizer = try BertTokenizer(vocabularyURL: directory.appendingPathComponent("vocab.txt")) } catch {
             throw .tokenizer(error)
         }
+        // int8 finds each dense layer's outlier channels on a fixed calibration set (MiniLMCalibration).
+        let calibration = precision == .fp32 ? [] : MiniLMCalibration.sentences.map { tokenizer.encode($0) }
+        let model = try MiniLM(directory: directory, precision: precision, calibration: calibration)
         try self.init(model: model, tokenizer: tokenizer, options: options)
     }
 
@@ -89,10 +93,11 @@ public struct TextEncoder: Sendable {
 
     /// The encoder for `assets/models/all-MiniLM-L6-v2` (found by ``ModelAssets``).
     /// - Throws: `MiniLMLoadingError`.
-    public static func allMiniLML6v2(options: TextEncoderOptions = TextEncoderOptions()) throws(MiniLMLoadingError) -> TextEncoder {
+    public static func allMiniLML6v2(options: TextEncoderOptions = TextEncoderOptions(),
+                                     precision: WeightPrecision = .fp32) throws(MiniLMLoadingError) -> TextEncoder {
         let directory: URL
         do { directory = try ModelAssets.modelDirectory(named: "all-MiniLM-L6-v2") } catch { throw .assets(error) }
-        return try TextEncoder(directory: directory, options: options)
+        return try TextEncoder(directory: directory, options: options, precision: precision)
     }
 
     /// The 384-d unit-length embedding of `text`.
