@@ -75,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "vitrine",
             dependencies: [
-                "VitrineCatalog", "VitrineCore", "VitrineServer",
+                "VitrineCatalog", "VitrineCore", "VitrineServer", "VitrineTensor",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

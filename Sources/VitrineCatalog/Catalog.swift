@@ -1,6 +1,7 @@
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// The catalog service the CLI and the server share: a store of items and their vectors, the encoders
 /// (loaded lazily, once), and exact in-memory indexes built from the store on open.
@@ -50,7 +51,7 @@ public final class Catalog: Sendable {
     public init(store: any CatalogStore, storeURL: URL? = nil, options: CatalogOptions = CatalogOptions()) throws {
         self.storeURL = storeURL ?? URL(fileURLWithPath: store.location)
         self.options = options
-        let provider = try options.encoders ?? EncoderProvider.pretrained()
+        let provider = try options.encoders ?? EncoderProvider.pretrained(textPrecision: Self.textPrecision(store: store, options: options))
         encoderProvider = provider
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
@@ -63,6 +64,13 @@ public final class Catalog: Sendable {
         let snapshot = Self.snapshotPath(store: store, options: options)
         state = ReadWriteLocked(try Self.loadState(store: store, provider: provider, fusedModelID: fusedModelID, options: options,
                                                    snapshotPath: snapshot))
+    }
+
+    /// The text precision to open with: the option, else the one of the store's current text model, else fp32.
+    static func textPrecision(store: any CatalogStore, options: CatalogOptions) throws -> WeightPrecision {
+        if let chosen = options.textPrecision { return chosen }
+        let current = try CatalogError.wrapping { try store.currentModel(for: .text) }
+        return current.map(ModelIdentity.textPrecision(of:)) ?? .fp32
     }
 
     /// Reads items and vectors of the current models — from the index snapshot at `snapshotPath` when

@@ -1,6 +1,7 @@
 import Foundation
 import VitrineCore
 import VitrineStore
+import VitrineTensor
 
 /// How a `Catalog` opens its store and builds vectors. The CLI flags and the server's settings map onto it.
 public struct CatalogOptions: Sendable {
@@ -11,6 +12,10 @@ public struct CatalogOptions: Sendable {
     /// Where the encoders come from; nil = the pretrained EfficientNet-Lite0 and MiniLM from `assets/models`
     /// (found by `ModelAssets`: `VITRINE_ASSETS`, else an `assets/models` folder above the working directory).
     public var encoders: EncoderProvider?
+    /// Precision of the pretrained text model's dense layers; nil (the default) = whatever the store's
+    /// vectors were made with (its current text model), fp32 for a new store. `vitrine index
+    /// --text-precision int8` sets it; the store then re-embeds every text under the int8 identity.
+    public var textPrecision: WeightPrecision?
     /// Image / text weights of the fused vector (normalized to sum to one).
     public var fusionWeights: FusionWeights
     /// Stored form of vectors. fp16 halves the store; measured top-10 overlap vs fp32 is in the report.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import VitrineCatalog
+import VitrineTensor
 
 /// `vitrine index DIR`: embed a folder into the store, incrementally.
 struct IndexCommand: ParsableCommand {
@@ -31,6 +32,9 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Store vectors as fp32 instead of fp16.")
     var fp32 = false
 
+    @Option(name: .long, help: "Text model's dense layers: fp32 or int8 (quantized once at load, exact int32 sums; see BENCHMARKS.md for speed and agreement). The choice is part of the text model's identity: switching re-embeds every text, and later commands on this store use it. Default: the store's current choice, fp32 for a new store.")
+    var textPrecision: String?
+
     @Option(name: .long, help: "Index only share k of n (e.g. 2/4): items whose id hashes to it. The last share to finish finalizes.")
     var shard: String?
 
@@ -41,10 +45,14 @@ struct IndexCommand: ParsableCommand {
         if finalize && (folder != nil || shard != nil) { throw ValidationError("--finalize takes no folder and no --shard") }
         if !finalize && folder == nil { throw ValidationError("missing the catalog folder") }
         if let shard { _ = try IndexShard(parsing: shard) }
+        if let textPrecision, WeightPrecision(rawValue: textPrecision) == nil {
+            throw ValidationError("--text-precision must be one of \(WeightPrecision.allCases.map(\.rawValue).joined(separator: ", ")), got '\(textPrecision)'")
+        }
     }
 
     func run() throws {
-        let precision = graphs.applied(to: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
+        var precision = graphs.applied(to: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
+        precision.textPrecision = textPrecision.flatMap(WeightPrecision.init(rawValue:))
         if finalize {
             let count = try failing {
                 let catalog = try store.openCatalog(options: precision)

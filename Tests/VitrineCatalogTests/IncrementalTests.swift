@@ -16,6 +16,27 @@ import VitrineTensor
         return folder
     }
 
+    /// The text precision is part of the text model's identity; a catalog opened without choosing one
+    /// uses the store's current text model, so an int8-indexed store is queried with the int8 encoder.
+    @Test func textPrecisionFollowsTheStoresCurrentTextModelUnlessChosen() throws {
+        #expect(ModelIdentity.textModelName(.fp32) == "all-MiniLM-L6-v2" && ModelIdentity.textModelName(.int8) == "all-MiniLM-L6-v2+int8")
+        #expect(ModelIdentity.textPrecision(of: "all-MiniLM-L6-v2+int8@0123456789ab") == .int8)
+        #expect(ModelIdentity.textPrecision(of: "all-MiniLM-L6-v2@0123456789ab") == .fp32)
+        let folder = try TemporaryDirectory()
+        let storeURL = folder.path("store.sqlite")
+        func textModel(_ precision: WeightPrecision? = nil) throws -> String {
+            var options = CatalogOptions()
+            options.textPrecision = precision
+            return try Catalog(storeURL: storeURL, options: options).encoderProvider.textModelID
+        }
+        #expect(try textModel().hasPrefix("all-MiniLM-L6-v2@"), "a new store starts in fp32")
+        let int8 = try textModel(.int8)
+        #expect(int8.hasPrefix("all-MiniLM-L6-v2+int8@"))
+        try SQLiteStore(path: storeURL.path).setCurrentModel(int8, for: .text) // what `vitrine index --text-precision int8` records
+        #expect(try textModel() == int8, "later commands use the store's choice")
+        #expect(try textModel(.fp32).hasPrefix("all-MiniLM-L6-v2@"), "an explicit choice wins")
+    }
+
     @Test func touchingOneFileReembedsExactlyThatItem() throws {
         let folder = try Self.makeFolder()
         let catalog = try Catalog.testing(in: folder)

@@ -52,6 +52,18 @@ public struct EncoderProvider: Sendable {
 /// Model identities: the model's name plus a fingerprint of its files, so a changed checkpoint
 /// (or config) gives a different identity and invalidates the vectors it made.
 public enum ModelIdentity {
+    /// The text model's name in its identity: `all-MiniLM-L6-v2`, or `all-MiniLM-L6-v2+int8` for int8 dense layers.
+    public static func textModelName(_ precision: WeightPrecision) -> String {
+        precision == .fp32 ? "all-MiniLM-L6-v2" : "all-MiniLM-L6-v2+\(precision.rawValue)"
+    }
+
+    /// The precision a text model identity names (`…+int8@…` → int8; anything else fp32).
+    public static func textPrecision(of modelID: String) -> WeightPrecision {
+        let name = modelID.split(separator: "@", maxSplits: 1).first.map(String.init) ?? modelID
+        return WeightPrecision.allCases.first { $0 != .fp32 && name.hasSuffix("+\($0.rawValue)") } ?? .fp32
+    }
+
+
     /// `name@<12 hex>`: SHA-256 over `config.json`, the weights file's size and its first and last MiB
     /// (hashing all of a 45 MB checkpoint on every open would cost more than it protects).
     /// - Throws: `CatalogError.encoderUnavailable` when the folder lacks the files.

@@ -1,5 +1,6 @@
 import Foundation
 import VitrineModels
+import VitrineTensor
 
 /// all-MiniLM-L6-v2 behind the catalog's text-encoder protocol.
 struct MiniLMCatalogEncoder: CatalogTextEncoder {
@@ -12,8 +13,8 @@ struct MiniLMCatalogEncoder: CatalogTextEncoder {
 
 /// Builds the MiniLM text encoder for the catalog.
 /// - Throws: `CatalogError.encoderUnavailable` naming the loader's problem.
-func makeMiniLMEncoder(directory: URL) throws -> any CatalogTextEncoder {
-    do { return MiniLMCatalogEncoder(encoder: try TextEncoder(directory: directory)) } catch {
+func makeMiniLMEncoder(directory: URL, precision: WeightPrecision) throws -> any CatalogTextEncoder {
+    do { return MiniLMCatalogEncoder(encoder: try TextEncoder(directory: directory, precision: precision)) } catch {
         throw CatalogError.encoderUnavailable(modality: "text", reason: "\(error)")
     }
 }

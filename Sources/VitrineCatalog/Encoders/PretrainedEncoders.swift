@@ -1,6 +1,7 @@
 import Foundation
 import VitrineImage
 import VitrineModels
+import VitrineTensor
 
 /// EfficientNet-Lite0 behind the catalog's image-encoder protocol.
 struct EfficientNetCatalogEncoder: CatalogImageEncoder {
@@ -18,9 +19,11 @@ struct EfficientNetCatalogEncoder: CatalogImageEncoder {
 
 extension EncoderProvider {
     /// The pretrained EfficientNet-Lite0 (1280-d) and all-MiniLM-L6-v2 (384-d) from a models folder
-    /// (default: `ModelAssets.modelsDirectory()`).
+    /// (default: `ModelAssets.modelsDirectory()`), the text model's dense layers in `textPrecision`. An
+    /// int8 text model has its own identity (``ModelIdentity/textModelName(_:)``), so its vectors never
+    /// mix with fp32 ones in a store.
     /// - Throws: `CatalogError.encoderUnavailable` when the folder or a model's files are missing.
-    public static func pretrained(modelsDirectory: URL? = nil) throws -> EncoderProvider {
+    public static func pretrained(modelsDirectory: URL? = nil, textPrecision: WeightPrecision = .fp32) throws -> EncoderProvider {
         let models: URL
         if let modelsDirectory { models = modelsDirectory } else {
             do { models = try ModelAssets.modelsDirectory() } catch {
@@ -31,7 +34,7 @@ extension EncoderProvider {
         let textDirectory = models.appendingPathComponent("all-MiniLM-L6-v2")
         return EncoderProvider(
             imageModelID: try ModelIdentity.fingerprint(name: ImageEncoder.modelName, directory: imageDirectory),
-            textModelID: try ModelIdentity.fingerprint(name: "all-MiniLM-L6-v2", directory: textDirectory),
+            textModelID: try ModelIdentity.fingerprint(name: ModelIdentity.textModelName(textPrecision), directory: textDirectory),
             imageDimension: 1280, textDimension: 384,
             makeImageEncoder: {
                 do { return EfficientNetCatalogEncoder(encoder: try ImageEncoder(directory: imageDirectory)) } catch {
@@ -39,7 +42,7 @@ extension EncoderProvider {
                 }
             },
             makeTextEncoder: {
-                try makeMiniLMEncoder(directory: textDirectory)
+                try makeMiniLMEncoder(directory: textDirectory, precision: textPrecision)
             })
     }
 }
