@@ -1,7 +1,13 @@
-// bench-text-encoder: all-MiniLM-L6-v2 sentences per second, Vitrine vs ONNX Runtime vs
-// sentence-transformers, on the same texts in the same run, rounds interleaved.
+// bench-text-encoder: all-MiniLM-L6-v2 sentences per second, Vitrine (fp32 and int8 dense layers) vs
+// ONNX Runtime (fp32 and quantize_dynamic int8) vs sentence-transformers, on the same texts in the
+// same run, rounds interleaved.
 //
 //   swift run -c release bench-text-encoder [--rounds 3] [--threads 2] [--python /tmp/venv/bin/python] [--no-peers]
+//   swift run -c release bench-text-encoder --agreement CATALOG/items.jsonl[,MORE.jsonl]
+//
+// --agreement: int8 against fp32 on a real catalog's texts ("title. description" of every item in the
+// manifest): per-vector cosine (min, median) and top-10 neighbour agreement (mean |N_int8 ∩ N_fp32| / 10,
+// neighbours by exact cosine over the whole catalog, the item itself excluded). No timing.
 //
 // Inputs: 32 short (≈12 tokens) and 32 long (≈200 tokens) product descriptions, generated
 // deterministically. Batch 1 embeds the first 8 texts one call each; batch 32 embeds all 32 in
@@ -17,6 +23,7 @@ struct Options {
     var python = "/tmp/venv/bin/python"
     var peers = true
     var minSeconds = 0.5
+    var agreement: [String] = []
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -27,6 +34,7 @@ struct Options {
             case "--python": python = iterator.next() ?? python
             case "--min-seconds": minSeconds = iterator.next().flatMap(Double.init) ?? minSeconds
             case "--no-peers": peers = false
+            case "--agreement": agreement = (iterator.next() ?? "").split(separator: ",").map(String.init)
             default: FileHandle.standardError.write(Data("ignoring unknown argument \(argument)\n".utf8))
             }
         }
@@ -96,6 +104,39 @@ func runPeers(_ options: Options, inputs: URL) -> [String: [String: Double]]? {
     return parsed
 }
 
+/// Texts of a manifest catalog: "title. description" per line of items.jsonl (either may be missing).
+func manifestTexts(_ path: String) -> [String] {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        print("\(path): cannot read")
+        return []
+    }
+    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        let parts = [object["title"] as? String, object["description"] as? String].compactMap { $0 }.filter { !$0.isEmpty }
+        return parts.isEmpty ? nil : parts.joined(separator: ". ")
+    }
+}
+
+/// Indices of the 10 nearest vectors to `i` (unit vectors, dot product), `i` excluded, ties by index.
+func neighbours(_ vectors: [[Float]], of i: Int, count: Int = 10) -> Set<Int> {
+    let scores = vectors.indices.map { j in j == i ? -Float.infinity : zip(vectors[i], vectors[j]).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
+    return Set(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(count))
+}
+
+func reportAgreement(manifest path: String, fp32: TextEncoder, int8: TextEncoder) {
+    let texts = manifestTexts(path)
+    guard texts.count > 10 else {
+        print("\(path): \(texts.count) texts, too few")
+        return
+    }
+    let a = fp32.embed(batch: texts), b = int8.embed(batch: texts)
+    let cosines = zip(a, b).map { x, y in Double(zip(x, y).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }.sorted()
+    let overlap = a.indices.map { neighbours(a, of: $0).intersection(neighbours(b, of: $0)).count }
+    let agreement = Double(overlap.reduce(0, +)) / Double(10 * a.count)
+    print(String(format: "%@: %d texts, int8 vs fp32 cosine min %.5f median %.5f, top-10 agreement %.4f (kernel %@)", path, texts.count,
+                 cosines[0], cosines[cosines.count / 2], agreement, Kernels.int8KernelName))
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
@@ -109,15 +150,25 @@ func spread(_ values: [Double]) -> String {
 
 let options = Options(arguments: CommandLine.arguments)
 Kernels.threadCount = options.threads
-let encoder: TextEncoder
-do { encoder = try TextEncoder.allMiniLML6v2() } catch {
+var encoders: [(name: String, encoder: TextEncoder)] = []
+do {
+    encoders = [("vitrine", try TextEncoder.allMiniLML6v2()), ("vitrine-int8", try TextEncoder.allMiniLML6v2(precision: .int8))]
+} catch {
     print("cannot load all-MiniLM-L6-v2: \(error)")
     exit(1)
 }
+let encoder = encoders[0].encoder
+if !options.agreement.isEmpty {
+    for path in options.agreement { reportAgreement(manifest: path, fp32: encoder, int8: encoders[1].encoder) }
+    exit(0)
+}
 let inputs = ["short": makeTexts(count: 32, words: 9, seed: 1), "long": makeTexts(count: 32, words: 190, seed: 2)]
 for kind in ["short", "long"] {
-    let lengths = inputs[kind]!.map { encoder.tokenizer.encode($0).count }
-    print("\(kind): \(lengths.count) texts, tokens min \(lengths.min()!) median \(lengths.sorted()[lengths.count / 2]) max \(lengths.max()!)")
+    let texts = inputs[kind]!
+    let lengths = texts.map { encoder.tokenizer.encode($0).count }
+    let fp32 = encoder.embed(batch: texts), int8 = encoders[1].encoder.embed(batch: texts)
+    let cosine = zip(fp32, int8).map { a, b in zip(a, b).reduce(Float(0)) { $0 + $1.0 * $1.1 } }.min()!
+    print("\(kind): \(lengths.count) texts, tokens min \(lengths.min()!) median \(lengths.sorted()[lengths.count / 2]) max \(lengths.max()!); int8 vs fp32 min cosine \(cosine)")
 }
 let inputsURL = FileManager.default.temporaryDirectory.appendingPathComponent("vitrine-text-bench-inputs.json")
 try JSONEncoder().encode(inputs).write(to: inputsURL)
@@ -128,8 +179,10 @@ for round in 1...options.rounds {
     for configuration in configurations {
         let parts = configuration.split(separator: "/")
         let texts = inputs[String(parts[0])]!, batch = Int(parts[1])!
-        let value = rate(encoder, batch == 1 ? Array(texts.prefix(8)) : texts, batch: batch, minSeconds: options.minSeconds)
-        samples["vitrine", default: [:]][configuration, default: []].append(value)
+        for (name, encoder) in encoders {
+            let value = rate(encoder, batch == 1 ? Array(texts.prefix(8)) : texts, batch: batch, minSeconds: options.minSeconds)
+            samples[name, default: [:]][configuration, default: []].append(value)
+        }
     }
     if options.peers, let peers = runPeers(options, inputs: inputsURL) {
         for (framework, rates) in peers {
@@ -139,13 +192,13 @@ for round in 1...options.rounds {
     print("round \(round)/\(options.rounds) done")
 }
 
-print("\nall-MiniLM-L6-v2, sentences/s (median of \(options.rounds) interleaved rounds, ±half-range), \(options.threads) threads, kernels \(Kernels.variant.rawValue)")
-print("| input / batch | Vitrine | ONNX Runtime | sentence-transformers | Vitrine ÷ ORT | Vitrine ÷ ST |")
-print("|---|---|---|---|---|---|")
+print("\nall-MiniLM-L6-v2, sentences/s (median of \(options.rounds) interleaved rounds, ±half-range), \(options.threads) threads, kernels \(Kernels.variant.rawValue), int8 kernel \(Kernels.int8KernelName)")
+print("| input / batch | Vitrine fp32 | Vitrine int8 | ORT fp32 | ORT int8 | sentence-transformers | int8 ÷ ORT fp32 | int8 ÷ ORT int8 | fp32 ÷ ORT fp32 |")
+print("|---|---|---|---|---|---|---|---|---|")
 for configuration in configurations {
-    let v = samples["vitrine"]?[configuration] ?? [], o = samples["onnxruntime"]?[configuration] ?? []
-    let s = samples["sentence-transformers"]?[configuration] ?? []
+    func values(_ framework: String) -> [Double] { samples[framework]?[configuration] ?? [] }
     func cell(_ values: [Double]) -> String { values.isEmpty ? "-" : String(format: "%.1f %@", median(values), spread(values)) }
-    func ratio(_ peer: [Double]) -> String { peer.isEmpty ? "-" : String(format: "%.2f×", median(v) / median(peer)) }
-    print("| \(configuration) | \(cell(v)) | \(cell(o)) | \(cell(s)) | \(ratio(o)) | \(ratio(s)) |")
+    func ratio(_ mine: [Double], _ peer: [Double]) -> String { peer.isEmpty || mine.isEmpty ? "-" : String(format: "%.2f×", median(mine) / median(peer)) }
+    let v = values("vitrine"), q = values("vitrine-int8"), o = values("onnxruntime"), oq = values("onnxruntime-int8")
+    print("| \(configuration) | \(cell(v)) | \(cell(q)) | \(cell(o)) | \(cell(oq)) | \(cell(values("sentence-transformers"))) | \(ratio(q, o)) | \(ratio(q, oq)) | \(ratio(v, o)) |")
 }
