@@ -34,8 +34,25 @@ static float *reserve(buffer *b, size_t floats, int zeroed) {
     return b->data;
 }
 
+static _Thread_local buffer codes_buffer, row_scales_buffer;
+
+// A 1×1 conv: fp32 panels, or int8 weights with each pixel's activations quantized here.
 static void pointwise(long m, long k, long n, const float *a, const float *weight, const float *packed, int packed_nr,
-                      const float *bias, int act, float beta, float *c) {
+                      const vk_qweights *q, const float *bias, int act, float beta, float *c) {
+    if (q) {
+        int pinned = vk_variant() + 1; // quantization and product on one kernel
+        long depth = vk_q_depth(k);
+        uint8_t *codes = (uint8_t *)reserve(&codes_buffer, (size_t)(m * depth + 3) / 4, 0);
+        float *scales = reserve(&row_scales_buffer, (size_t)m, 0);
+        vk_q_quantize_rows(0, m, k, a, k, NULL, 0, codes, depth, scales, pinned);
+        vk_qgemm_params qp = {
+            .m = m, .n = n, .k = k, .a = codes, .lda = depth, .a_scales = scales, .b_packed = q->packed,
+            .b_scales = q->scales, .b_sums = q->sums, .beta = beta, .c = c, .ldc = n, .bias_col = bias,
+            .activation = act, .pinned_variant = pinned,
+        };
+        vk_qgemm_part(&qp, 0, 1);
+        return;
+    }
     vk_gemm_params g = {
         .m = m, .n = n, .k = k, .alpha = 1, .a = a, .lda = k, .b = weight, .ldb = n, .beta = beta, .c = c, .ldc = n,
         .bias_col = bias, .activation = act, .b_packed = packed, .b_packed_nr = packed_nr,
@@ -61,7 +78,7 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
     const long pt = p->pad_top, pl = p->pad_left;
     const long hp = h + pt + p->pad_bottom, wp = w + pl + p->pad_right;
     if (k < 1 || k > 16 || s < 1 || hp < k || wp < k || ch < 1 || p->cout < 1) abort(); // validated by the caller
-    const int expands = p->expand_weight || p->expand_packed;
+    const int expands = p->expand_weight || p->expand_packed || p->expand_q;
     if (!expands && p->cin != ch) abort();
     if (p->residual && (input != out || s != 1 || p->cin != p->cout)) abort();
     const long oh = (hp - k) / s + 1, ow = (wp - k) / s + 1;
@@ -91,7 +108,7 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
             float *slot = ring + (size_t)((y + pt) % slots) * row_floats + pl * ch;
             const float *source = input + (size_t)(y * w * p->cin);
             if (expands)
-                pointwise(w, p->cin, ch, source, p->expand_weight, p->expand_packed, p->packed_nr, p->expand_bias,
+                pointwise(w, p->cin, ch, source, p->expand_weight, p->expand_packed, p->packed_nr, p->expand_q, p->expand_bias,
                           p->expand_act, 0, slot);
             else
                 memcpy(slot, source, sizeof(float) * (size_t)(w * ch));
@@ -107,7 +124,7 @@ void vk_mbconv_hwc(const vk_mbconv_params *p, const float *input, float *out) {
         }
         // In place with the residual: output rows < oy1 are no longer read (their input rows are in the
         // ring already, since the window of row oy1 − 1 reaches row oy1 − 1 + pad_bottom ≥ oy1 − 1).
-        pointwise((oy1 - oy0) * ow, ch, p->cout, filtered, p->project_weight, p->project_packed, p->packed_nr,
+        pointwise((oy1 - oy0) * ow, ch, p->cout, filtered, p->project_weight, p->project_packed, p->packed_nr, p->project_q,
                   p->project_bias, p->project_act, p->residual ? 1.0f : 0.0f, out + (size_t)(oy0 * ow * p->cout));
     }
 }

@@ -56,16 +56,18 @@ void vk_q_pack_b(const float *b, long ldb, int trans_b, long k, long n, int8_t *
 
 // ---- which kernel runs ------------------------------------------------------------------------
 
+// Asked once: cpuid is slow (a VM exit under a hypervisor), and this runs on every GEMM call.
 static int cpu_has_vnni(void) {
 #if defined(__x86_64__)
     static _Atomic int cached = -1;
     int v = cached;
     if (v < 0) {
         unsigned int a, b, c, d;
-        v = __get_cpuid_count(7, 0, &a, &b, &c, &d) ? (int)((c >> 11) & 1) : 0; // AVX512_VNNI
+        v = __get_cpuid_count(7, 0, &a, &b, &c, &d) && ((c >> 11) & 1) // AVX512_VNNI
+            && vk_variant_supported(VK_VARIANT_AVX512);
         cached = v;
     }
-    return v && vk_variant_supported(VK_VARIANT_AVX512);
+    return v;
 #else
     return 0;
 #endif

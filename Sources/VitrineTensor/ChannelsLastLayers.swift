@@ -5,13 +5,13 @@ import CVitrineKernels
 // convolution is one GEMM `[pixels, in] · [in, out]` and a depthwise convolution runs over whole
 // channel vectors.
 
-/// A 1×1 convolution: its `[inputs, outputs]` weight matrix packed once into the GEMM's B panels,
-/// with its bias and activation fused into the GEMM's store.
+/// A 1×1 convolution: its `[inputs, outputs]` weight matrix packed once into the GEMM's B panels
+/// (fp32, or int8 per output channel), with its bias and activation fused into the GEMM's store.
 public struct PointwiseConvolution: Sendable {
     /// The `[inputs, outputs]` weights, packed once (re-packing on every call cost 7.6 % of indexing
     /// time) and kept only packed: the raw copy beside them was 12 MiB of EfficientNet-Lite0's
     /// resident memory, read only when the GEMM cannot use the panels, and it unpacks them then.
-    public let packed: PackedPanels
+    public let weights: LayerWeights
     /// One value per output channel.
     public let bias: [Float]
     /// Input channels.
@@ -21,11 +21,12 @@ public struct PointwiseConvolution: Sendable {
     /// Applied after the bias (and after the residual when accumulating).
     public let activation: Activation
 
-    /// A 1×1 convolution from its `[inputs, outputs]` weight matrix and `outputs` biases.
-    public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, activation: Activation) {
+    /// A 1×1 convolution from its `[inputs, outputs]` weight matrix and `outputs` biases, the weights in `precision`.
+    public init(weight: [Float], bias: [Float], inputs: Int, outputs: Int, activation: Activation,
+                precision: WeightPrecision = .fp32) {
         precondition(inputs >= 1 && outputs >= 1 && weight.count == inputs * outputs && bias.count == outputs,
                      "PointwiseConvolution: \(weight.count) weights and \(bias.count) biases for \(inputs) → \(outputs)")
-        packed = PackedPanels(weight, k: inputs, n: outputs)
+        weights = LayerWeights(weight, k: inputs, n: outputs, precision: precision)
         self.bias = bias
         self.inputs = inputs
         self.outputs = outputs
@@ -36,7 +37,7 @@ public struct PointwiseConvolution: Sendable {
     public func apply(_ input: UnsafePointer<Float>, pixels: Int, into output: UnsafeMutablePointer<Float>,
                       accumulate: Bool = false, threads: Int) {
         bias.withUnsafeBufferPointer { b in
-            Kernels.gemm(m: pixels, a: input, lda: inputs, packedB: packed, beta: accumulate ? 1 : 0, c: output, ldc: outputs,
+            Kernels.gemm(m: pixels, a: input, lda: inputs, weights: weights, beta: accumulate ? 1 : 0, c: output, ldc: outputs,
                          columnBias: b.baseAddress!, activation: activation, threads: threads)
         }
     }
@@ -143,19 +144,25 @@ public struct InvertedResidual: Sendable {
                     project.bias.withUnsafeBufferPointer { pb in
                         let p = depthwise.padding
                         // Weights only as panels (no *_weight): vk_mbconv_hwc's GEMMs unpack them where they must.
-                        var params = vk_mbconv_params(
-                            h: height, w: width, cin: inputs, hidden: depthwise.channels, cout: project.outputs,
-                            expand_weight: nil, expand_packed: expand?.packed.storage,
-                            expand_bias: expand == nil ? nil : eb.baseAddress, expand_act: expand?.activation.code ?? 0,
-                            taps: taps.baseAddress, depthwise_bias: db.baseAddress,
-                            kernel: depthwise.kernel, stride: depthwise.stride,
-                            pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
-                            depthwise_act: depthwise.activation.code,
-                            project_weight: nil, project_packed: project.packed.storage,
-                            project_bias: pb.baseAddress, project_act: project.activation.code,
-                            packed_nr: project.packed.width, residual: residual ? 1 : 0)
-                        withExtendedLifetime((expand?.packed, project.packed)) {
-                            vk_mbconv_hwc(&params, input, output)
+                        let (expandPanels, projectPanels) = (expand?.weights.fp32Panels, project.weights.fp32Panels)
+                        withQuantizedWeights(expand?.weights.int8Panels) { expandQ in
+                            withQuantizedWeights(project.weights.int8Panels) { projectQ in
+                                var params = vk_mbconv_params(
+                                    h: height, w: width, cin: inputs, hidden: depthwise.channels, cout: project.outputs,
+                                    expand_weight: nil, expand_packed: expandPanels?.storage,
+                                    expand_bias: expand == nil ? nil : eb.baseAddress, expand_act: expand?.activation.code ?? 0,
+                                    taps: taps.baseAddress, depthwise_bias: db.baseAddress,
+                                    kernel: depthwise.kernel, stride: depthwise.stride,
+                                    pad_top: p.top, pad_left: p.left, pad_bottom: p.bottom, pad_right: p.right,
+                                    depthwise_act: depthwise.activation.code,
+                                    project_weight: nil, project_packed: projectPanels?.storage,
+                                    project_bias: pb.baseAddress, project_act: project.activation.code,
+                                    packed_nr: (projectPanels ?? expandPanels)?.width ?? 0, residual: residual ? 1 : 0,
+                                    expand_q: expandQ, project_q: projectQ)
+                                withExtendedLifetime((expand?.weights, project.weights)) {
+                                    vk_mbconv_hwc(&params, input, output)
+                                }
+                            }
                         }
                     }
                 }

@@ -74,6 +74,16 @@ public enum LayerWeights: Sendable {
         }
     }
 
+    /// The fp32 panels, or nil for int8 weights.
+    public var fp32Panels: PackedPanels? {
+        if case let .fp32(panels) = self { panels } else { nil }
+    }
+
+    /// The int8 panels, or nil for fp32 weights.
+    public var int8Panels: QuantizedPanels? {
+        if case let .int8(panels) = self { panels } else { nil }
+    }
+
     /// Inputs (the GEMM depth).
     public var k: Int {
         switch self {
@@ -164,4 +174,13 @@ extension Kernels {
             }
         }
     }
+}
+
+/// Calls `body` with the kernels' view of int8 weights (nil for nil); outlier rows are not part of that
+/// view, so the fused C blocks take only weights without them.
+func withQuantizedWeights<R>(_ panels: QuantizedPanels?, _ body: (UnsafePointer<vk_qweights>?) -> R) -> R {
+    guard let panels else { return body(nil) }
+    precondition(panels.outlierRows.isEmpty, "fused int8 blocks take weights without fp32 outlier rows")
+    var view = vk_qweights(k: panels.k, n: panels.n, packed: panels.codes, scales: panels.scales, sums: panels.sums)
+    return withExtendedLifetime(panels) { withUnsafePointer(to: &view) { body($0) } }
 }

@@ -108,6 +108,29 @@ import VitrineTensor
         }
     }
 
+    /// int8 1×1 convs (per output channel, activations per pixel) against PyTorch's fp32 features on the
+    /// nine fixture photos, both on one image split over threads (layer by layer) and in a batch (one
+    /// image per thread: the fused MBConv blocks): the bars are cosine ≥ 0.995 and the same top-1 class.
+    @Test func int8PointwiseConvsKeepFeaturesAndTopClass() throws {
+        var encoder = try ImageEncoder(precision: .int8)
+        #expect(encoder.model.precision == .int8)
+        let photos = EfficientNetFixtures.photos
+        let inputs = try photos.map { try EfficientNetFixtures.referenceInput($0, encoder: encoder) }
+        encoder.batchParallelism = .imagesAcrossThreads
+        let batch = try encoder.embed(batch: inputs)
+        var worst = 1.0
+        for (index, photo) in photos.enumerated() {
+            let reference = try EfficientNetFixtures.floats(photo.features)
+            let output = try encoder.encode(inputs[index])
+            let cosine = EfficientNetFixtures.cosine(output.features, reference), fused = EfficientNetFixtures.cosine(batch[index], reference)
+            #expect(cosine >= 0.995 && fused >= 0.995, "\(photo.name): int8 feature cosine \(cosine) layered, \(fused) fused")
+            let top = encoder.classifications(logits: output.logits, topK: 1)
+            #expect(top.first?.index == photo.top5.first?.index, "\(photo.name): int8 top-1 \(top) vs \(photo.top5[0].label)")
+            worst = min(worst, cosine, fused)
+        }
+        print("EfficientNet int8 (\(Kernels.int8KernelName)): min feature cosine \(worst) over \(photos.count) photos")
+    }
+
     @Test func oneEncoderServesConcurrentTasks() async throws {
         let encoder = try EfficientNetFixtures.encoder()
         let photos = Array(EfficientNetFixtures.photos.prefix(2))

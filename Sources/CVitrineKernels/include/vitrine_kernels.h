@@ -177,12 +177,20 @@ void vk_depthwise_conv_hwc(const float *input, long h, long w, long c, const flo
                            long k, long stride, long pad_top, long pad_left, long pad_bottom, long pad_right,
                            int activation, float *out, long row_begin, long row_end);
 
+/// Constant int8 weights as vk_q_pack_b made them (k×n, per-column scales and code sums).
+typedef struct vk_qweights {
+    long k, n;
+    const int8_t *packed;
+    const float *scales;
+    const int32_t *sums;
+} vk_qweights;
+
 /// One inverted-residual block of a channels-last image (EfficientNet / MobileNetV2 "MBConv"):
 /// 1×1 expand (cin → hidden, optional), k×k depthwise (stride, zero padding), 1×1 project
 /// (hidden → cout), each with its fused bias and activation, and optionally the residual
 /// (out += input, in place: input == out, stride 1, cin == cout). Pointwise weights are their
 /// vk_pack_b_panels packing at width packed_nr, with or without the row-major [in, out] matrix
-/// beside them (*_weight may be NULL, as b in vk_gemm_params); taps are k×k×hidden.
+/// beside them (*_weight may be NULL, as b in vk_gemm_params), or int8 (*_q); taps are k×k×hidden.
 typedef struct vk_mbconv_params {
     long h, w, cin, hidden, cout;
     const float *expand_weight, *expand_packed, *expand_bias; // both NULL: no expansion (hidden == cin)
@@ -194,6 +202,9 @@ typedef struct vk_mbconv_params {
     int project_act;
     int packed_nr;
     int residual;
+    // Optional int8 weights of the two 1×1 convs (quantized per output channel): when set, that GEMM
+    // runs in int8 (activations quantized per pixel) instead of on the fp32 panels.
+    const vk_qweights *expand_q, *project_q;
 } vk_mbconv_params;
 
 /// Runs the block band by band on the calling thread (see mbconv.c); out is out_h×out_w×cout.

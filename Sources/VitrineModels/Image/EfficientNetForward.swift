@@ -10,10 +10,11 @@ import VitrineTensor
 
 extension PointwiseConvolution {
     /// A folded 1×1 conv (`[out, in, 1, 1]`) as a channels-last GEMM with the weight stored `[in, out]`.
-    init(_ convolution: EfficientNetLite0.Convolution) {
+    init(_ convolution: EfficientNetLite0.Convolution, precision: WeightPrecision = .fp32) {
         let (outputs, inputs) = (convolution.weight.shape[0], convolution.weight.count / convolution.weight.shape[0])
         self.init(weight: transposed(convolution.weight.scalars, rows: outputs, columns: inputs),
-                  bias: convolution.bias.scalars, inputs: inputs, outputs: outputs, activation: convolution.activation)
+                  bias: convolution.bias.scalars, inputs: inputs, outputs: outputs, activation: convolution.activation,
+                  precision: precision)
     }
 }
 

@@ -44,13 +44,14 @@ public struct ImageEncoder: Sendable {
 
     /// Loads the model from the default assets location (``ModelAssets``: `VITRINE_ASSETS`, else an
     /// `assets/models` folder above the current directory or above the package sources).
-    public init() throws(EfficientNetError) {
-        try self.init(directory: try Self.defaultModelDirectory())
+    public init(precision: WeightPrecision = .fp32) throws(EfficientNetError) {
+        try self.init(directory: try Self.defaultModelDirectory(), precision: precision)
     }
 
-    /// Loads `config.json`, `model.safetensors` and `imagenet_labels.txt` from a model folder.
-    public init(directory: URL) throws(EfficientNetError) {
-        model = try EfficientNetLite0(directory: directory)
+    /// Loads `config.json`, `model.safetensors` and `imagenet_labels.txt` from a model folder, the 1×1
+    /// convs in `precision` (see ``EfficientNetLite0/init(configuration:weights:precision:)``).
+    public init(directory: URL, precision: WeightPrecision = .fp32) throws(EfficientNetError) {
+        model = try EfficientNetLite0(directory: directory, precision: precision)
         let configuration = model.configuration
         labels = try ImageNetLabels(contentsOf: directory.appendingPathComponent("imagenet_labels.txt"),
                                     classCount: configuration.numClasses)
