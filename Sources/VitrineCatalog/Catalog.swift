@@ -51,7 +51,9 @@ public final class Catalog: Sendable {
     public init(store: any CatalogStore, storeURL: URL? = nil, options: CatalogOptions = CatalogOptions()) throws {
         self.storeURL = storeURL ?? URL(fileURLWithPath: store.location)
         self.options = options
-        let provider = try options.encoders ?? EncoderProvider.pretrained(textPrecision: Self.textPrecision(store: store, options: options))
+        let provider = try options.encoders ?? EncoderProvider.pretrained(
+            imagePrecision: Self.precision(of: .image, store: store, chosen: options.imagePrecision),
+            textPrecision: Self.precision(of: .text, store: store, chosen: options.textPrecision))
         encoderProvider = provider
         fusedModelID = "fused[\(provider.imageModelID)|\(provider.textModelID)|w=\(options.fusionWeights.image)]"
         encoders = EncoderCache(provider: provider)
@@ -66,11 +68,12 @@ public final class Catalog: Sendable {
                                                    snapshotPath: snapshot))
     }
 
-    /// The text precision to open with: the option, else the one of the store's current text model, else fp32.
-    static func textPrecision(store: any CatalogStore, options: CatalogOptions) throws -> WeightPrecision {
-        if let chosen = options.textPrecision { return chosen }
-        let current = try CatalogError.wrapping { try store.currentModel(for: .text) }
-        return current.map(ModelIdentity.textPrecision(of:)) ?? .fp32
+    /// The precision to open a modality's encoder with: the chosen one, else that of the store's current
+    /// model of the modality, else fp32.
+    static func precision(of modality: Modality, store: any CatalogStore, chosen: WeightPrecision?) throws -> WeightPrecision {
+        if let chosen { return chosen }
+        let current = try CatalogError.wrapping { try store.currentModel(for: modality) }
+        return current.map(ModelIdentity.precision(of:)) ?? .fp32
     }
 
     /// Reads items and vectors of the current models — from the index snapshot at `snapshotPath` when

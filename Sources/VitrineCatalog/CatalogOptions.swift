@@ -12,9 +12,11 @@ public struct CatalogOptions: Sendable {
     /// Where the encoders come from; nil = the pretrained EfficientNet-Lite0 and MiniLM from `assets/models`
     /// (found by `ModelAssets`: `VITRINE_ASSETS`, else an `assets/models` folder above the working directory).
     public var encoders: EncoderProvider?
-    /// Precision of the pretrained text model's dense layers; nil (the default) = whatever the store's
-    /// vectors were made with (its current text model), fp32 for a new store. `vitrine index
-    /// --text-precision int8` sets it; the store then re-embeds every text under the int8 identity.
+    /// Precision of the pretrained models' weights (EfficientNet's 1×1 convs, MiniLM's dense layers);
+    /// nil (the default) = whatever the store's vectors were made with (its current model of that
+    /// modality), fp32 for a new store. `vitrine index --precision int8` sets both; the store then
+    /// re-embeds under the int8 identities.
+    public var imagePrecision: WeightPrecision?
     public var textPrecision: WeightPrecision?
     /// Image / text weights of the fused vector (normalized to sum to one).
     public var fusionWeights: FusionWeights

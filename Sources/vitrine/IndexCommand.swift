@@ -32,7 +32,11 @@ struct IndexCommand: ParsableCommand {
     @Flag(name: .long, help: "Store vectors as fp32 instead of fp16.")
     var fp32 = false
 
-    @Option(name: .long, help: "Text model's dense layers: fp32 or int8 (quantized once at load, exact int32 sums; see BENCHMARKS.md for speed and agreement). The choice is part of the text model's identity: switching re-embeds every text, and later commands on this store use it. Default: the store's current choice, fp32 for a new store.")
+    @Option(name: .long, help: "Weights of both encoders: fp32 or int8 (quantized once at load, exact int32 sums; speed and agreement in BENCHMARKS.md). Part of each model's identity: switching re-embeds, and later commands on this store use the store's choice. Default: the store's current choice, fp32 for a new store.")
+    var precision: String?
+    @Option(name: .long, help: "The image encoder's weights only (overrides --precision).")
+    var imagePrecision: String?
+    @Option(name: .long, help: "The text encoder's weights only (overrides --precision).")
     var textPrecision: String?
 
     @Option(name: .long, help: "Index only share k of n (e.g. 2/4): items whose id hashes to it. The last share to finish finalizes.")
@@ -45,17 +49,20 @@ struct IndexCommand: ParsableCommand {
         if finalize && (folder != nil || shard != nil) { throw ValidationError("--finalize takes no folder and no --shard") }
         if !finalize && folder == nil { throw ValidationError("missing the catalog folder") }
         if let shard { _ = try IndexShard(parsing: shard) }
-        if let textPrecision, WeightPrecision(rawValue: textPrecision) == nil {
-            throw ValidationError("--text-precision must be one of \(WeightPrecision.allCases.map(\.rawValue).joined(separator: ", ")), got '\(textPrecision)'")
+        for (flag, value) in [("--precision", precision), ("--image-precision", imagePrecision), ("--text-precision", textPrecision)] {
+            if let value, WeightPrecision(rawValue: value) == nil {
+                throw ValidationError("\(flag) must be one of \(WeightPrecision.allCases.map(\.rawValue).joined(separator: ", ")), got '\(value)'")
+            }
         }
     }
 
     func run() throws {
-        var precision = graphs.applied(to: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
-        precision.textPrecision = textPrecision.flatMap(WeightPrecision.init(rawValue:))
+        var catalogOptions = graphs.applied(to: CatalogOptions(vectorPrecision: fp32 ? .float32 : .float16))
+        catalogOptions.imagePrecision = (imagePrecision ?? precision).flatMap(WeightPrecision.init(rawValue:))
+        catalogOptions.textPrecision = (textPrecision ?? precision).flatMap(WeightPrecision.init(rawValue:))
         if finalize {
             let count = try failing {
-                let catalog = try store.openCatalog(options: precision)
+                let catalog = try store.openCatalog(options: catalogOptions)
                 try catalog.finalizeIndexing()
                 if let problem = catalog.prepareForNextOpen() { Output.standardError("warning: \(problem)") }
                 return catalog.count
@@ -67,7 +74,7 @@ struct IndexCommand: ParsableCommand {
         var options = IndexingOptions(commitBatchSize: batchSize, overlapsDecoding: !noOverlap, reembedAll: reembed)
         options.shard = try shard.map { try IndexShard(parsing: $0) }
         let summary = try failing {
-            let catalog = try store.openCatalog(options: precision, mustExist: false)
+            let catalog = try store.openCatalog(options: catalogOptions, mustExist: false)
             let bar = ProgressRenderer(isTerminal: isatty(STDERR_FILENO) == 1 && !output.json)
             let summary = try catalog.index(folder: URL(fileURLWithPath: folder), options: options, progress: bar.render)
             // Graphs and the index snapshot now, so the next `serve` opens in seconds.

@@ -16,18 +16,21 @@ import VitrineTensor
         return folder
     }
 
-    /// The text precision is part of the text model's identity; a catalog opened without choosing one
-    /// uses the store's current text model, so an int8-indexed store is queried with the int8 encoder.
-    @Test func textPrecisionFollowsTheStoresCurrentTextModelUnlessChosen() throws {
-        #expect(ModelIdentity.textModelName(.fp32) == "all-MiniLM-L6-v2" && ModelIdentity.textModelName(.int8) == "all-MiniLM-L6-v2+int8")
-        #expect(ModelIdentity.textPrecision(of: "all-MiniLM-L6-v2+int8@0123456789ab") == .int8)
-        #expect(ModelIdentity.textPrecision(of: "all-MiniLM-L6-v2@0123456789ab") == .fp32)
+    /// The precision is part of a model's identity; a catalog opened without choosing one uses the
+    /// store's current model of each modality, so an int8-indexed store is queried with the int8 encoders.
+    @Test func encoderPrecisionFollowsTheStoresCurrentModelsUnlessChosen() throws {
+        #expect(ModelIdentity.name("all-MiniLM-L6-v2", precision: .fp32) == "all-MiniLM-L6-v2")
+        #expect(ModelIdentity.name("efficientnet-lite0", precision: .int8) == "efficientnet-lite0+int8")
+        #expect(ModelIdentity.precision(of: "all-MiniLM-L6-v2+int8@0123456789ab") == .int8)
+        #expect(ModelIdentity.precision(of: "all-MiniLM-L6-v2@0123456789ab") == .fp32)
         let folder = try TemporaryDirectory()
         let storeURL = folder.path("store.sqlite")
         func textModel(_ precision: WeightPrecision? = nil) throws -> String {
             var options = CatalogOptions()
             options.textPrecision = precision
-            return try Catalog(storeURL: storeURL, options: options).encoderProvider.textModelID
+            let provider = try Catalog(storeURL: storeURL, options: options).encoderProvider
+            #expect(provider.imageModelID.hasPrefix("efficientnet-lite0@"), "the image model keeps its own precision")
+            return provider.textModelID
         }
         #expect(try textModel().hasPrefix("all-MiniLM-L6-v2@"), "a new store starts in fp32")
         let int8 = try textModel(.int8)

@@ -52,13 +52,13 @@ public struct EncoderProvider: Sendable {
 /// Model identities: the model's name plus a fingerprint of its files, so a changed checkpoint
 /// (or config) gives a different identity and invalidates the vectors it made.
 public enum ModelIdentity {
-    /// The text model's name in its identity: `all-MiniLM-L6-v2`, or `all-MiniLM-L6-v2+int8` for int8 dense layers.
-    public static func textModelName(_ precision: WeightPrecision) -> String {
-        precision == .fp32 ? "all-MiniLM-L6-v2" : "all-MiniLM-L6-v2+\(precision.rawValue)"
+    /// A model's name in its identity: `base` for fp32 weights, `base+int8` for int8 ones.
+    public static func name(_ base: String, precision: WeightPrecision) -> String {
+        precision == .fp32 ? base : "\(base)+\(precision.rawValue)"
     }
 
-    /// The precision a text model identity names (`…+int8@…` → int8; anything else fp32).
-    public static func textPrecision(of modelID: String) -> WeightPrecision {
+    /// The precision a model identity names (`…+int8@…` → int8; anything else fp32).
+    public static func precision(of modelID: String) -> WeightPrecision {
         let name = modelID.split(separator: "@", maxSplits: 1).first.map(String.init) ?? modelID
         return WeightPrecision.allCases.first { $0 != .fp32 && name.hasSuffix("+\($0.rawValue)") } ?? .fp32
     }
