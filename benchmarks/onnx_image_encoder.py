@@ -7,8 +7,11 @@ efficientnet/*.rgb, normalized with mean 0.5 / std 0.5), with `--threads` intra-
 Prints one JSON line: {"threads": t, "images_per_second": {"1": x, "16": y}, "images_per_cpu_second":
 {...}, "seconds": {...}} (CPU seconds are the whole process's, all threads, spin-waits included).
 
+`--int8` runs `onnxruntime.quantization.quantize_dynamic` of the same model instead (QInt8 weights per
+channel, dynamic activations; written once beside it).
+
 bench-image-encoder calls this once per repetition so both sides run interleaved on a shared
-machine. Standalone: /tmp/venv/bin/python benchmarks/onnx_image_encoder.py --batches 1,16
+machine. Standalone: /tmp/venv/bin/python benchmarks/onnx_image_encoder.py --batches 1,16 [--int8]
 """
 import argparse
 import json
@@ -36,7 +39,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batches", default="1,16")
     parser.add_argument("--images", type=int, default=32, help="images timed per batch size (after warm-up)")
+    parser.add_argument("--int8", action="store_true", help="time ORT's dynamic int8 quantization of --model")
     args = parser.parse_args()
+    if args.int8:
+        quantized = pathlib.Path(args.model).with_suffix(".int8.onnx")
+        if not quantized.exists():
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            quantize_dynamic(args.model, str(quantized), weight_type=QuantType.QInt8, per_channel=True)
+        args.model = str(quantized)
 
     options = ort.SessionOptions()
     options.intra_op_num_threads = args.threads

@@ -3,11 +3,7 @@
 // same run, rounds interleaved.
 //
 //   swift run -c release bench-text-encoder [--rounds 3] [--threads 2] [--python /tmp/venv/bin/python] [--no-peers]
-//   swift run -c release bench-text-encoder --agreement CATALOG/items.jsonl[,MORE.jsonl]
-//
-// --agreement: int8 against fp32 on a real catalog's texts ("title. description" of every item in the
-// manifest): per-vector cosine (min, median) and top-10 neighbour agreement (mean |N_int8 ∩ N_fp32| / 10,
-// neighbours by exact cosine over the whole catalog, the item itself excluded). No timing.
+//   (int8 against fp32 on real catalogs: bench-image-encoder --agreement)
 //
 // Inputs: 32 short (≈12 tokens) and 32 long (≈200 tokens) product descriptions, generated
 // deterministically. Batch 1 embeds the first 8 texts one call each; batch 32 embeds all 32 in
@@ -23,7 +19,6 @@ struct Options {
     var python = "/tmp/venv/bin/python"
     var peers = true
     var minSeconds = 0.5
-    var agreement: [String] = []
 
     init(arguments: [String]) {
         var iterator = arguments.dropFirst().makeIterator()
@@ -34,7 +29,6 @@ struct Options {
             case "--python": python = iterator.next() ?? python
             case "--min-seconds": minSeconds = iterator.next().flatMap(Double.init) ?? minSeconds
             case "--no-peers": peers = false
-            case "--agreement": agreement = (iterator.next() ?? "").split(separator: ",").map(String.init)
             default: FileHandle.standardError.write(Data("ignoring unknown argument \(argument)\n".utf8))
             }
         }
@@ -104,39 +98,6 @@ func runPeers(_ options: Options, inputs: URL) -> [String: [String: Double]]? {
     return parsed
 }
 
-/// Texts of a manifest catalog: "title. description" per line of items.jsonl (either may be missing).
-func manifestTexts(_ path: String) -> [String] {
-    guard let data = FileManager.default.contents(atPath: path) else {
-        print("\(path): cannot read")
-        return []
-    }
-    return String(decoding: data, as: UTF8.self).split(separator: "\n").compactMap { line in
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
-        let parts = [object["title"] as? String, object["description"] as? String].compactMap { $0 }.filter { !$0.isEmpty }
-        return parts.isEmpty ? nil : parts.joined(separator: ". ")
-    }
-}
-
-/// Indices of the 10 nearest vectors to `i` (unit vectors, dot product), `i` excluded, ties by index.
-func neighbours(_ vectors: [[Float]], of i: Int, count: Int = 10) -> Set<Int> {
-    let scores = vectors.indices.map { j in j == i ? -Float.infinity : zip(vectors[i], vectors[j]).reduce(Float(0)) { $0 + $1.0 * $1.1 } }
-    return Set(scores.indices.sorted { scores[$0] != scores[$1] ? scores[$0] > scores[$1] : $0 < $1 }.prefix(count))
-}
-
-func reportAgreement(manifest path: String, fp32: TextEncoder, int8: TextEncoder) {
-    let texts = manifestTexts(path)
-    guard texts.count > 10 else {
-        print("\(path): \(texts.count) texts, too few")
-        return
-    }
-    let a = fp32.embed(batch: texts), b = int8.embed(batch: texts)
-    let cosines = zip(a, b).map { x, y in Double(zip(x, y).reduce(Float(0)) { $0 + $1.0 * $1.1 }) }.sorted()
-    let overlap = a.indices.map { neighbours(a, of: $0).intersection(neighbours(b, of: $0)).count }
-    let agreement = Double(overlap.reduce(0, +)) / Double(10 * a.count)
-    print(String(format: "%@: %d texts, int8 vs fp32 cosine min %.5f median %.5f, top-10 agreement %.4f (kernel %@)", path, texts.count,
-                 cosines[0], cosines[cosines.count / 2], agreement, Kernels.int8KernelName))
-}
-
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     guard !sorted.isEmpty else { return .nan }
@@ -158,10 +119,6 @@ do {
     exit(1)
 }
 let encoder = encoders[0].encoder
-if !options.agreement.isEmpty {
-    for path in options.agreement { reportAgreement(manifest: path, fp32: encoder, int8: encoders[1].encoder) }
-    exit(0)
-}
 let inputs = ["short": makeTexts(count: 32, words: 9, seed: 1), "long": makeTexts(count: 32, words: 190, seed: 2)]
 for kind in ["short", "long"] {
     let texts = inputs[kind]!
