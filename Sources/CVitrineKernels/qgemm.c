@@ -11,7 +11,8 @@
 // - AVX2 (and AVX-512 CPUs without VNNI): `vpmaddubsw` + `vpmaddwd` on |qa| and qw·sign(qa), 16 columns
 //   per tile. |qa|·|qw| ≤ 127², so the pairwise int16 sums cannot saturate (unlike u8 × s8 with u8 up to 255).
 // - portable C.
-// The activation (GELU, ReLU…) is the variant's own fp32 epilogue (vk_ops.epilogue_row), after each row block.
+// The activation (GELU, ReLU…) is the variant's own fp32 epilogue (vk_ops.epilogue_row), after each row block,
+// and so are the optional fp32 outlier channels (vk_ops.axpy, before the activation).
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -346,7 +347,11 @@ void vk_qgemm_part(const vk_qgemm_params *p, int part, int parts) {
             default: tile_portable(groups, a, p->lda, rows, panel, cols, &e, c, p->ldc); break;
             }
         }
-        if (p->activation != VK_ACT_NONE)
-            for (long i = i0; i < i0 + rows; i++) ops->epilogue_row(p->c + i * p->ldc + c0, c1 - c0, 0, NULL, p->activation);
+        for (long i = i0; i < i0 + rows; i++) { // the fp32 outlier channels, then the activation
+            float *row = p->c + i * p->ldc + c0;
+            for (long s = 0; s < p->outliers; s++)
+                ops->axpy(c1 - c0, p->outlier_a[i * p->outlier_lda + p->outlier_channels[s]], p->outlier_w + s * p->n + c0, row);
+            if (p->activation != VK_ACT_NONE) ops->epilogue_row(row, c1 - c0, 0, NULL, p->activation);
+        }
     }
 }

@@ -124,7 +124,7 @@ extension Kernels {
 
     /// The int8 GEMM: each row of `A` (`m × quantizedB.k`, stride `lda`) is quantized per row, multiplied
     /// exactly in int32 with the quantized weights, and scaled back: `C = act(beta·C + Â·Ŵ + columnBias)`;
-    /// the outlier channels of `A` go through an fp32 GEMM with their fp32 rows first.
+    /// the outlier channels of `A` are multiplied in fp32 by their fp32 rows and added before the activation.
     public static func gemm(
         m: Int, a: UnsafePointer<Float>, lda: Int, quantizedB: QuantizedPanels, beta: Float = 0,
         c: UnsafeMutablePointer<Float>, ldc: Int, columnBias: UnsafePointer<Float>? = nil,
@@ -134,41 +134,34 @@ extension Kernels {
         precondition(m >= 0 && lda >= k && ldc >= n, "int8 gemm: bad sizes (m \(m), lda \(lda), ldc \(ldc) for \(k)×\(n))")
         if m == 0 { return }
         let workers = threads ?? threadCount
-        let outliers = quantizedB.outlierRows
-        var carried = beta
-        if !outliers.isEmpty {
-            var channels = [Float](repeating: 0, count: m * outliers.count)
-            for i in 0..<m {
-                for (slot, channel) in outliers.enumerated() { channels[i * outliers.count + slot] = a[i * lda + channel] }
-            }
-            quantizedB.outlierWeights.withUnsafeBufferPointer { w in
-                gemm(m: m, n: n, k: outliers.count, a: channels, lda: outliers.count, b: w.baseAddress!, ldb: n, beta: beta,
-                     c: c, ldc: ldc, threads: workers)
-            }
-            carried = 1
-        }
         let pinned = vk_variant() + 1 // quantization and product agree on the kernel (VNNI stores codes + 128)
         let depth = vk_q_depth(k)
-        var codes = [UInt8](repeating: 0, count: m * depth)
+        // Every code is written by vk_q_quantize_rows (padding depths included), so no zero-fill first.
+        var codes = [UInt8](unsafeUninitializedCapacity: m * depth) { _, count in count = m * depth }
         var scales = [Float](repeating: 0, count: m)
-        let skip = outliers.map { CLong($0) }
+        let outliers = quantizedB.outlierRows.map { CLong($0) }
         codes.withUnsafeMutableBufferPointer { codes in
             scales.withUnsafeMutableBufferPointer { scales in
-                skip.withUnsafeBufferPointer { skip in
-                    let rowParts = m * k < 1 << 15 ? 1 : min(workers, m)
-                    parallel(rowParts) { part in
-                        vk_q_quantize_rows(m * part / rowParts, m * (part + 1) / rowParts, k, a, lda, skip.baseAddress, skip.count,
-                                           codes.baseAddress, depth, scales.baseAddress, pinned)
-                    }
-                }
-                var params = vk_qgemm_params(
-                    m: m, n: n, k: k, a: codes.baseAddress, lda: depth, a_scales: scales.baseAddress,
-                    b_packed: quantizedB.codes, b_scales: quantizedB.scales, b_sums: quantizedB.sums,
-                    beta: carried, c: c, ldc: ldc, bias_col: columnBias, activation: activation.code, pinned_variant: pinned)
-                let parts = Int(vk_qgemm_parts(&params, Int32(clamping: workers)))
-                withExtendedLifetime(quantizedB) {
-                    withUnsafePointer(to: &params) { p in
-                        parallel(parts) { part in vk_qgemm_part(p, Int32(part), Int32(parts)) }
+                outliers.withUnsafeBufferPointer { outliers in
+                    quantizedB.outlierWeights.withUnsafeBufferPointer { outlierWeights in
+                        let rowParts = m * k < 1 << 15 ? 1 : min(workers, m)
+                        parallel(rowParts) { part in
+                            vk_q_quantize_rows(m * part / rowParts, m * (part + 1) / rowParts, k, a, lda, outliers.baseAddress,
+                                               outliers.count, codes.baseAddress, depth, scales.baseAddress, pinned)
+                        }
+                        // The driver adds the fp32 outlier channels row block by row block, before the activation.
+                        var params = vk_qgemm_params(
+                            m: m, n: n, k: k, a: codes.baseAddress, lda: depth, a_scales: scales.baseAddress,
+                            b_packed: quantizedB.codes, b_scales: quantizedB.scales, b_sums: quantizedB.sums,
+                            beta: beta, c: c, ldc: ldc, bias_col: columnBias, activation: activation.code,
+                            pinned_variant: pinned, outlier_a: a, outlier_lda: lda, outlier_channels: outliers.baseAddress,
+                            outliers: outliers.count, outlier_w: outlierWeights.baseAddress)
+                        let parts = Int(vk_qgemm_parts(&params, Int32(clamping: workers)))
+                        withExtendedLifetime(quantizedB) {
+                            withUnsafePointer(to: &params) { p in
+                                parallel(parts) { part in vk_qgemm_part(p, Int32(part), Int32(parts)) }
+                            }
+                        }
                     }
                 }
             }

@@ -103,6 +103,44 @@ import VitrineTensor
         }
     }
 
+    /// The fp32 outlier channels are added by the int8 driver while each row block is in cache: after the
+    /// int8 product, bias and beta·C, before the activation — also when a part covers only some columns
+    /// (few rows, split by column tiles over two threads) and when the outliers include the last channel.
+    @Test func int8OutlierChannelsJoinBeforeTheActivation() {
+        forEachSupportedVariant { variant in
+            var random = SeededRandom(seed: 46)
+            for (m, n, k, outliers) in [(37, 100, 384, [5, 77]), (2, 300, 97, [0, 96]), (13, 33, 70, [69])] {
+                var a = random.floats(m * k)
+                for i in 0..<m { for channel in outliers { a[i * k + channel] *= 40 } }
+                let w = random.floats(k * n, scale: 0.2), bias = random.floats(n), old = random.floats(m * n)
+                var c = old
+                let weights = QuantizedPanels(w, k: k, n: n, outlierRows: outliers)
+                a.withUnsafeBufferPointer { pa in bias.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+                    Kernels.gemm(m: m, a: pa.baseAddress!, lda: k, quantizedB: weights, beta: 0.5, c: pc.baseAddress!, ldc: n,
+                                 columnBias: pb.baseAddress, activation: .relu, threads: 2)
+                } } }
+                // The int8 part sees the outlier channels (and their weight rows) as 0.
+                var inner = a, innerW = w
+                for channel in outliers {
+                    for i in 0..<m { inner[i * k + channel] = 0 }
+                    for j in 0..<n { innerW[channel * n + j] = 0 }
+                }
+                let int8Part = quantizedProduct(a: inner, w: innerW, bias: bias, old: old, beta: 0.5, m: m, n: n, k: k)
+                var worst = 0.0, largest = 0.0
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var want = Double(int8Part[i * n + j])
+                        for channel in outliers { want += Double(a[i * k + channel]) * Double(w[channel * n + j]) }
+                        want = max(0, want)
+                        largest = max(largest, abs(want))
+                        worst = max(worst, abs(want - Double(c[i * n + j])))
+                    }
+                }
+                #expect(worst <= 1e-5 * max(1, largest), "\(variant) m \(m) n \(n) k \(k): outlier channels off by \(worst)")
+            }
+        }
+    }
+
     @Test func everySupportedVariantComputesGemmCorrectly() {
         forEachSupportedVariant { variant in
             var random = SeededRandom(seed: 40)

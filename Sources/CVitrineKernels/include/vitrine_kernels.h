@@ -144,6 +144,12 @@ typedef struct vk_qgemm_params {
     const float *bias_col;          // n or NULL
     int activation;                 // VK_ACT_*
     int pinned_variant;             // VK_VARIANT_* + 1, or 0 for the current one
+    // Optional outlier channels kept in fp32 (outliers == 0: none): before the activation, each row i of C
+    // gets + Σ_s outlier_a[i·outlier_lda + outlier_channels[s]] · outlier_w[s·n + j], s in order, added
+    // row block by row block while that block of C is still in cache (no second pass over C).
+    const float *outlier_a; long outlier_lda;
+    const long *outlier_channels; long outliers;
+    const float *outlier_w;         // outliers × n, row-major
 } vk_qgemm_params;
 /// How many parts are worth running in parallel, at most max_parts.
 int vk_qgemm_parts(const vk_qgemm_params *p, int max_parts);
