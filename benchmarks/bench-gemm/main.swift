@@ -2,8 +2,10 @@
 // measured in the same process. OpenBLAS is loaded with dlopen at run time (never linked), so the
 // package builds without it; install with `apt-get install -y libopenblas-dev`.
 //
-//   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only]
-// --only keeps shapes whose label contains SUBSTRING; --ours-only skips OpenBLAS (for perf record).
+//   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only] [--int8]
+// --only keeps shapes whose label contains SUBSTRING; --ours-only skips OpenBLAS (for perf record);
+// --int8 times the constant-weight GEMMs the models run (packed fp32 panels vs int8 panels, with and
+// without 8 fp32 outlier channels as MiniLM keeps) instead of the comparison with OpenBLAS.
 import Foundation
 import VitrineTensor
 
@@ -35,6 +37,7 @@ struct Shape {
 let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let oursOnly = arguments.contains("--ours-only")
+let int8 = arguments.contains("--int8")
 let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let allShapes: [Shape] = [
     // EfficientNet-Lite0 1×1 convs at 224²: weight [Cout, Cin] · activations [Cin, H·W].
@@ -79,6 +82,43 @@ func bestSeconds(_ body: () -> Void) -> Double {
         runs += 1
     }
     return best
+}
+
+/// Constant-weight GEMMs as the models run them: fp32 packed panels against int8 panels.
+func benchInt8(_ shapes: [Shape]) {
+    print("bench-gemm --int8: kernels variant \(Kernels.variant.rawValue), int8 kernel \(Kernels.int8KernelName)")
+    print("G(FL)OP/s, best of repeated runs; ratio = int8 / fp32 (activation quantization and outliers included)")
+    let header = "shape (M×N×K)".padding(toLength: 42, withPad: " ", startingAt: 0)
+    print("\(header)  thr  fp32-packed    int8  ratio  int8+8 outliers  ratio")
+    var generator = XorShift()
+    for listed in shapes where listed.label.hasPrefix("effnet") || listed.label.hasPrefix("minilm") && !listed.label.contains("attention") {
+        // The int8 convs run channels-last: activations [H·W, Cin] · weights [Cin, Cout].
+        let shape = listed.label.hasPrefix("effnet")
+            ? Shape(label: listed.label, m: listed.n, n: listed.m, k: listed.k, transposeB: false) : listed
+        let a = (0 ..< shape.m * shape.k).map { _ in generator.next() }
+        let b = (0 ..< shape.k * shape.n).map { _ in generator.next() }
+        var c = [Float](repeating: 0, count: shape.m * shape.n)
+        let packed = b.withUnsafeBufferPointer { PackedPanels(b: $0.baseAddress!, ldb: shape.n, k: shape.k, n: shape.n) }
+        let quantized = QuantizedPanels(b, k: shape.k, n: shape.n)
+        let withOutliers = QuantizedPanels(b, k: shape.k, n: shape.n, outlierRows: Array(stride(from: 0, to: shape.k, by: max(1, shape.k / 8)).prefix(8)))
+        let ops = 2.0 * Double(shape.m) * Double(shape.n) * Double(shape.k)
+        for threads in [1, 2] {
+            func rate(_ body: (UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> Double {
+                ops / bestSeconds { a.withUnsafeBufferPointer { a in c.withUnsafeMutableBufferPointer { c in body(a.baseAddress!, c.baseAddress!) } } } / 1e9
+            }
+            let fp32 = rate { a, c in Kernels.gemm(m: shape.m, a: a, lda: shape.k, packedB: packed, c: c, ldc: shape.n, threads: threads) }
+            let q = rate { a, c in Kernels.gemm(m: shape.m, a: a, lda: shape.k, quantizedB: quantized, c: c, ldc: shape.n, threads: threads) }
+            let qo = rate { a, c in Kernels.gemm(m: shape.m, a: a, lda: shape.k, quantizedB: withOutliers, c: c, ldc: shape.n, threads: threads) }
+            let label = "\(shape.label) (\(shape.m)×\(shape.n)×\(shape.k))"
+            print(label.padding(toLength: 42, withPad: " ", startingAt: 0)
+                  + String(format: "  %3d  %11.1f  %6.1f  %5.2f  %15.1f  %5.2f", threads, fp32, q, q / fp32, qo, qo / fp32))
+        }
+    }
+}
+
+if int8 {
+    benchInt8(shapes)
+    exit(0)
 }
 
 let blas = oursOnly ? nil : OpenBLAS.load()

@@ -1,6 +1,6 @@
 // bench-index: indexing throughput and similar-items latency of the catalog service. Release builds only:
 //   swift build -c release --product bench-index
-//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap] [--decode-threads N] [--batch N] [--precision fp32|int8]   items/s, peak RSS
+//   .build/release/bench-index index /tmp/vitrine-photos [--limit N] [--no-overlap] [--decode-threads N] [--batch N] [--precision fp32|int8] [--text-precision fp32|int8]   items/s, peak RSS
 //   .build/release/bench-index query [--items 100000]                                  p50/p99 at 100k items
 //   .build/release/bench-index overlap assets/demo                                    fp16 vs fp32 top-10 overlap
 //   .build/release/bench-index fusion STORE...                                         fitted fusion weight vs grid (FusionBench.swift)
@@ -52,6 +52,10 @@ func benchIndex(_ arguments: [String]) throws {
     if let precision = value(after: "--precision", in: arguments) {
         guard let chosen = WeightPrecision(rawValue: precision) else { throw BenchError.usage }
         (catalogOptions.imagePrecision, catalogOptions.textPrecision) = (chosen, chosen)
+    }
+    if let precision = value(after: "--text-precision", in: arguments) { // the text encoder alone
+        guard let chosen = WeightPrecision(rawValue: precision) else { throw BenchError.usage }
+        catalogOptions.textPrecision = chosen
     }
     let catalog = try Catalog(storeURL: scratch.appendingPathComponent("store/catalog.sqlite"), options: catalogOptions)
     var options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"),
@@ -230,7 +234,7 @@ do {
     default: throw BenchError.usage
     }
 } catch BenchError.usage {
-    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] [--precision fp32|int8] | query [--items N] [--queries N] | overlap DIR | titles MANIFEST_DIR | fusion STORE... | grow SRC DST --count N | open STORE [--queries N]")
+    print("usage: bench-index index DIR [--limit N] [--no-overlap] [--decode-threads N] [--precision fp32|int8] [--text-precision fp32|int8] | query [--items N] [--queries N] | overlap DIR | titles MANIFEST_DIR | fusion STORE... | grow SRC DST --count N | open STORE [--queries N]")
     exit(2)
 } catch {
     print("bench-index: \(error)")
