@@ -139,10 +139,9 @@ extension Kernels {
         // Every code is written by vk_q_quantize_rows (padding depths included), so no zero-fill first.
         var codes = [UInt8](unsafeUninitializedCapacity: m * depth) { _, count in count = m * depth }
         var scales = [Float](repeating: 0, count: m)
-        let outliers = quantizedB.outlierRows.map { CLong($0) }
         codes.withUnsafeMutableBufferPointer { codes in
             scales.withUnsafeMutableBufferPointer { scales in
-                outliers.withUnsafeBufferPointer { outliers in
+                quantizedB.outlierRows.withUnsafeBufferPointer { outliers in // Int is the kernels' `long` here
                     quantizedB.outlierWeights.withUnsafeBufferPointer { outlierWeights in
                         let rowParts = m * k < 1 << 15 ? 1 : min(workers, m)
                         parallel(rowParts) { part in

@@ -49,14 +49,13 @@ func benchIndex(_ arguments: [String]) throws {
         folder = subset
     }
     var catalogOptions = CatalogOptions()
-    if let precision = value(after: "--precision", in: arguments) {
-        guard let chosen = WeightPrecision(rawValue: precision) else { throw BenchError.usage }
-        (catalogOptions.imagePrecision, catalogOptions.textPrecision) = (chosen, chosen)
+    func precision(_ flag: String) throws -> WeightPrecision? {
+        guard let given = value(after: flag, in: arguments) else { return nil }
+        guard let chosen = WeightPrecision(rawValue: given) else { throw BenchError.usage }
+        return chosen
     }
-    if let precision = value(after: "--text-precision", in: arguments) { // the text encoder alone
-        guard let chosen = WeightPrecision(rawValue: precision) else { throw BenchError.usage }
-        catalogOptions.textPrecision = chosen
-    }
+    if let chosen = try precision("--precision") { (catalogOptions.imagePrecision, catalogOptions.textPrecision) = (chosen, chosen) }
+    if let chosen = try precision("--text-precision") { catalogOptions.textPrecision = chosen } // the text encoder alone
     let catalog = try Catalog(storeURL: scratch.appendingPathComponent("store/catalog.sqlite"), options: catalogOptions)
     var options = IndexingOptions(overlapsDecoding: !arguments.contains("--no-overlap"),
                                   decodeThreads: value(after: "--decode-threads", in: arguments).flatMap(Int.init))
