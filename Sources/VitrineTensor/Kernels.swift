@@ -324,15 +324,39 @@ extension Kernels {
     /// inside, so code elsewhere in the process that compares two code paths bitwise never sees the
     /// variant change between them. For tests; product code never switches variants.
     public static func forEachSupportedVariant(_ body: (KernelVariant) throws -> Void) rethrows {
+        try forEachSupportedVariant(splittingVNNI: false) { variant, _ in try body(variant) }
+    }
+
+    /// ``forEachSupportedVariant(_:)`` for the int8 kernels: with `splittingVNNI` on a CPU with
+    /// AVX-512 VNNI, the AVX-512 variant runs twice, with VNNI (`vnni` true) and without it — the int8
+    /// paths of AVX-512 CPUs that lack VNNI. Restores the VNNI setting too.
+    public static func forEachSupportedVariant(splittingVNNI: Bool, _ body: (KernelVariant, _ vnni: Bool) throws -> Void) rethrows {
         variantSwitches.lockExclusive()
         defer { variantSwitches.unlock() }
-        let original = variant
-        defer { use(original) }
+        let original = variant, originalVNNI = vk_vnni_enabled() != 0
+        defer {
+            use(original)
+            vk_set_vnni(originalVNNI ? 1 : 0)
+        }
         for candidate in KernelVariant.allCases where isSupported(candidate) {
             use(candidate)
-            try body(candidate)
+            if splittingVNNI && candidate == .avx512 && hasVNNI {
+                for vnni in [true, false] {
+                    vk_set_vnni(vnni ? 1 : 0)
+                    try body(candidate, vnni)
+                }
+            } else {
+                try body(candidate, usesVNNI)
+            }
         }
     }
+
+    /// True when the CPU has AVX-512 VNNI (`vpdpbusd`).
+    public static var hasVNNI: Bool { vk_vnni_supported() != 0 }
+
+    /// True when the int8 kernels run VNNI now: the AVX-512 variant on a VNNI CPU, unless
+    /// `VITRINE_VNNI=0` turned it off (to time the AVX-512 path of CPUs without it).
+    public static var usesVNNI: Bool { variant == .avx512 && vk_vnni_enabled() != 0 }
 
     /// Runs `body` while no ``forEachSupportedVariant(_:)`` can switch the variant: for comparing
     /// two computations bitwise (a query alone and in a batch, a model before and after a round trip).

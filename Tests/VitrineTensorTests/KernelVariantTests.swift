@@ -8,9 +8,9 @@ import VitrineTensor
     /// int8 dot products are exact integers on every variant (extremes ±127 included, ragged lengths),
     /// and quantization reproduces a row within half a step.
     @Test func everySupportedVariantComputesInt8DotsExactly() {
-        forEachSupportedVariant { variant in
+        forEachInt8Kernel { variant in
             var random = SeededRandom(seed: 44)
-            for n in [1, 15, 16, 31, 63, 64, 65, 384, 1280, 1664] {
+            for n in [1, 15, 16, 31, 63, 64, 65, 127, 128, 200, 384, 1280, 1664] {
                 let x = random.floats(n).map { Int8(max(-127, min(127, ($0 * 127).rounded()))) }
                 let y = random.floats(n).map { Int8(max(-127, min(127, ($0 * 127).rounded()))) }
                 let want = zip(x, y).reduce(Int32(0)) { $0 + Int32($1.0) * Int32($1.1) }
@@ -38,7 +38,7 @@ import VitrineTensor
     @Test func everySupportedVariantComputesInt8GemmExactly() {
         let shapes = [(1, 1, 1), (7, 17, 5), (13, 33, 70), (37, 100, 384), (151, 45, 33), (2, 300, 97)]
         var firstVariant: [[Float]] = []
-        forEachSupportedVariant { variant in
+        forEachInt8Kernel { variant in
             var random = SeededRandom(seed: 45)
             var results: [[Float]] = []
             for (m, n, k) in shapes {
@@ -107,7 +107,7 @@ import VitrineTensor
     /// int8 product, bias and beta·C, before the activation — also when a part covers only some columns
     /// (few rows, split by column tiles over two threads) and when the outliers include the last channel.
     @Test func int8OutlierChannelsJoinBeforeTheActivation() {
-        forEachSupportedVariant { variant in
+        forEachInt8Kernel { variant in
             var random = SeededRandom(seed: 46)
             for (m, n, k, outliers) in [(37, 100, 384, [5, 77]), (2, 300, 97, [0, 96]), (13, 33, 70, [69])] {
                 var a = random.floats(m * k)

@@ -87,3 +87,13 @@ func forEachSupportedVariant(_ body: (KernelVariant) throws -> Void) rethrows {
         try body(variant)
     }
 }
+
+/// `forEachSupportedVariant` for the int8 kernels: on a CPU with AVX-512 VNNI the AVX-512 variant runs
+/// with VNNI and again without it. `body` gets a label naming the variant and its int8 kernel.
+func forEachInt8Kernel(_ body: (String) throws -> Void) rethrows {
+    try Kernels.forEachSupportedVariant(splittingVNNI: true) { variant, vnni in
+        #expect(Kernels.variant == variant)
+        #expect(Kernels.usesVNNI == vnni)
+        try body("\(variant) (int8 \(Kernels.int8KernelName)\(variant == .avx512 && !vnni ? ", no VNNI" : ""))")
+    }
+}

@@ -99,7 +99,8 @@ float vk_dot(long n, const float *x, const float *y);
 /// dot(x, y) with y in IEEE fp16 (widened in registers), and with both in fp16.
 float vk_dot_f16(long n, const float *x, const uint16_t *y);
 float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y);
-/// Exact int32 dot product of two int8 vectors (n < 2^17 when every value is within ±127).
+/// Exact int32 dot product of two int8 vectors (n < 2^17 when every value is within ±127); on the
+/// AVX-512 variant it runs `vpdpbusd` where the CPU has VNNI and VNNI is enabled (qgemm.c).
 int32_t vk_dot_i8(long n, const int8_t *x, const int8_t *y);
 /// Symmetric int8 quantization of one row: out[i] = round(x[i] / scale) with scale = max|x| / 127
 /// (0 for an all-zero row); returns scale.
@@ -130,6 +131,13 @@ void vk_q_quantize_rows(long row_begin, long row_end, long k, const float *a, lo
                         uint8_t *out, long ldo, float *scales, int pinned_variant);
 /// Name of the int8 kernel a variant runs ("avx512-vnni", "avx2" or "portable").
 const char *vk_q_kernel_name(int pinned_variant);
+/// 1 when the CPU has AVX-512 VNNI (and the AVX-512 variant).
+int vk_vnni_supported(void);
+/// 1 when the AVX-512 variant's int8 kernels use VNNI: supported, and not turned off by VITRINE_VNNI=0
+/// or vk_set_vnni(0). Without it they run the AVX2 int8 GEMM and the AVX-512BW dot, as on CPUs
+/// without VNNI.
+int vk_vnni_enabled(void);
+void vk_set_vnni(int enabled);
 /// 128 where the kernel stores activation codes unsigned (VNNI), else 0.
 int vk_q_a_offset(int pinned_variant);
 typedef struct vk_qgemm_params {
