@@ -91,7 +91,8 @@ struct IndexCommand: ParsableCommand {
             print("layout: \(summary.layout.rawValue) · found \(summary.found) · indexed \(summary.indexed) · reused \(summary.reused)"
                 + " · removed \(summary.removed) · skipped \(summary.skipped)")
             print(String(format: "%.1f s (embedding %.1f s, %.2f items/s, %d images)", summary.elapsedSeconds, summary.embeddingSeconds,
-                         summary.itemsPerSecond, summary.imagesEncoded))
+                         summary.itemsPerSecond, summary.imagesEncoded)
+                + (summary.imageVectorsKept > 0 ? " · \(summary.imageVectorsKept) items kept their image vector (pictures unchanged)" : ""))
             if !summary.problems.isEmpty {
                 print("problems (\(summary.problems.count)):")
                 for problem in summary.problems { print("  \(problem)") }

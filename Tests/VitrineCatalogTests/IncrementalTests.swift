@@ -48,14 +48,65 @@ import VitrineTensor
         let unchanged = try catalog.index(folder: folder.path("catalog"))
         #expect(unchanged.indexed == 0 && unchanged.reused == 4 && unchanged.removed == 0)
         let before = try #require(catalog.item("espresso")).contentHash
+        let store = try SQLiteStore(path: catalog.storeURL.path)
+        let imageBefore = try #require(try store.vector(for: "espresso", modality: .image))
+        let textBefore = try #require(try store.vector(for: "espresso", modality: .text))
         try folder.write("catalog/espresso.txt", "A photo of a strong espresso.")
         let second = try catalog.index(folder: folder.path("catalog"))
         #expect(second.indexed == 1 && second.reused == 3)
         #expect(catalog.item("espresso")?.description == "A photo of a strong espresso." && catalog.item("espresso")?.contentHash != before)
-        // Changing image bytes counts too.
+        // Only the text changed: the picture is not decoded or encoded again, its stored vector is kept.
+        #expect(second.imagesEncoded == 0 && second.imageVectorsKept == 1)
+        #expect(try store.vector(for: "espresso", modality: .image) == imageBefore)
+        #expect(try store.vector(for: "espresso", modality: .text) != textBefore)
+        #expect(catalog.item("espresso")?.hasImage == true && catalog.item("espresso")?.sourcePaths == ["espresso.jpg", "espresso.txt"])
+        // Changing image bytes counts too, and re-encodes the picture.
         try folder.write("catalog/cat.jpg", try Fixtures.photo("tripod"))
         let third = try catalog.index(folder: folder.path("catalog"))
         #expect(third.indexed == 1 && third.reused == 3)
+        #expect(third.imagesEncoded == 1 && third.imageVectorsKept == 0)
+    }
+
+    /// Keeping image vectors changes nothing in the result: after a text-model switch with every picture
+    /// kept, the store holds bitwise the vectors a fresh run with the new model writes (fp16: the fused
+    /// vector is made from the vectors as stored, so a kept image vector fuses like a new one).
+    @Test func keptImageVectorsGiveTheCatalogAFreshRunGives() throws {
+        let folder = try Self.makeFolder()
+        let switched = folder.path("switched.sqlite"), fresh = folder.path("fresh.sqlite")
+        func options(_ textModel: String) -> CatalogOptions {
+            CatalogOptions(encoders: .testing(textModel: textModel), vectorPrecision: .float16)
+        }
+        _ = try Catalog(storeURL: switched, options: options("words@1")).index(folder: folder.path("catalog"))
+        let summary = try Catalog(storeURL: switched, options: options("words@2")).index(folder: folder.path("catalog"))
+        #expect(summary.imageVectorsKept == 4 && summary.imagesEncoded == 0)
+        _ = try Catalog(storeURL: fresh, options: options("words@2")).index(folder: folder.path("catalog"))
+        let kept = try SQLiteStore(path: switched.path), made = try SQLiteStore(path: fresh.path)
+        for id in ["cat", "espresso", "rocket", "helmet"] {
+            let keptVectors = Set(try kept.vectors(for: id)), madeVectors = Set(try made.vectors(for: id))
+            #expect(keptVectors.count == 3 && keptVectors == madeVectors, "\(id)")
+        }
+    }
+
+    /// A store indexed before content hashes had their image part: unchanged items are still reused, and
+    /// a changed item is re-embedded whole (nothing tells that its pictures are the same).
+    @Test func hashesWithoutTheImagePartStillMatch() throws {
+        let folder = try Self.makeFolder()
+        let catalog = try Catalog.testing(in: folder)
+        _ = try catalog.index(folder: folder.path("catalog"))
+        let store = try SQLiteStore(path: catalog.storeURL.path)
+        let hashes = try store.contentHashes()
+        #expect(hashes.values.allSatisfy { $0.contains(";image=") })
+        for (id, hash) in hashes {
+            var item = try #require(try store.item(id: id))
+            item.contentHash = String(hash.prefix { $0 != ";" })
+            try store.upsert(item, vectors: try store.vectors(for: id))
+        }
+        let reopened = try Catalog(storeURL: catalog.storeURL, options: catalog.options)
+        let unchanged = try reopened.index(folder: folder.path("catalog"))
+        #expect(unchanged.reused == 4 && unchanged.indexed == 0)
+        try folder.write("catalog/rocket.txt", "A photo of a rocket at dawn.")
+        let changed = try reopened.index(folder: folder.path("catalog"))
+        #expect(changed.indexed == 1 && changed.imagesEncoded == 1 && changed.imageVectorsKept == 0)
     }
 
     @Test func deletedItemsAreRemovedFromStoreAndIndex() throws {
@@ -90,9 +141,14 @@ import VitrineTensor
         // Old text vectors are not loaded under the new model identity.
         let textVectors = try changed.info().textVectorCount
         #expect(changed.count == 4 && textVectors == 0)
+        let imageBefore = try SQLiteStore(path: storeURL.path).vector(for: "cat", modality: .image)
         let summary = try changed.index(folder: folder.path("catalog"))
         #expect(summary.indexed == 4 && summary.reused == 0)
+        // A new text model re-embeds the texts only: every picture keeps its vector.
+        #expect(summary.imagesEncoded == 0 && summary.imageVectorsKept == 4)
         let store = try SQLiteStore(path: storeURL.path)
+        let imageAfter = try store.vector(for: "cat", modality: .image)
+        #expect(imageBefore != nil && imageAfter == imageBefore)
         #expect(try store.currentModel(for: .text) == "words@2")
         #expect(try store.staleVectors(modality: .text).itemIDs.isEmpty)
         #expect(try store.vector(for: "cat", modality: .text)?.modelID == "words@2")

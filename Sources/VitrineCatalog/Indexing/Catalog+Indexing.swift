@@ -31,14 +31,22 @@ extension Catalog {
         let modelKey = fusedModelID
         let stored = try CatalogError.wrapping { try store.contentHashes() }
         let present = state.read { state in Set(state.recommender.index.ids) }
-        var toEmbed: [(SourceItem, String)] = []
+        var toEmbed: [ItemToEmbed] = []
         var reused = 0
         // Hashing reads every image file: on every core (it was ~0.5 s of one core per 1,000 photos).
+        let imageModelID = encoderProvider.imageModelID
         let hashes = Kernels.orderedMap(scan.items, workers: ProcessInfo.processInfo.activeProcessorCount) { item in
-            ItemPreparation.contentHash(of: item, access: access, modelKey: modelKey)
+            ItemPreparation.contentHashes(of: item, access: access, modelKey: modelKey, imageModelID: imageModelID)
         }
-        for (item, hash) in zip(scan.items, hashes) {
-            if !options.reembedAll, stored[item.id] == hash, present.contains(item.id) { reused += 1 } else { toEmbed.append((item, hash)) }
+        for (item, hashes) in zip(scan.items, hashes) {
+            let previous = stored[item.id].map(ContentHashes.init(stored:))
+            if !options.reembedAll, previous?.content == hashes.content, present.contains(item.id) {
+                reused += 1
+            } else {
+                let keepsImage = !options.reembedAll && hashes.image != nil && previous?.image == hashes.image
+                    && state.read { $0.imageIndex.contains(item.id) }
+                toEmbed.append(ItemToEmbed(source: item, hash: hashes.stored, keepsImage: keepsImage))
+            }
         }
         var removed = 0
         if options.removesMissingItems {
@@ -61,37 +69,39 @@ extension Catalog {
         }
         // With overlap, the texts are encoded in the decoding stage too (see `ItemPreparation.encodeTexts`);
         // the text model loads on another thread meanwhile (loading both took ~0.2 s of one core).
-        let encodesTextsEarly = options.overlapsDecoding && toEmbed.contains { $0.0.encoderText != nil }
+        let encodesTextsEarly = options.overlapsDecoding && toEmbed.contains { $0.source.encoderText != nil }
         let encoders = self.encoders
         if encodesTextsEarly { DispatchQueue.global(qos: .userInitiated).async { _ = try? encoders.textEncoder() } }
-        let imageEncoder: (any CatalogImageEncoder)? = toEmbed.contains { !$0.0.imagePaths.isEmpty } ? try encoders.imageEncoder() : nil
+        let imageEncoder: (any CatalogImageEncoder)? = toEmbed.contains { !$0.source.imagePaths.isEmpty && !$0.keepsImage }
+            ? try encoders.imageEncoder() : nil
         // Reading and decoding a batch runs on `decodeWorkers` threads: every core without overlap;
         // with it the image encoder's workers share the cores, so half of them (this stage also
         // encodes the texts, which keeps it busy; `IndexingOptions.decodeThreads`).
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let decodeWorkers = max(1, options.decodeThreads ?? (options.overlapsDecoding ? cores / 2 : cores))
-        let prepare: @Sendable ([(SourceItem, String)]) -> [PreparedItem] = { batch in
-            let prepared = Kernels.orderedMap(batch, workers: decodeWorkers) { item, hash in
-                guard let imageEncoder else {
-                    return PreparedItem(source: item, contentHash: hash, tensors: [], imagePaths: [], text: item.encoderText, problems: [])
+        let prepare: @Sendable ([ItemToEmbed]) -> [PreparedItem] = { batch in
+            let prepared = Kernels.orderedMap(batch, workers: decodeWorkers) { item in
+                guard let imageEncoder, !item.keepsImage else {
+                    return PreparedItem(source: item.source, contentHash: item.hash, tensors: [], imagePaths: [], text: item.source.encoderText, problems: [])
                 }
-                return ItemPreparation.prepare(item, hash: hash, access: access, encoder: imageEncoder)
+                return ItemPreparation.prepare(item.source, hash: item.hash, access: access, encoder: imageEncoder)
             }
             // A text model that fails to load leaves the texts to `embed`, which reports the error.
             guard encodesTextsEarly, let textEncoder = try? encoders.textEncoder() else { return prepared }
             return ItemPreparation.encodeTexts(prepared, encoder: textEncoder)
         }
-        var indexed = 0, skipped = scan.problems.filter { $0.outcome == .itemSkipped }.count, imagesEncoded = 0, done = 0
+        var indexed = 0, skipped = scan.problems.filter { $0.outcome == .itemSkipped }.count, imagesEncoded = 0, imagesKept = 0, done = 0
         var pending: PendingBatch? = batches.first.map { PendingBatch(batches: $0, prepare: prepare, async: options.overlapsDecoding) }
         for position in batches.indices {
-            guard let current = pending?.wait() else { break }
+            guard let prepared = pending?.wait() else { break }
+            let current = try keepImageVectors(prepared, keeping: Set(batches[position].filter(\.keepsImage).map(\.source.id)), access: access)
             pending = position + 1 < batches.count
                 ? PendingBatch(batches: batches[position + 1], prepare: prepare, async: options.overlapsDecoding) : nil
             var usable: [PreparedItem] = []
             var emptied: [String] = []
             for item in current {
                 problems += item.problems
-                if item.tensors.isEmpty && item.text == nil {
+                if item.tensors.isEmpty && item.keptImageVector == nil && item.text == nil {
                     problems.append(IndexingProblem(file: item.source.imagePaths.first ?? item.source.id, itemID: item.source.id,
                                                     reason: "no usable image or text", outcome: .itemSkipped))
                     skipped += 1
@@ -104,6 +114,7 @@ extension Catalog {
             try commit(embedded, removing: emptied)
             indexed += embedded.count
             imagesEncoded += usable.reduce(0) { $0 + $1.tensors.count }
+            imagesKept += usable.filter { $0.keptImageVector != nil }.count
             done += current.count
             progress?(IndexingProgress(phase: .embedding, completed: done, total: toEmbed.count,
                                        elapsedSeconds: Date().timeIntervalSince(embedStart)))
@@ -129,8 +140,31 @@ extension Catalog {
                                       skipped: skipped, problems: problems, elapsedSeconds: Date().timeIntervalSince(start),
                                       embeddingSeconds: embeddingSeconds, imagesEncoded: imagesEncoded)
         summary.finalized = finalized
+        summary.imageVectorsKept = imagesKept
         progress?(IndexingProgress(phase: .done, completed: toEmbed.count, total: toEmbed.count, elapsedSeconds: summary.elapsedSeconds))
         return summary
+    }
+
+    /// Gives the items of `keeping` (prepared without their pictures) their stored image vector, when the
+    /// store has one of the current image model; an item without one has its pictures decoded here after all.
+    private func keepImageVectors(_ batch: [PreparedItem], keeping: Set<String>, access: FolderAccess) throws -> [PreparedItem] {
+        guard !keeping.isEmpty else { return batch }
+        return try batch.map { prepared in
+            let id = prepared.source.id
+            guard keeping.contains(id) else { return prepared }
+            var kept = prepared
+            if let vector = try CatalogError.wrapping({ try store.vector(for: id, modality: .image) }),
+               vector.modelID == encoderProvider.imageModelID, let stored = item(id) {
+                kept.keptImageVector = vector.values
+                kept.imagePaths = stored.sourcePaths.filter(prepared.source.imagePaths.contains)
+                return kept
+            }
+            let decoded = ItemPreparation.prepare(prepared.source, hash: prepared.contentHash, access: access, encoder: try encoders.imageEncoder())
+            kept.tensors = decoded.tensors
+            kept.imagePaths = decoded.imagePaths
+            kept.problems += decoded.problems
+            return kept
+        }
     }
 
     /// The step after the shards of a sharded `index` have finished: catches up with every share's
@@ -181,29 +215,32 @@ extension Catalog {
     /// Writes a batch of embedded items in one transaction, then makes them searchable.
     func commit(_ embedded: [EmbeddedItem], removing emptied: [String] = []) throws {
         let fusion = state.read { $0.recommender.fusion }
-        let fused = try embedded.map { item in
-            try CatalogError.wrapping { try fusion.embed(ItemVectors(image: item.image, text: item.text), id: item.item.id) }
-        }
         let precision = options.vectorPrecision
+        // What queries see is what a reopened catalog will load: the stored precision. The fused vector is
+        // made from the vectors as stored, so an item re-embedded with its image vector kept from the store
+        // gets bitwise the fused vector that encoding its pictures again would give.
+        let vectors = embedded.map { item in (image: item.image.map { rounded($0, precision) }, text: item.text.map { rounded($0, precision) }) }
+        let fused = try zip(embedded, vectors).map { item, vectors in
+            try CatalogError.wrapping { try fusion.embed(ItemVectors(image: vectors.image, text: vectors.text), id: item.item.id) }
+        }
         try writeStore { tx in
             for id in emptied { try tx.deleteItem(id: id) }
-            for (item, embedding) in zip(embedded, fused) {
-                var vectors: [StoredVector] = [StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)]
-                if let image = item.image {
-                    vectors.append(StoredVector(modality: .image, values: image, modelID: encoderProvider.imageModelID, dtype: precision))
+            for ((item, vectors), embedding) in zip(zip(embedded, vectors), fused) {
+                var stored: [StoredVector] = [StoredVector(modality: .fused, values: embedding.vector, modelID: fusedModelID, dtype: precision)]
+                if let image = vectors.image {
+                    stored.append(StoredVector(modality: .image, values: image, modelID: encoderProvider.imageModelID, dtype: precision))
                 }
-                if let text = item.text {
-                    vectors.append(StoredVector(modality: .text, values: text, modelID: encoderProvider.textModelID, dtype: precision))
+                if let text = vectors.text {
+                    stored.append(StoredVector(modality: .text, values: text, modelID: encoderProvider.textModelID, dtype: precision))
                 }
-                try tx.upsert(storedItem(item.item), vectors: vectors)
+                try tx.upsert(storedItem(item.item), vectors: stored)
             }
         }
         try CatalogError.wrapping {
             try state.write { state in
                 for id in emptied { state.remove(id) }
-                for (item, embedding) in zip(embedded, fused) {
-                    // What queries see is what a reopened catalog will load: the stored precision.
-                    try state.put(item.item, image: item.image.map { rounded($0, precision) }, text: item.text.map { rounded($0, precision) },
+                for ((item, vectors), embedding) in zip(zip(embedded, vectors), fused) {
+                    try state.put(item.item, image: vectors.image, text: vectors.text,
                                   fused: ItemEmbedding(vector: rounded(embedding.vector, precision),
                                                        imageImputed: embedding.imageImputed, textImputed: embedding.textImputed))
                 }
@@ -225,7 +262,7 @@ private final class PendingBatch: @unchecked Sendable {
     private var result: [PreparedItem] = []
     private let finished = DispatchSemaphore(value: 0)
 
-    init(batches batch: [(SourceItem, String)], prepare: @escaping @Sendable ([(SourceItem, String)]) -> [PreparedItem], async: Bool) {
+    init(batches batch: [ItemToEmbed], prepare: @escaping @Sendable ([ItemToEmbed]) -> [PreparedItem], async: Bool) {
         if async {
             let box = UncheckedBatch(items: batch)
             DispatchQueue.global(qos: .userInitiated).async {
@@ -245,5 +282,14 @@ private final class PendingBatch: @unchecked Sendable {
 }
 
 private struct UncheckedBatch: @unchecked Sendable {
-    let items: [(SourceItem, String)]
+    let items: [ItemToEmbed]
+}
+
+/// An item of an indexing run to embed, with its content hash as it will be stored.
+private struct ItemToEmbed {
+    var source: SourceItem
+    var hash: String
+    /// Only its texts, fields or the text model changed: its stored image vector is kept instead of
+    /// decoding and encoding its pictures again (`keepImageVectors`).
+    var keepsImage: Bool
 }

@@ -58,6 +58,9 @@ public struct IndexingSummary: Sendable, Equatable, Codable {
     public var embeddingSeconds: Double
     /// Images decoded and encoded.
     public var imagesEncoded: Int
+    /// Items re-embedded with their stored image vector, because only their texts, fields or the text
+    /// model changed (no picture decoded or encoded for them).
+    public var imageVectorsKept = 0
     /// A sharded run that found every other share of the folder finished, and so finalized the catalog
     /// (cross-modal imputer and fusion weight fitted over all shares, as `finalizeIndexing` does).
     public var finalized = false

@@ -16,6 +16,9 @@ struct PreparedItem: Sendable {
     /// `text`'s embedding when the preparing stage already encoded it (see `encodeTexts`).
     var textVector: [Float]?
     var problems: [IndexingProblem]
+    /// The stored image vector, kept because the pictures and the image model are unchanged (then
+    /// `tensors` is empty and `imagePaths` are those of the stored item).
+    var keptImageVector: [Float]?
 }
 
 /// The item's vectors after encoding and pooling.
@@ -25,14 +28,46 @@ struct EmbeddedItem: Sendable {
     var text: [Float]?
 }
 
+/// An item's content hash as the store keeps it: the hash of everything that determines its vectors and
+/// fields (`content`) and, for an item with pictures, the hash of its pictures and the image model alone
+/// (`image`), stored as `content;image=image` (no spaces: the server's image `ETag` quotes the stored
+/// hash). When only the texts, the fields or the text model changed, `image` is unchanged and the item
+/// is re-embedded without re-encoding its pictures.
+struct ContentHashes: Equatable, Sendable {
+    var content: String
+    var image: String?
+
+    init(content: String, image: String?) {
+        self.content = content
+        self.image = image
+    }
+
+    /// Parses a stored hash; one written before the image part existed has only `content`.
+    init(stored: String) {
+        let parts = stored.components(separatedBy: Self.imageMark)
+        content = parts[0]
+        image = parts.count == 2 ? parts[1] : nil
+    }
+
+    var stored: String { image.map { content + Self.imageMark + $0 } ?? content }
+
+    private static let imageMark = ";image="
+}
+
 enum ItemPreparation {
     /// SHA-256 over everything that determines an item's vectors and fields: the model identities, the
-    /// item's fields (metadata in key order), and each image path with its bytes. Unreadable files hash as such.
-    static func contentHash(of item: SourceItem, access: FolderAccess, modelKey: String) -> String {
-        var hasher = SHA256()
-        func field(_ text: String) {
+    /// item's fields (metadata in key order), and each image path with its bytes (unreadable files hash as
+    /// such); and, when the item has pictures, a second SHA-256 over the image model and the pictures alone.
+    /// Each file is read once for both.
+    static func contentHashes(of item: SourceItem, access: FolderAccess, modelKey: String, imageModelID: String) -> ContentHashes {
+        var hasher = SHA256(), imageHasher = SHA256()
+        func field(_ text: String, image: Bool = false) {
             hasher.update(Array(text.utf8))
             hasher.update([0])
+            if image {
+                imageHasher.update(Array(text.utf8))
+                imageHasher.update([0])
+            }
         }
         field("vitrine-item-v1")
         field(modelKey)
@@ -46,16 +81,18 @@ enum ItemPreparation {
             field(key)
             field(item.metadata[key] ?? "")
         }
+        imageHasher.update(Array("vitrine-images-v1\u{0}\(imageModelID)\u{0}".utf8))
         for path in item.imagePaths {
-            field(path)
+            field(path, image: true)
             if let bytes = try? access.read(path) {
-                field("\(bytes.count)")
+                field("\(bytes.count)", image: true)
                 hasher.update(bytes)
+                imageHasher.update(bytes)
             } else {
-                field("unreadable")
+                field("unreadable", image: true)
             }
         }
-        return hasher.finalizeHex()
+        return ContentHashes(content: hasher.finalizeHex(), image: item.imagePaths.isEmpty ? nil : imageHasher.finalizeHex())
     }
 
     /// Reads and decodes an item's images (failures become problems), and forms its text.
@@ -107,7 +144,7 @@ enum ItemPreparation {
         let textVectors = texts.isEmpty ? [] : try encoders.textEncoder().embed(batch: texts)
         var imageCursor = 0, textCursor = 0
         return batch.map { prepared in
-            var image: [Float]?
+            var image = prepared.keptImageVector
             if !prepared.tensors.isEmpty {
                 image = pooled(Array(imageVectors[imageCursor ..< imageCursor + prepared.tensors.count]))
                 imageCursor += prepared.tensors.count
