@@ -395,5 +395,5 @@ void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint1
 }
 
 void vk_half_to_float_array(long n, const uint16_t *src, float *dst) {
-    for (long i = 0; i < n; i++) dst[i] = vk_half_to_float(src[i]);
+    vk_ops_current()->widen_f16(n, src, dst);
 }

@@ -57,6 +57,8 @@ typedef struct vk_ops {
     // dot of an fp32 vector with an IEEE fp16 one, and of two fp16 vectors (converted in registers: F16C / AVX-512).
     float (*dot_f16)(long n, const float *x, const uint16_t *y);
     float (*dot_f16_f16)(long n, const uint16_t *x, const uint16_t *y);
+    // dst[n] = src[n] widened from IEEE fp16 (NaNs stay NaN; F16C quiets a signalling one)
+    void (*widen_f16)(long n, const uint16_t *src, float *dst);
     // exact int32 dot of two int8 vectors (quantized rows for graph distances)
     int32_t (*dot_i8)(long n, const int8_t *x, const int8_t *y);
     // y[n] += a * x[n]

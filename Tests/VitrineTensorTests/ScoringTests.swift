@@ -12,7 +12,7 @@ import VitrineTensor
         }
     }
 
-    /// The fp16 kernels (vcvtph2ps on AVX-512 / F16C, a scalar widening on portable) against a naive
+    /// The fp16 kernels (vcvtph2ps on AVX-512 / F16C, branchless integer widening on portable) against a naive
     /// sum over the same fp16 values widened by `HalfPrecision`, odd lengths included; and the
     /// widening itself bit-exact, subnormals, infinities and signed zero included.
     @Test func halfPrecisionDotsMatchNaive() {

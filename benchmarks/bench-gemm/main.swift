@@ -2,10 +2,12 @@
 // measured in the same process. OpenBLAS is loaded with dlopen at run time (never linked), so the
 // package builds without it; install with `apt-get install -y libopenblas-dev`.
 //
-//   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only] [--int8]
+//   swift run -c release bench-gemm [--quick] [--only SUBSTRING] [--ours-only] [--int8] [--dots]
 // --only keeps shapes whose label contains SUBSTRING; --ours-only skips OpenBLAS (for perf record);
 // --int8 times the constant-weight GEMMs the models run (packed fp32 panels vs int8 panels, with and
 // without 8 fp32 outlier channels as MiniLM keeps) instead of the comparison with OpenBLAS.
+// --dots times the HNSW graph's distances (int8 · int8 codes, fp32 query · fp16 row) on every kernel
+// variant, the AVX-512 one with and without VNNI where the CPU has it, in one process.
 import Foundation
 import VitrineTensor
 
@@ -38,6 +40,7 @@ let arguments = CommandLine.arguments
 let quick = arguments.contains("--quick")
 let oursOnly = arguments.contains("--ours-only")
 let int8 = arguments.contains("--int8")
+let dots = arguments.contains("--dots")
 let only = arguments.firstIndex(of: "--only").flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil }
 let allShapes: [Shape] = [
     // EfficientNet-Lite0 1×1 convs at 224²: weight [Cout, Cin] · activations [Cin, H·W].
@@ -118,6 +121,52 @@ func benchInt8(_ shapes: [Shape]) {
 
 if int8 {
     benchInt8(shapes)
+    exit(0)
+}
+
+/// Nanoseconds per graph distance: rows at random (as a graph walk reads them) from a set larger than
+/// the caches, and from a small set that stays in L1/L2.
+func benchDots() {
+    print("bench-gemm --dots: ns per distance, best of repeated runs over 100,000 random row pairs")
+    print("dims   rows    variant              int8·int8  fp32·fp16")
+    var generator = XorShift()
+    for dimension in [384, 1280, 1664] {
+        for rows in [256, 40_000] {
+            let codes = (0 ..< rows * dimension).map { _ in Int8(generator.next() * 127) }
+            let halves = (0 ..< rows * dimension).map { _ in HalfPrecision.bits(from: generator.next()) }
+            let query = (0 ..< dimension).map { _ in generator.next() }
+            var pairs: [(Int, Int)] = []
+            var random = SystemRandomNumberGenerator()
+            for _ in 0 ..< 100_000 { pairs.append((Int.random(in: 0 ..< rows, using: &random), Int.random(in: 0 ..< rows, using: &random))) }
+            var sink: Float = 0
+            Kernels.forEachSupportedVariant(splittingVNNI: true) { variant, vnni in
+                let int8 = codes.withUnsafeBufferPointer { c in
+                    bestSeconds {
+                        var total: Int32 = 0
+                        for (a, b) in pairs { total &+= Kernels.dot(count: dimension, int8: c.baseAddress! + a * dimension, c.baseAddress! + b * dimension) }
+                        sink += Float(total)
+                    }
+                }
+                let half = halves.withUnsafeBufferPointer { h in
+                    query.withUnsafeBufferPointer { q in
+                        bestSeconds {
+                            var total: Float = 0
+                            for (a, _) in pairs { total += Kernels.dot(count: dimension, q.baseAddress!, halves: h.baseAddress! + a * dimension) }
+                            sink += total
+                        }
+                    }
+                }
+                let name = variant.rawValue + (variant == .avx512 ? (vnni ? " (VNNI)" : " (no VNNI)") : "")
+                print(String(format: "%4d  %6d    %-18@  %9.1f  %9.1f", dimension, rows, name as NSString,
+                             int8 / Double(pairs.count) * 1e9, half / Double(pairs.count) * 1e9))
+            }
+            if sink == .infinity { print("") }
+        }
+    }
+}
+
+if dots {
+    benchDots()
     exit(0)
 }
 

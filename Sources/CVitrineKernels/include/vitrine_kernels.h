@@ -108,7 +108,7 @@ float vk_quantize_i8(long n, const float *x, int8_t *out);
 /// vk_dot_scores_rows over fp16 rows: out[j*ldo + i] = dot_f16(Q[j], A[i]).
 void vk_dot_scores_rows_f16(long row_begin, long row_end, long cols, const uint16_t *a, long lda, long queries,
                             const float *q, long ldq, float *out, long ldo);
-/// dst[i] = src[i] widened from IEEE fp16, exactly.
+/// dst[i] = src[i] widened from IEEE fp16, exactly (a NaN stays a NaN; F16C sets a signalling NaN's quiet bit).
 void vk_half_to_float_array(long n, const uint16_t *src, float *dst);
 
 /// int8 GEMM with constant weights (qgemm.c): C = act(beta·C + sa[i]·sw[j]·Σ_k qa[i,k]·qw[k,j] + bias[j]),
