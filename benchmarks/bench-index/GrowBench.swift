@@ -1,11 +1,15 @@
 // bench-index grow / open: a big store made from a small real one, and how long a catalog takes to open.
-//   .build/release/bench-index grow SRC.sqlite DST.sqlite --count 200000   clones SRC's items with noise
+//   .build/release/bench-index grow SRC.sqlite DST.sqlite --count 200000 [--mix]   clones SRC's items with noise
 //   .build/release/bench-index open DST.sqlite [--queries 200] [--save]    open time, RSS, similar-items latency;
 //                                                                          --save: build graphs, write the snapshot
 // Each clone of item x is `normalize(x + 0.05·g/√d)` per modality (g standard normal, seed 20261202), with
 // the tags and category of x, so neighbourhoods stay those of real encoder vectors. The fused vector is the
 // source's fused vector with the same kind of noise. Trained blobs the catalog reads at open (imputer,
 // fusion weight) are copied, so the big store opens like an indexed one.
+// Those clones are near-duplicates of their source (cosine ≈ 0.998, above the 0.985 folding threshold):
+// every result list then folds ~count/items copies per hit. With `--mix` clone n of x is instead
+// `normalize(u·x + (1−u)·y + 0.3·g/√d)` per modality (y another source item, u ~ U(0,1), the same u and y
+// for all modalities of the clone; as `bench-ann make`), so near-duplicates are as rare as in a real catalog.
 import Foundation
 import VitrineCatalog
 import VitrineCore
@@ -35,6 +39,7 @@ func benchGrow(_ arguments: [String]) throws {
             }
         }
     }
+    let mixes = arguments.contains("--mix")
     let start = Date()
     for batchStart in stride(from: 0, to: count, by: 2_000) {
         try target.write { tx in
@@ -43,11 +48,17 @@ func benchGrow(_ arguments: [String]) throws {
                 var item = base.item
                 item.id = "\(base.id)-\(n)"
                 var vectors: [StoredVector] = []
+                let partner = mixes ? items[Int(random.next() % UInt64(items.count))] : base
+                let u = mixes ? Float(Double(random.next() >> 11) / Double(1 << 53)) : 1
                 for (modality, model, matrix, rows) in matrices {
                     guard let row = rows[base.id] else { continue }
-                    let scale = 0.05 / Float(matrix.dimension).squareRoot()
-                    var values = matrix.row(row).map { $0 + scale * gaussian() }
-                    if modality != .fused {
+                    let scale = (mixes ? 0.3 : 0.05) / Float(matrix.dimension).squareRoot()
+                    var values = matrix.row(row)
+                    if mixes, let other = rows[partner.id] {
+                        values = zip(values, matrix.row(other)).map { u * $0 + (1 - u) * $1 }
+                    }
+                    values = values.map { $0 + scale * gaussian() }
+                    if modality != .fused || mixes {
                         let norm = values.reduce(0) { $0 + $1 * $1 }.squareRoot()
                         values = values.map { $0 / norm }
                     }
