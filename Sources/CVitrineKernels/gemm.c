@@ -373,7 +373,6 @@ float vk_dot_f16(long n, const float *x, const uint16_t *y) { return vk_ops_curr
 
 float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y) { return vk_ops_current()->dot_f16_f16(n, x, y); }
 
-
 float vk_quantize_i8(long n, const float *x, int8_t *out) {
     float largest = 0;
     for (long i = 0; i < n; i++) largest = fmaxf(largest, fabsf(x[i]));

@@ -96,9 +96,21 @@ void vk_set_vnni(int enabled) { vnni_setting = enabled ? 1 : 0; }
 
 typedef enum { Q_PORTABLE, Q_AVX2, Q_VNNI } q_kernel;
 
+// A pin from vk_q_pin: the variant + 1, plus Q_PIN_VNNI when VNNI was in use. A pinned call never looks
+// at the current variant or VNNI setting, so quantization and product agree whatever switches meanwhile.
+enum { Q_PIN_VNNI = 0x100 };
+
+int vk_q_pin(void) {
+    int variant = vk_variant();
+    return (variant + 1) | (variant == VK_VARIANT_AVX512 && vnni_in_use() ? Q_PIN_VNNI : 0);
+}
+
+static int pinned_or_current_variant(int pinned) { return pinned > 0 ? (pinned & 0xff) - 1 : vk_variant(); }
+
 static q_kernel kernel_for(int pinned_variant) {
-    int variant = pinned_variant > 0 ? pinned_variant - 1 : vk_variant();
-    if (variant == VK_VARIANT_AVX512 && vnni_in_use()) return Q_VNNI;
+    int variant = pinned_or_current_variant(pinned_variant);
+    int vnni = pinned_variant > 0 ? (pinned_variant & Q_PIN_VNNI) != 0 : vnni_in_use();
+    if (variant == VK_VARIANT_AVX512 && vnni) return Q_VNNI;
     if (variant >= VK_VARIANT_AVX2) return Q_AVX2;
     return Q_PORTABLE;
 }
@@ -372,7 +384,7 @@ int vk_qgemm_parts(const vk_qgemm_params *p, int max_parts) {
 
 void vk_qgemm_part(const vk_qgemm_params *p, int part, int parts) {
     q_kernel kernel = kernel_for(p->pinned_variant);
-    const vk_ops *ops = vk_ops_for(p->pinned_variant > 0 ? p->pinned_variant - 1 : vk_variant());
+    const vk_ops *ops = vk_ops_for(pinned_or_current_variant(p->pinned_variant));
     long width = tile_width(kernel), depth = vk_q_depth(p->k), groups = depth / 4;
     long row_blocks = (p->m + Q_MR - 1) / Q_MR, tiles = (p->n + width - 1) / width;
     // The same unit choice as vk_qgemm_parts: row blocks when there are enough, else column tiles.

@@ -134,7 +134,7 @@ extension Kernels {
         precondition(m >= 0 && lda >= k && ldc >= n, "int8 gemm: bad sizes (m \(m), lda \(lda), ldc \(ldc) for \(k)×\(n))")
         if m == 0 { return }
         let workers = threads ?? threadCount
-        let pinned = vk_variant() + 1 // quantization and product agree on the kernel (VNNI stores codes + 128)
+        let pinned = vk_q_pin() // quantization and product agree on the kernel (VNNI stores codes + 128)
         let depth = vk_q_depth(k)
         // Every code is written by vk_q_quantize_rows (padding depths included), so no zero-fill first.
         var codes = [UInt8](unsafeUninitializedCapacity: m * depth) { _, count in count = m * depth }

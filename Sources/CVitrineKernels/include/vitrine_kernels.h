@@ -123,8 +123,11 @@ long vk_q_packed_size(long k, long n);
 /// Quantizes op(B) (k×n; stored n×k when trans_b) per column and packs it: packed holds vk_q_packed_size
 /// bytes, scales and sums vk_q_columns(n) entries (per-column scale max|w| / 127 and the sum of the codes).
 void vk_q_pack_b(const float *b, long ldb, int trans_b, long k, long n, int8_t *packed, float *scales, int32_t *sums);
-/// Quantizes rows [row_begin, row_end) of A (m×k, stride lda) for the kernel of `pinned_variant` (as in
-/// vk_gemm_params; 0 = current): out row r at out + r·ldo holds vk_q_depth(k) codes, scales[r] its scale.
+/// The int8 kernel in use now (variant and VNNI setting), as the `pinned_variant` of the two calls below,
+/// so that both use one kernel whatever switches between them.
+int vk_q_pin(void);
+/// Quantizes rows [row_begin, row_end) of A (m×k, stride lda) for the kernel of `pinned_variant` (from
+/// vk_q_pin; 0 = current): out row r at out + r·ldo holds vk_q_depth(k) codes, scales[r] its scale.
 /// The `skips` channels listed in `skip` (may be NULL when 0) are treated as 0: they get code 0 and do
 /// not set the row's scale (outlier channels the caller multiplies in fp32).
 void vk_q_quantize_rows(long row_begin, long row_end, long k, const float *a, long lda, const long *skip, long skips,
@@ -151,7 +154,7 @@ typedef struct vk_qgemm_params {
     float *c; long ldc;
     const float *bias_col;          // n or NULL
     int activation;                 // VK_ACT_*
-    int pinned_variant;             // VK_VARIANT_* + 1, or 0 for the current one
+    int pinned_variant;             // vk_q_pin(), or 0 for the current kernel
     // Optional outlier channels kept in fp32 (outliers == 0: none): before the activation, each row i of C
     // gets + Σ_s outlier_a[i·outlier_lda + outlier_channels[s]] · outlier_w[s·n + j], s in order, added
     // row block by row block while that block of C is still in cache (no second pass over C).
