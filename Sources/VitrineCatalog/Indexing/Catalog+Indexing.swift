@@ -94,9 +94,9 @@ extension Catalog {
         var pending: PendingBatch? = batches.first.map { PendingBatch(batches: $0, prepare: prepare, async: options.overlapsDecoding) }
         for position in batches.indices {
             guard let prepared = pending?.wait() else { break }
-            let current = try keepImageVectors(prepared, keeping: Set(batches[position].filter(\.keepsImage).map(\.source.id)), access: access)
             pending = position + 1 < batches.count
                 ? PendingBatch(batches: batches[position + 1], prepare: prepare, async: options.overlapsDecoding) : nil
+            let current = try keepImageVectors(prepared, keeping: Set(batches[position].filter(\.keepsImage).map(\.source.id)), access: access)
             var usable: [PreparedItem] = []
             var emptied: [String] = []
             for item in current {
