@@ -198,6 +198,12 @@ public enum Kernels {
         vk_dot(count, x, y)
     }
 
+    /// Asks the cache for `bytes` bytes at `pointer` (one prefetch per 64-byte line), ahead of reading them.
+    @inline(__always)
+    public static func prefetch(_ pointer: UnsafeRawPointer, bytes: Int) {
+        vk_prefetch(pointer, bytes)
+    }
+
     /// Dot product of fp32 `x` with `y` held as IEEE fp16 bit patterns (widened in registers).
     public static func dot(count: Int, _ x: UnsafePointer<Float>, halves y: UnsafePointer<UInt16>) -> Float {
         vk_dot_f16(count, x, y)

@@ -99,6 +99,12 @@ float vk_dot(long n, const float *x, const float *y);
 /// dot(x, y) with y in IEEE fp16 (widened in registers), and with both in fp16.
 float vk_dot_f16(long n, const float *x, const uint16_t *y);
 float vk_dot_f16_f16(long n, const uint16_t *x, const uint16_t *y);
+/// Asks the cache for the `bytes` at `p` (a vector about to be scored), one prefetch per 64-byte line.
+/// A graph walk reads rows at random: issuing the loads of all of a node's links before scoring the
+/// first overlaps their memory waits (hnswlib does the same).
+static inline void vk_prefetch(const void *p, long bytes) {
+    for (long offset = 0; offset < bytes; offset += 64) __builtin_prefetch((const char *)p + offset, 0, 3);
+}
 /// Exact int32 dot product of two int8 vectors (n < 2^17 when every value is within ±127); on the
 /// AVX-512 variant it runs `vpdpbusd` where the CPU has VNNI and VNNI is enabled (qgemm.c).
 int32_t vk_dot_i8(long n, const int8_t *x, const int8_t *y);

@@ -280,12 +280,21 @@ struct HNSWGraph: Sendable {
             if accepts(start.slot) { results.push(-start.similarity, start.slot) }
         }
         var worst = results.isEmpty ? -Float.infinity : -results.topKey
+        var fresh: [Int32] = []
+        fresh.reserveCapacity(baseDegree)
         while let candidate = candidates.pop() {
             if results.count >= ef && candidate.similarity < worst { break }
+            // The unvisited links first, their rows prefetched, then scored: the rows lie at random
+            // in memory, and their loads overlap instead of waiting one after another.
+            fresh.removeAll(keepingCapacity: true)
             forEachLink(of: candidate.slot, level: level) { link in
                 guard visited.insert(link) else { return }
+                fresh.append(link)
+                rows.prefetch(link, for: query)
+            }
+            for link in fresh {
                 let similarity = rows.similarity(query, link)
-                guard results.count < ef || similarity > worst else { return }
+                guard results.count < ef || similarity > worst else { continue }
                 candidates.push(similarity, link)
                 if accepts(link) {
                     results.push(-similarity, link)

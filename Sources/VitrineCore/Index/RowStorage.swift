@@ -199,6 +199,14 @@ struct SlotRows {
         return similarity(query.floats, slot)
     }
 
+    /// Prefetches the bytes `similarity(query, slot)` will read.
+    @inline(__always) func prefetch(_ slot: Int32, for query: GraphQuery) {
+        let start = Int(slot) * dimension
+        if let codes, query.codes != nil { Kernels.prefetch(codes + start, bytes: dimension) }
+        else if let halves { Kernels.prefetch(halves + start, bytes: dimension * 2) }
+        else if let floats { Kernels.prefetch(floats + start, bytes: dimension * 4) }
+    }
+
     /// Row `slot` as a graph query (its own codes where the rows have them); `floats` is the row widened.
     func graphQuery(slot: Int32, floats: UnsafePointer<Float>) -> GraphQuery {
         guard let codes, let codeScales else { return GraphQuery(floats: floats) }
