@@ -292,7 +292,8 @@ static float VK_NAME(dot)(long n, const float *x, const float *y) {
 // VK_W fp16 values widened to fp32: vcvtph2ps (AVX-512F, or F16C beside AVX2). Portable: branchless on
 // integer lanes — exponent and mantissa moved to fp32's place and multiplied by 2^112, which rebiases
 // normals and subnormals exactly (a half subnormal is an fp32 subnormal before the multiply); Inf and
-// NaN get the all-ones exponent. Bitwise vk_half_to_float for every input, ~100× the scalar loop's speed.
+// NaN get the all-ones exponent. Bitwise vk_half_to_float for every input (NaNs stay NaN); fp16 dots
+// run 17–18× faster than with the scalar loop it replaced (bench-gemm --dots).
 static inline V vload_f16(const uint16_t *p) {
 #if VK_W == 16
     return (V)_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)p));
